@@ -1,0 +1,68 @@
+package heartbeat
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"go.uber.org/zap"
+
+	"pacer/internal/clock"
+	"pacer/internal/cluster"
+	"pacer/internal/logfield"
+)
+
+// Sender sends a heartbeat on every link every keepalive.
+type Sender struct {
+	sealer    *Sealer
+	links     []Link
+	clk       clock.Clock
+	keepalive time.Duration
+	body      []byte
+	stats     *Stats
+	lg        *zap.Logger
+}
+
+// NewSender prepares the keepalive sender for this node.
+func NewSender(s *Sealer, name cluster.NodeName, keepalive time.Duration, links []Link, clk clock.Clock, stats *Stats, lg *zap.Logger) (*Sender, error) {
+	if keepalive <= 0 {
+		return nil, fmt.Errorf("keepalive %v must be positive", keepalive)
+	}
+	body, err := EncodeBody(nil, Heartbeat{Name: string(name), KeepaliveMS: uint32(keepalive / time.Millisecond)})
+	if err != nil {
+		return nil, err
+	}
+	return &Sender{sealer: s, links: links, clk: clk, keepalive: keepalive, body: body, stats: stats, lg: lg}, nil
+}
+
+// Run sends at once, then every keepalive, until ctx is done.
+func (s *Sender) Run(ctx context.Context) error {
+	t := s.clk.NewTicker(s.keepalive)
+	defer t.Stop()
+	buf := make([]byte, 0, 256)
+	for {
+		buf = s.Beat(buf[:0])
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C():
+		}
+	}
+}
+
+// Beat sends one heartbeat on every link, each with its own sequence number,
+// and returns buf for reuse.
+func (s *Sender) Beat(buf []byte) []byte {
+	for _, l := range s.links {
+		var err error
+		buf, err = s.sealer.Seal(buf[:0], TypeHeartbeat, s.body)
+		if err == nil {
+			err = l.Send(cluster.Broadcast, buf)
+		}
+		if err != nil {
+			s.stats.Count(err)
+			s.lg.Debug("heartbeat not sent", logfield.Link(string(l.Name())), zap.Error(err))
+		}
+	}
+	return buf
+}
