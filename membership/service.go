@@ -1,0 +1,277 @@
+package membership
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.uber.org/zap"
+
+	"pacer/internal/clock"
+	"pacer/internal/cluster"
+	"pacer/internal/logfield"
+)
+
+// ErrAlreadyRunning is returned by a second call of Service.Run.
+var ErrAlreadyRunning = errors.New("membership service already running")
+
+// QueueLen is how many observations Service.Observe buffers before it drops.
+const QueueLen = 1024
+
+// ignoredLogEvery is how often, at most, dropped or ignored observations are
+// summarized in the log.
+const ignoredLogEvery = 10 * time.Second
+
+// Service drives a Tracker: one goroutine (Run) applies the queued
+// observations and evaluates timeouts every Tick of its clock, logs every
+// transition and publishes the new View. Observe, View, Paths, Subscribe and
+// Stats are safe for concurrent use.
+type Service struct {
+	cfg Config
+	clk clock.Clock
+	lg  *zap.Logger
+	tr  *Tracker // owned by the Run goroutine once it runs
+
+	obs     chan Observation
+	view    atomic.Pointer[View]
+	dropped atomic.Uint64
+	stale   atomic.Uint64
+	unknown atomic.Uint64
+	running atomic.Bool
+
+	mu      sync.Mutex
+	subs    map[uint64]*subscriber
+	nextSub uint64
+
+	// Run goroutine only.
+	dirty      bool // observations applied since the view was taken
+	ignoredLog time.Time
+	logged     Stats
+
+	afterTick func() // test hook, called at the end of each tick
+}
+
+type subscriber struct {
+	ch   chan View
+	sent uint64 // version last delivered
+}
+
+// New returns a Service for cfg on clk, logging to lg (the caller passes
+// lg.Named("membership")). It starts no goroutines; call Run.
+func New(cfg Config, clk clock.Clock, lg *zap.Logger) (*Service, error) {
+	if lg == nil {
+		lg = zap.NewNop()
+	}
+	tr, err := NewTracker(cfg, clk.Now())
+	if err != nil {
+		return nil, err
+	}
+	s := &Service{
+		cfg:  tr.cfg,
+		clk:  clk,
+		lg:   lg,
+		tr:   tr,
+		obs:  make(chan Observation, QueueLen),
+		subs: make(map[uint64]*subscriber),
+	}
+	v := tr.View()
+	s.view.Store(&v)
+	return s, nil
+}
+
+// Observe queues a verified frame. It never blocks: when the queue is full
+// the observation is dropped and counted. A zero At is taken as now.
+func (s *Service) Observe(o Observation) {
+	if o.At.IsZero() {
+		o.At = s.clk.Now()
+	}
+	select {
+	case s.obs <- o:
+	default:
+		s.dropped.Add(1)
+	}
+}
+
+// Run applies observations and evaluates timeouts every Tick until ctx is
+// done, then returns nil. It may be called once.
+func (s *Service) Run(ctx context.Context) error {
+	if !s.running.CompareAndSwap(false, true) {
+		return ErrAlreadyRunning
+	}
+	tk := s.clk.NewTicker(s.cfg.Tick)
+	defer tk.Stop()
+	s.lg.Info("membership started",
+		logfield.Node(string(s.cfg.SelfName)), logfield.NodeID(uint64(s.cfg.Self)),
+		logfield.Count(uint64(len(s.tr.nodes))),
+		zap.Duration("keepalive", s.cfg.Keepalive), zap.Duration("warntime", s.cfg.Warntime),
+		zap.Duration("deadtime", s.cfg.Deadtime), zap.Duration("initdead", s.cfg.Initdead))
+	s.ignoredLog = s.clk.Now()
+	s.handle(s.tr.Advance(s.clk.Now()))
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case o := <-s.obs:
+			s.observe(o)
+		case <-tk.C():
+			s.tick()
+		}
+	}
+}
+
+// View returns the latest published view.
+func (s *Service) View() View { return *s.view.Load() }
+
+// Paths returns the links to peer worth sending on, best first, from the
+// latest view (see View.Paths). It is the heartbeat mux's path selector.
+func (s *Service) Paths(peer cluster.NodeID) []cluster.LinkName { return s.view.Load().Paths(peer) }
+
+// Stats returns the counts of dropped and ignored observations.
+func (s *Service) Stats() Stats {
+	return Stats{Dropped: s.dropped.Load(), Stale: s.stale.Load(), Unknown: s.unknown.Load()}
+}
+
+// Subscribe returns a channel that holds the latest view: the current one at
+// once, then each new version. Views are coalesced: a slow subscriber finds
+// only the newest when it reads, and never holds up the service. cancel
+// closes the channel; it may be called more than once.
+func (s *Service) Subscribe() (<-chan View, func()) {
+	sub := &subscriber{ch: make(chan View, 1)}
+	s.mu.Lock()
+	id := s.nextSub
+	s.nextSub++
+	s.subs[id] = sub
+	v := *s.view.Load()
+	sub.ch <- v
+	sub.sent = v.Version
+	s.mu.Unlock()
+	var once sync.Once
+	return sub.ch, func() {
+		once.Do(func() {
+			s.mu.Lock()
+			delete(s.subs, id)
+			close(sub.ch)
+			s.mu.Unlock()
+		})
+	}
+}
+
+// tick is one turn of the timer: apply what is queued (a frame waiting in
+// the queue is evidence of life that must count before any judgement),
+// evaluate timeouts, refresh the view.
+func (s *Service) tick() {
+	for n := len(s.obs); n > 0; n-- {
+		s.observe(<-s.obs)
+	}
+	now := s.clk.Now()
+	s.handle(s.tr.Advance(now))
+	if s.dirty {
+		s.publish()
+	}
+	s.logIgnored(now)
+	if s.afterTick != nil {
+		s.afterTick()
+	}
+}
+
+func (s *Service) observe(o Observation) {
+	s.dirty = true
+	trs := s.tr.Observe(o)
+	st := s.tr.Stats()
+	s.stale.Store(st.Stale)
+	s.unknown.Store(st.Unknown)
+	s.handle(trs)
+}
+
+// handle logs trs and publishes a new view if the state changed.
+func (s *Service) handle(trs []Transition) {
+	for _, tr := range trs {
+		s.log(tr)
+	}
+	if s.tr.Version() != s.view.Load().Version {
+		s.publish()
+	}
+}
+
+func (s *Service) publish() {
+	v := s.tr.View()
+	s.view.Store(&v)
+	s.dirty = false
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, sub := range s.subs {
+		if sub.sent >= v.Version {
+			continue
+		}
+		select { // coalesce: replace the view the subscriber has not read
+		case <-sub.ch:
+		default:
+		}
+		select {
+		case sub.ch <- v:
+			sub.sent = v.Version
+		default: // unreachable: only publish sends, under mu
+		}
+	}
+}
+
+func (s *Service) log(tr Transition) {
+	node := logfield.Node(string(tr.Name))
+	id := logfield.NodeID(uint64(tr.Node))
+	switch tr.Kind {
+	case NodeJoined:
+		s.lg.Info("node joined", node, id, logfield.Link(string(tr.Link)),
+			zap.Bool("return", tr.Return), zap.Uint64("epoch", uint64(tr.Epoch)))
+	case NodeRecovered:
+		s.lg.Info("node recovered", node, id, logfield.Link(string(tr.Link)), logfield.SilentFor(tr.SilentFor))
+	case NodeWarn:
+		s.lg.Warn("node warn", node, id, logfield.SilentFor(tr.SilentFor),
+			zap.Duration("deadtime", s.cfg.Deadtime))
+	case NodeDead:
+		s.lg.Warn("node declared dead", node, id, logfield.Links(linkStrings(tr.Links)),
+			logfield.SilentFor(tr.SilentFor))
+	case NodeRestarted:
+		s.lg.Warn("node restarted", node, id, logfield.Link(string(tr.Link)),
+			zap.Uint64("epoch", uint64(tr.Epoch)))
+	case LinkUp:
+		s.lg.Info("link up", node, logfield.Link(string(tr.Link)))
+	case LinkWarn:
+		s.lg.Debug("link warn", node, logfield.Link(string(tr.Link)), logfield.SilentFor(tr.SilentFor))
+	case LinkDown:
+		s.lg.Warn("link down", node, logfield.Link(string(tr.Link)), logfield.SilentFor(tr.SilentFor))
+	case LocalLate:
+		s.lg.Warn("local timer ran late", zap.Duration("late", tr.Late),
+			zap.Duration("tick", s.cfg.Tick), zap.Duration("extended_by", tr.Late),
+			logfield.Reason("peer silence during this node's stall is not counted"))
+	}
+}
+
+// logIgnored summarizes dropped and ignored observations, at most once per
+// ignoredLogEvery: never a line per frame.
+func (s *Service) logIgnored(now time.Time) {
+	if now.Sub(s.ignoredLog) < ignoredLogEvery {
+		return
+	}
+	cur := s.Stats()
+	if d := cur.Dropped - s.logged.Dropped; d > 0 {
+		s.lg.Warn("observations dropped", logfield.Count(d), logfield.Reason("queue full"))
+	}
+	if d := cur.Stale - s.logged.Stale; d > 0 {
+		s.lg.Debug("observations ignored", logfield.Count(d), logfield.Reason("stale"))
+	}
+	if d := cur.Unknown - s.logged.Unknown; d > 0 {
+		s.lg.Debug("observations ignored", logfield.Count(d), logfield.Reason("unknown node or link"))
+	}
+	s.logged, s.ignoredLog = cur, now
+}
+
+func linkStrings(ls []cluster.LinkName) []string {
+	out := make([]string, len(ls))
+	for i, l := range ls {
+		out[i] = string(l)
+	}
+	return out
+}
