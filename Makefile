@@ -1,0 +1,53 @@
+# pacer: see README.md. Every target works on a fresh Debian machine with Go.
+GO        ?= go
+BIN       ?= bin
+FUZZTIME  ?= 5s
+# Fuzz targets run briefly by `make test` and longer by `make fuzz`
+# (package:target pairs; go test -fuzz takes one target per run).
+FUZZ_TARGETS = \
+	./heartbeat:FuzzOpen \
+	./heartbeat:FuzzDecodeBody \
+	./heartbeat/serial:FuzzDeframer \
+	./internal/config:FuzzParse \
+	./internal/config:FuzzAuthkey
+
+.PHONY: all build test unit fuzz-short fuzz bench demo lint clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN)/ ./cmd/...
+
+# The whole suite: unit and integration tests, then every fuzz target briefly.
+test: unit fuzz-short
+
+unit:
+	$(GO) test -count=1 -timeout 12m ./...
+
+fuzz-short:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; fn=$${t##*:}; \
+		echo "fuzz $$pkg $$fn ($(FUZZTIME))"; \
+		$(GO) test -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) $$pkg; \
+	done
+
+fuzz:
+	$(MAKE) fuzz-short FUZZTIME=2m
+
+# Benchmarks, never timed assertions: frame seal+verify, tracker, serial
+# framing; detection latency over 20 kills; idle CPU and RSS over 60 s.
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./heartbeat/... ./membership/...
+	$(GO) test -run '^$$' -bench 'DetectionLatency' -benchtime 20x -timeout 20m ./test/integration/
+	$(GO) test -run '^$$' -bench 'Idle' -benchtime 1x -timeout 20m ./test/integration/
+
+# A 3-node cluster on loopback: kill one node, watch the others declare it dead.
+demo: build
+	./test/demo/demo.sh $(BIN)
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+clean:
+	rm -rf $(BIN)

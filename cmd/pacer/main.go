@@ -1,0 +1,23 @@
+// Command pacer is the crm-style command line for a pacer cluster.
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/urfave/cli/v2"
+)
+
+func main() {
+	app := &cli.App{
+		Name:  "pacer",
+		Usage: "manage a pacer cluster",
+		Commands: []*cli.Command{
+			keygenCommand(),
+		},
+	}
+	if err := app.Run(os.Args); err != nil {
+		fmt.Fprintln(os.Stderr, "pacer:", err)
+		os.Exit(1)
+	}
+}

@@ -1,0 +1,230 @@
+// Package daemon wires pacerd's components together: links from the
+// configuration, the keepalive sender, the receiver, membership and the drop
+// counters. Only cmd/pacerd and test/ import it.
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.uber.org/zap"
+	"golang.org/x/sync/errgroup"
+
+	"pacer/heartbeat"
+	"pacer/heartbeat/serial"
+	"pacer/heartbeat/udp"
+	"pacer/internal/clock"
+	"pacer/internal/cluster"
+	"pacer/internal/config"
+	"pacer/internal/logfield"
+	"pacer/membership"
+)
+
+// DefaultStatsInterval is how often dropped-frame counters are summarised in
+// the log (only when something was dropped).
+const DefaultStatsInterval = 60 * time.Second
+
+// Deps are the daemon's seams. Zero values are replaced by the real thing.
+type Deps struct {
+	Clock  clock.Clock
+	Logger *zap.Logger
+	// Keyring is the cluster key; required.
+	Keyring heartbeat.Keyring
+	// Links replaces the links built from the configuration (the simulator
+	// passes memlink links). When nil, links are opened from cfg.Links.
+	Links []heartbeat.Link
+	// Epoch is this run's boot epoch; zero derives one from DataDir.
+	Epoch cluster.BootEpoch
+	// StatsInterval overrides DefaultStatsInterval.
+	StatsInterval time.Duration
+}
+
+// Daemon is one pacerd.
+type Daemon struct {
+	cfg        config.Config
+	clk        clock.Clock
+	lg         *zap.Logger
+	links      []heartbeat.Link
+	stats      *heartbeat.Stats
+	sealer     *heartbeat.Sealer
+	sender     *heartbeat.Sender
+	receiver   *heartbeat.Receiver
+	membership *membership.Service
+	mux        *heartbeat.Mux
+	statsEvery time.Duration
+}
+
+// New builds a daemon; it opens the links (sockets, ttys) but starts no
+// goroutines of its own.
+func New(cfg config.Config, deps Deps) (_ *Daemon, err error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if deps.Clock == nil {
+		deps.Clock = clock.Real{}
+	}
+	if deps.Logger == nil {
+		deps.Logger = zap.NewNop()
+	}
+	if deps.StatsInterval <= 0 {
+		deps.StatsInterval = DefaultStatsInterval
+	}
+	d := &Daemon{cfg: cfg, clk: deps.Clock, lg: deps.Logger, stats: &heartbeat.Stats{}, statsEvery: deps.StatsInterval}
+
+	epoch := deps.Epoch
+	if epoch == 0 {
+		if epoch, err = NextBootEpoch(cfg.DataDir, d.clk.Now()); err != nil {
+			return nil, err
+		}
+	}
+	self := cluster.NodeID(cfg.Node.ID)
+	if d.sealer, err = heartbeat.NewSealer(cluster.ClusterName(cfg.Cluster), self, epoch, deps.Keyring); err != nil {
+		return nil, fmt.Errorf("authkey: %w", err)
+	}
+	known := map[cluster.NodeID]bool{}
+	for _, p := range cfg.Peers {
+		known[cluster.NodeID(p.ID)] = true
+	}
+	verifier, err := heartbeat.NewVerifier(cluster.ClusterName(cfg.Cluster), self, deps.Keyring,
+		func(id cluster.NodeID) bool { return known[id] })
+	if err != nil {
+		return nil, fmt.Errorf("authkey: %w", err)
+	}
+
+	d.links = deps.Links
+	if d.links == nil {
+		if d.links, err = OpenLinks(cfg, d.clk); err != nil {
+			return nil, err
+		}
+		defer func() {
+			if err != nil {
+				closeLinks(d.links)
+			}
+		}()
+	}
+	for _, l := range d.links {
+		d.stats.Watch(l)
+	}
+
+	d.membership, err = membership.New(MembershipConfig(cfg), d.clk, d.lg.Named("membership"))
+	if err != nil {
+		return nil, fmt.Errorf("membership: %w", err)
+	}
+	hbLog := d.lg.Named("heartbeat")
+	d.receiver = heartbeat.NewReceiver(verifier, heartbeat.Handlers{
+		Heard: func(h heartbeat.Heard) {
+			d.membership.Observe(membership.Observation{Node: h.Node, Link: h.Link, Epoch: h.Epoch, At: h.At})
+		},
+	}, d.stats, hbLog)
+	d.sender, err = heartbeat.NewSender(d.sealer, cluster.NodeName(cfg.Node.Name), cfg.Keepalive.Duration,
+		d.links, d.clk, d.stats, hbLog)
+	if err != nil {
+		return nil, err
+	}
+	d.mux = heartbeat.NewMux(d.sealer, d.links, d.membership, d.stats)
+	return d, nil
+}
+
+// Run runs the daemon until ctx is done or a component fails.
+func (d *Daemon) Run(ctx context.Context) error {
+	names := make([]string, len(d.links))
+	for i, l := range d.links {
+		names[i] = fmt.Sprintf("%s(%s)", l.Name(), l.Kind())
+	}
+	lg := d.lg.Named("daemon")
+	lg.Info("pacerd started", logfield.Node(d.cfg.Node.Name), logfield.NodeID(d.cfg.Node.ID),
+		zap.String("cluster", d.cfg.Cluster), logfield.Links(names), zap.Uint64("epoch", uint64(d.sealer.Epoch())),
+		zap.Duration("keepalive", d.cfg.Keepalive.Duration), zap.Duration("deadtime", d.cfg.Deadtime.Duration))
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return d.membership.Run(gctx) })
+	g.Go(func() error { return d.receiver.Run(gctx, d.links) })
+	g.Go(func() error { return d.sender.Run(gctx) })
+	g.Go(func() error { return d.stats.Summarize(gctx, d.clk, d.statsEvery, d.lg.Named("heartbeat")) })
+	// Closing the links on shutdown unblocks their readers.
+	g.Go(func() error {
+		<-gctx.Done()
+		closeLinks(d.links)
+		return nil
+	})
+	err := g.Wait()
+	lg.Info("pacerd stopped", logfield.Node(d.cfg.Node.Name))
+	if errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return err
+}
+
+// Membership is the membership service (the current view, subscriptions).
+func (d *Daemon) Membership() *membership.Service { return d.membership }
+
+// Mux sends cluster messages over the best live link.
+func (d *Daemon) Mux() *heartbeat.Mux { return d.mux }
+
+// DropStats returns the dropped-frame counters by reason.
+func (d *Daemon) DropStats() map[string]uint64 { return d.stats.Snapshot() }
+
+func closeLinks(links []heartbeat.Link) {
+	for _, l := range links {
+		_ = l.Close()
+	}
+}
+
+// OpenLinks opens every link of the configuration.
+func OpenLinks(cfg config.Config, clk clock.Clock) ([]heartbeat.Link, error) {
+	ids := map[string]cluster.NodeID{}
+	for _, p := range cfg.Peers {
+		ids[p.Name] = cluster.NodeID(p.ID)
+	}
+	var links []heartbeat.Link
+	for _, lc := range cfg.Links {
+		var l heartbeat.Link
+		var err error
+		name := cluster.LinkName(lc.Name)
+		switch lc.Kind {
+		case "udp":
+			peers := map[cluster.NodeID]string{}
+			for n, a := range lc.PeerAddrs {
+				peers[ids[n]] = a
+			}
+			l, err = udp.NewUnicast(udp.UnicastConfig{Name: name, Bind: lc.Bind, Peers: peers}, clk)
+		case "multicast":
+			l, err = udp.NewMulticast(udp.MulticastConfig{Name: name, Group: lc.Group, Interface: lc.Interface, TTL: lc.TTL}, clk)
+		case "serial":
+			l, err = serial.Open(serial.Config{Name: name, Device: lc.Device, Baud: lc.Baud, Peer: ids[lc.Peer]}, clk)
+		default:
+			err = fmt.Errorf("unknown link kind %q", lc.Kind)
+		}
+		if err != nil {
+			closeLinks(links)
+			return nil, fmt.Errorf("open link %s: %w", lc.Name, err)
+		}
+		links = append(links, l)
+	}
+	return links, nil
+}
+
+// MembershipConfig derives membership's view of the cluster from the
+// configuration: which links lead to which peer, in configured order.
+func MembershipConfig(cfg config.Config) membership.Config {
+	mc := membership.Config{
+		Self:      cluster.NodeID(cfg.Node.ID),
+		SelfName:  cluster.NodeName(cfg.Node.Name),
+		Keepalive: cfg.Keepalive.Duration,
+		Warntime:  cfg.Warntime.Duration,
+		Deadtime:  cfg.Deadtime.Duration,
+		Initdead:  cfg.Initdead.Duration,
+	}
+	for _, p := range cfg.Peers {
+		peer := membership.Peer{ID: cluster.NodeID(p.ID), Name: cluster.NodeName(p.Name)}
+		for _, lc := range cfg.Links {
+			_, viaUDP := lc.PeerAddrs[p.Name]
+			if (lc.Kind == "udp" && viaUDP) || lc.Kind == "multicast" || (lc.Kind == "serial" && lc.Peer == p.Name) {
+				peer.Links = append(peer.Links, cluster.LinkName(lc.Name))
+			}
+		}
+		mc.Peers = append(mc.Peers, peer)
+	}
+	return mc
+}
