@@ -19,11 +19,11 @@ func keygenCommand() *cli.Command {
 		Description: `Writes a new authkey (one 256-bit key, id 1) with mode 0600. Copy the same
 file to every node.
 
-Rotating the key without downtime takes three steps, each done on every node:
-  1. pacer keygen --add            (new key accepted, old one still signs)
-  2. pacer keygen --primary N      (sign with the new key N)
+Rotating the key without downtime takes three steps; after each, copy the
+file to every node and reload pacerd there (SIGHUP: systemctl reload pacerd):
+  1. pacer keygen --add            (new key accepted everywhere, old one still signs)
+  2. pacer keygen --primary        (sign with the newest key)
   3. pacer keygen --remove M       (drop the old key M)
-Restart pacerd (or wait for reload support) after each step.
 
 Examples:
   pacer keygen
@@ -31,14 +31,14 @@ Examples:
   pacer keygen --add`,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "authkey", Value: "/etc/pacer/authkey", Usage: "authkey file"},
-			&cli.BoolFlag{Name: "force", Usage: "overwrite an existing authkey"},
-			&cli.BoolFlag{Name: "add", Usage: "add a new key to the existing authkey (not primary)"},
-			&cli.IntFlag{Name: "primary", Usage: "make key `ID` the one that signs"},
-			&cli.IntFlag{Name: "remove", Usage: "remove key `ID` (not the primary)"},
+			&cli.BoolFlag{Name: "force", Usage: "replace an existing authkey"},
+			&cli.BoolFlag{Name: "add", Usage: "add a fresh key under the next free id (the primary is kept unless --primary)"},
+			&cli.BoolFlag{Name: "primary", Usage: "make the newest key (the one --add added last) primary"},
+			&cli.IntFlag{Name: "remove", Usage: "remove key `ID` (never the primary)"},
 		},
 		Action: func(c *cli.Context) error {
 			path := c.String("authkey")
-			edit := c.Bool("add") || c.IsSet("primary") || c.IsSet("remove")
+			edit := c.Bool("add") || c.Bool("primary") || c.IsSet("remove")
 			if !edit {
 				if _, err := os.Stat(path); err == nil && !c.Bool("force") {
 					return fmt.Errorf("%s exists: use --force to replace it (every node needs the new key), or --add to rotate", path)
@@ -61,29 +61,37 @@ Examples:
 			}
 			if c.Bool("add") {
 				var id heartbeat.KeyID
-				if k, id, err = config.AddKey(k, false); err != nil {
+				if k, id, err = config.AddKey(k, c.Bool("primary")); err != nil {
 					return err
 				}
 				fmt.Fprintf(c.App.Writer, "added key %d to %s\n", id, path)
-			}
-			if c.IsSet("primary") {
-				id := heartbeat.KeyID(c.Int("primary"))
-				if _, ok := k.Keys[id]; !ok || c.Int("primary") > 255 || c.Int("primary") < 1 {
-					return fmt.Errorf("--primary %d: no such key in %s (keys: %v)", c.Int("primary"), path, k.IDs())
+			} else if c.Bool("primary") {
+				id, ok := config.NewestKey(k)
+				if !ok {
+					return fmt.Errorf("%s holds no key", path)
 				}
-				k.Primary = id
-				fmt.Fprintf(c.App.Writer, "key %d is now primary in %s\n", id, path)
-			}
-			if c.IsSet("remove") {
-				if c.Int("remove") > 255 || c.Int("remove") < 1 {
-					return fmt.Errorf("--remove %d: key ids are 1..255", c.Int("remove"))
-				}
-				if k, err = config.RemoveKey(k, heartbeat.KeyID(c.Int("remove"))); err != nil {
+				if k, err = config.SetPrimary(k, id); err != nil {
 					return err
 				}
-				fmt.Fprintf(c.App.Writer, "removed key %d from %s\n", c.Int("remove"), path)
 			}
-			return config.WriteAuthkey(path, k)
+			if c.Bool("primary") {
+				fmt.Fprintf(c.App.Writer, "key %d is primary in %s\n", k.Primary, path)
+			}
+			if c.IsSet("remove") {
+				id := c.Int("remove")
+				if id < 1 || id > 255 {
+					return fmt.Errorf("--remove %d: key ids are 1..255", id)
+				}
+				if k, err = config.RemoveKey(k, heartbeat.KeyID(id)); err != nil {
+					return err
+				}
+				fmt.Fprintf(c.App.Writer, "removed key %d from %s\n", id, path)
+			}
+			if err := config.WriteAuthkey(path, k); err != nil {
+				return err
+			}
+			fmt.Fprintln(c.App.Writer, "copy it to every node, then reload pacerd there (SIGHUP) before the next step")
+			return nil
 		},
 	}
 }

@@ -62,6 +62,26 @@ func run(c *cli.Context) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
+	// SIGHUP re-reads the authkey, for key rotation without a restart.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	go func() {
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-hup:
+				k, err := config.LoadAuthkey(cfg.Authkey)
+				if err == nil {
+					err = d.SetKeyring(k)
+				}
+				if err != nil {
+					lg.Error("authkey reload refused; keeping the keys in use", zap.Error(err))
+				}
+			}
+		}
+	}()
 	return d.Run(ctx)
 }
 

@@ -49,6 +49,7 @@ type Daemon struct {
 	links      []heartbeat.Link
 	stats      *heartbeat.Stats
 	sealer     *heartbeat.Sealer
+	verifier   *heartbeat.Verifier
 	sender     *heartbeat.Sender
 	receiver   *heartbeat.Receiver
 	membership *membership.Service
@@ -87,7 +88,7 @@ func New(cfg config.Config, deps Deps) (_ *Daemon, err error) {
 	for _, p := range cfg.Peers {
 		known[cluster.NodeID(p.ID)] = true
 	}
-	verifier, err := heartbeat.NewVerifier(cluster.ClusterName(cfg.Cluster), self, deps.Keyring,
+	d.verifier, err = heartbeat.NewVerifier(cluster.ClusterName(cfg.Cluster), self, deps.Keyring,
 		func(id cluster.NodeID) bool { return known[id] })
 	if err != nil {
 		return nil, fmt.Errorf("authkey: %w", err)
@@ -113,7 +114,7 @@ func New(cfg config.Config, deps Deps) (_ *Daemon, err error) {
 		return nil, fmt.Errorf("membership: %w", err)
 	}
 	hbLog := d.lg.Named("heartbeat")
-	d.receiver = heartbeat.NewReceiver(verifier, heartbeat.Handlers{
+	d.receiver = heartbeat.NewReceiver(d.verifier, heartbeat.Handlers{
 		Heard: func(h heartbeat.Heard) {
 			d.membership.Observe(membership.Observation{Node: h.Node, Link: h.Link, Epoch: h.Epoch, At: h.At})
 		},
@@ -154,6 +155,28 @@ func (d *Daemon) Run(ctx context.Context) error {
 		return nil
 	}
 	return err
+}
+
+// SetKeyring switches the cluster key at run time (key rotation): frames
+// under any of k's keys are accepted and k's primary seals from now on. A
+// bad keyring is refused and the keys in use are kept.
+func (d *Daemon) SetKeyring(k heartbeat.Keyring) error {
+	if err := k.Validate(); err != nil {
+		return fmt.Errorf("authkey: %w", err)
+	}
+	// Accept first, then seal: peers may already seal with the new key.
+	if err := d.verifier.SetKeyring(k); err != nil {
+		return err
+	}
+	if err := d.sealer.SetKeyring(k); err != nil {
+		return err
+	}
+	ids := make([]uint64, 0, len(k.Keys))
+	for _, id := range k.IDs() {
+		ids = append(ids, uint64(id))
+	}
+	d.lg.Named("daemon").Info("authkey reloaded", zap.Uint64s("keys", ids), zap.Uint8("primary", uint8(k.Primary)))
+	return nil
 }
 
 // Membership is the membership service (the current view, subscriptions).

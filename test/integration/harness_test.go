@@ -330,3 +330,5 @@ func WaitJoined(t testing.TB, nodes []*Node, timeout time.Duration) {
 		}
 	}
 }
+
+func fmtAny(v any) string { return fmt.Sprint(v) }
