@@ -17,10 +17,7 @@ import (
 // ErrAlreadyRunning is returned by a second call of Service.Run.
 var ErrAlreadyRunning = errors.New("membership service already running")
 
-// QueueLen is how many observations Service.Observe buffers before it drops.
-const QueueLen = 1024
-
-// ignoredLogEvery is how often, at most, dropped or ignored observations are
+// ignoredLogEvery is how often, at most, ignored observations are
 // summarized in the log.
 const ignoredLogEvery = 10 * time.Second
 
@@ -34,9 +31,14 @@ type Service struct {
 	lg  *zap.Logger
 	tr  *Tracker // owned by the Run goroutine once it runs
 
-	obs     chan Observation
+	// trMu guards tr and the fields below it: Observe applies a frame at
+	// once from the receiving goroutine, the timer loop judges timeouts.
+	// Applying in place, instead of queueing to the Run goroutine, saves a
+	// goroutine wake-up per received frame: most of an idle node's work.
+	trMu sync.Mutex
+	tm   clock.Timer // Run's timer; nil until Run starts
+
 	view    atomic.Pointer[View]
-	dropped atomic.Uint64
 	stale   atomic.Uint64
 	unknown atomic.Uint64
 	running atomic.Bool
@@ -45,8 +47,9 @@ type Service struct {
 	subs    map[uint64]*subscriber
 	nextSub uint64
 
-	// Run goroutine only.
-	dirty      bool // observations applied since the view was taken
+	// Under trMu.
+	due        time.Time // when Run's timer is set to wake
+	dirty      bool      // observations applied since the view was taken
 	ignoredLog time.Time
 	logged     Stats
 
@@ -73,7 +76,6 @@ func New(cfg Config, clk clock.Clock, lg *zap.Logger) (*Service, error) {
 		clk:  clk,
 		lg:   lg,
 		tr:   tr,
-		obs:  make(chan Observation, QueueLen),
 		subs: make(map[uint64]*subscriber),
 	}
 	v := tr.View()
@@ -81,44 +83,85 @@ func New(cfg Config, clk clock.Clock, lg *zap.Logger) (*Service, error) {
 	return s, nil
 }
 
-// Observe queues a verified frame. It never blocks: when the queue is full
-// the observation is dropped and counted. A zero At is taken as now.
+// Observe applies a verified frame at once (a frame is evidence of life and
+// counts before any later judgement). It holds the service's lock for a
+// moment: a frame from an up node on an up link changes nothing and does not
+// allocate. A zero At is taken as now.
 func (s *Service) Observe(o Observation) {
 	if o.At.IsZero() {
 		o.At = s.clk.Now()
 	}
-	select {
-	case s.obs <- o:
-	default:
-		s.dropped.Add(1)
+	s.trMu.Lock()
+	defer s.trMu.Unlock()
+	before := s.tr.Version()
+	s.observe(o)
+	// A state change (a first contact) can bring a deadline forward.
+	if s.tm != nil && s.tr.Version() != before {
+		if now := s.clk.Now(); s.nextDue(now).Before(s.due) {
+			s.due = s.nextDue(now)
+			s.tm.Reset(s.due.Sub(now))
+		}
 	}
 }
 
-// Run applies observations and evaluates timeouts every Tick until ctx is
-// done, then returns nil. It may be called once.
+// maxSleep bounds Run's sleep when no deadline is near, so the summaries
+// of ignored observations still get written.
+const maxSleep = ignoredLogEvery
+
+// Run applies observations as they come and evaluates timeouts when the next
+// one is due, until ctx is done, then returns nil. It may be called once.
+//
+// It sleeps until the tracker's next deadline rather than ticking: an idle
+// cluster with healthy peers wakes about once per warntime instead of every
+// Tick, which is most of pacerd's idle CPU. Waking later than planned is how
+// a stall of this node is detected (see Tracker.AdvanceDue).
 func (s *Service) Run(ctx context.Context) error {
 	if !s.running.CompareAndSwap(false, true) {
 		return ErrAlreadyRunning
 	}
-	tk := s.clk.NewTicker(s.cfg.Tick)
-	defer tk.Stop()
 	s.lg.Info("membership started",
 		logfield.Node(string(s.cfg.SelfName)), logfield.NodeID(uint64(s.cfg.Self)),
 		logfield.Count(uint64(len(s.tr.nodes))),
 		zap.Duration("keepalive", s.cfg.Keepalive), zap.Duration("warntime", s.cfg.Warntime),
 		zap.Duration("deadtime", s.cfg.Deadtime), zap.Duration("initdead", s.cfg.Initdead))
-	s.ignoredLog = s.clk.Now()
-	s.handle(s.tr.Advance(s.clk.Now()))
+	s.trMu.Lock()
+	now := s.clk.Now()
+	s.ignoredLog = now
+	s.handle(s.tr.Advance(now))
+	s.due = s.nextDue(now)
+	tm := s.clk.NewTimer(s.due.Sub(now))
+	s.tm = tm
+	s.trMu.Unlock()
+	defer tm.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
-		case o := <-s.obs:
-			s.observe(o)
-		case <-tk.C():
-			s.tick()
+		case <-tm.C():
+			s.trMu.Lock()
+			s.step(func(now time.Time) []Transition { return s.tr.AdvanceDue(now, s.due) })
+			now := s.clk.Now()
+			s.due = s.nextDue(now)
+			tm.Reset(s.due.Sub(now))
+			s.trMu.Unlock()
+			if s.afterTick != nil {
+				s.afterTick()
+			}
 		}
 	}
+}
+
+// nextDue is when Run must wake next: the tracker's next deadline, never
+// before now and never more than maxSleep away.
+func (s *Service) nextDue(now time.Time) time.Time {
+	due := now.Add(maxSleep)
+	if d, ok := s.tr.NextDeadline(); ok && d.Before(due) {
+		due = d
+	}
+	if due.Before(now) {
+		due = now
+	}
+	return due
 }
 
 // View returns the latest published view.
@@ -128,9 +171,9 @@ func (s *Service) View() View { return *s.view.Load() }
 // latest view (see View.Paths). It is the heartbeat mux's path selector.
 func (s *Service) Paths(peer cluster.NodeID) []cluster.LinkName { return s.view.Load().Paths(peer) }
 
-// Stats returns the counts of dropped and ignored observations.
+// Stats returns the counts of ignored observations.
 func (s *Service) Stats() Stats {
-	return Stats{Dropped: s.dropped.Load(), Stale: s.stale.Load(), Unknown: s.unknown.Load()}
+	return Stats{Stale: s.stale.Load(), Unknown: s.unknown.Load()}
 }
 
 // Subscribe returns a channel that holds the latest view: the current one at
@@ -158,22 +201,26 @@ func (s *Service) Subscribe() (<-chan View, func()) {
 	}
 }
 
-// tick is one turn of the timer: apply what is queued (a frame waiting in
-// the queue is evidence of life that must count before any judgement),
-// evaluate timeouts, refresh the view.
+// tick is one turn of a ticking driver (every Tick), for tests that step
+// the service by hand.
 func (s *Service) tick() {
-	for n := len(s.obs); n > 0; n-- {
-		s.observe(<-s.obs)
+	s.trMu.Lock()
+	s.step(s.tr.Advance)
+	s.trMu.Unlock()
+	if s.afterTick != nil {
+		s.afterTick()
 	}
+}
+
+// step is one wake-up, under trMu: evaluate timeouts with advance, refresh
+// the view.
+func (s *Service) step(advance func(now time.Time) []Transition) {
 	now := s.clk.Now()
-	s.handle(s.tr.Advance(now))
+	s.handle(advance(now))
 	if s.dirty {
 		s.publish()
 	}
 	s.logIgnored(now)
-	if s.afterTick != nil {
-		s.afterTick()
-	}
 }
 
 func (s *Service) observe(o Observation) {
@@ -249,16 +296,13 @@ func (s *Service) log(tr Transition) {
 	}
 }
 
-// logIgnored summarizes dropped and ignored observations, at most once per
+// logIgnored summarizes ignored observations, at most once per
 // ignoredLogEvery: never a line per frame.
 func (s *Service) logIgnored(now time.Time) {
 	if now.Sub(s.ignoredLog) < ignoredLogEvery {
 		return
 	}
 	cur := s.Stats()
-	if d := cur.Dropped - s.logged.Dropped; d > 0 {
-		s.lg.Warn("observations dropped", logfield.Count(d), logfield.Reason("queue full"))
-	}
 	if d := cur.Stale - s.logged.Stale; d > 0 {
 		s.lg.Debug("observations ignored", logfield.Count(d), logfield.Reason("stale"))
 	}

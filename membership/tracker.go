@@ -104,8 +104,6 @@ type Transition struct {
 
 // Stats counts observations that were dropped or ignored.
 type Stats struct {
-	// Dropped: observations the Service's queue had no room for.
-	Dropped uint64
 	// Stale: frames with an older boot epoch than already heard, or
 	// received before the death (of the node or link) they would undo.
 	Stale uint64
@@ -184,8 +182,7 @@ func NewTracker(cfg Config, start time.Time) (*Tracker, error) {
 // Version is the version of the View the tracker would return now.
 func (t *Tracker) Version() uint64 { return t.version }
 
-// Stats returns the counts of ignored observations (Dropped is always 0:
-// only the Service drops).
+// Stats returns the counts of ignored observations.
 func (t *Tracker) Stats() Stats { return t.stats }
 
 // Observe applies one verified frame. Frames from unknown nodes or links,
@@ -266,9 +263,62 @@ func (t *Tracker) Observe(o Observation) []Transition {
 // order, then the node. A node that dies yields one NodeDead listing all its
 // links, and no LinkWarn or LinkDown for them.
 func (t *Tracker) Advance(now time.Time) []Transition {
+	return t.advance(now, t.lastAdvance.Add(t.cfg.Tick))
+}
+
+// AdvanceDue is Advance for a driver that sleeps until the next deadline
+// instead of ticking: due is when it meant to wake. Waking later than due by
+// more than max(Tick, Keepalive/2) means this node stalled, and the stall is
+// not counted against its peers, as with Advance.
+func (t *Tracker) AdvanceDue(now, due time.Time) []Transition {
+	return t.advance(now, due)
+}
+
+// NextDeadline is the earliest time at which Advance could change a state
+// (a warn, a link down, a death), if any peer is not yet dead. Frames only
+// move deadlines later, so a driver may sleep until then and re-check.
+func (t *Tracker) NextDeadline() (time.Time, bool) {
+	var next time.Time
+	found := false
+	at := func(d time.Time) {
+		if !found || d.Before(next) {
+			next, found = d, true
+		}
+	}
+	for _, p := range t.nodes {
+		if p.state == NodeStateDead {
+			continue
+		}
+		if !p.heard {
+			at(t.initRef.Add(t.cfg.Initdead))
+			continue
+		}
+		ref := p.ref()
+		at(ref.Add(t.cfg.Deadtime))
+		if p.state == NodeStateUp {
+			at(ref.Add(t.cfg.Warntime))
+		}
+		for i := range p.links {
+			l := &p.links[i]
+			switch {
+			case l.state == LinkStateDead:
+			case !l.heard:
+				at(t.initRef.Add(t.cfg.Initdead))
+			default:
+				at(l.ref.Add(t.cfg.Deadtime))
+				if l.state == LinkStateUp {
+					at(l.ref.Add(t.cfg.Warntime))
+				}
+			}
+		}
+	}
+	return next, found
+}
+
+func (t *Tracker) advance(now, due time.Time) []Transition {
 	var out []Transition
 	if t.advanced {
-		if late := now.Sub(t.lastAdvance) - t.cfg.Tick; late > t.cfg.tolerance() {
+		if late := now.Sub(due); late > t.cfg.tolerance() {
 			t.extend(now, late)
 			out = append(out, Transition{Kind: LocalLate, Late: late, At: now})
 		}

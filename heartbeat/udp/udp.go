@@ -25,6 +25,9 @@ const DefaultQueueLen = 256
 // segment a cluster lives on; heartbeats are about 100 bytes.
 const MTU = heartbeat.MaxFrameSize
 
+// RecvBuffer is the socket receive buffer a UDP link asks for.
+const RecvBuffer = 1 << 20
+
 type outgoing struct {
 	buf  []byte
 	dest []*net.UDPAddr
@@ -53,6 +56,9 @@ func newLink(name cluster.LinkName, kind heartbeat.LinkKind, conn *net.UDPConn, 
 	if queueLen <= 0 {
 		queueLen = DefaultQueueLen
 	}
+	// Room for bursts (Raft catch-up, a snapshot) while the reader is
+	// descheduled; best effort, the kernel caps it at net.core.rmem_max.
+	_ = conn.SetReadBuffer(RecvBuffer)
 	l := &Link{
 		name: name, kind: kind, conn: conn, clk: clk, destsFor: destsFor,
 		out:  make(chan outgoing, queueLen),

@@ -62,15 +62,15 @@ func TestHostileFramesDroppedAndCounted(t *testing.T) {
 		time.Sleep(5 * time.Millisecond)
 	}
 	send([]byte("garbage that is not a frame"))
-	send(genuine[:17])                             // truncated
-	send(seal("it", 2, 300, forgedKey))            // forged MAC
-	send(seal("other", 2, 300, keys))              // another cluster
-	send(flipped)                                  // garbled in flight
-	send(seal("it", 9, 300, keys))                 // a node not in the configuration
-	send(make([]byte, heartbeat.MaxFrameSize-100)) // junk of maximal size
-	send(genuine)                                  // accepted: bravo joins
-	send(genuine)                                  // replay
-	send(genuineOld)                               // an earlier boot
+	send(genuine[:17])                  // truncated
+	send(seal("it", 2, 300, forgedKey)) // forged MAC
+	send(seal("other", 2, 300, keys))   // another cluster
+	send(flipped)                       // garbled in flight
+	send(seal("it", 9, 300, keys))      // a node not in the configuration
+	send(make([]byte, 8192))            // zeroed junk
+	send(genuine)                       // accepted: bravo joins
+	send(genuine)                       // replay
+	send(genuineOld)                    // an earlier boot
 
 	alpha.WaitFor(t, 5*time.Second, 1, "node joined", map[string]string{"node": "bravo"})
 	want := map[string]float64{"garbled": 3, "bad_mac": 2, "foreign_cluster": 1, "unknown_node": 1, "replay": 1, "old_epoch": 1}
