@@ -21,14 +21,20 @@ var layers = []struct {
 	prefix string
 	level  int
 }{
+	// Levels are DESIGN.md's L0..L7 times ten; the units order packages
+	// inside one layer (crm/cib: the model, then its syntaxes, then the
+	// tools that edit and store it).
 	{"internal/clock", 0}, {"internal/cluster", 0}, {"internal/logfield", 0},
-	{"heartbeat", 1}, {"agents", 1}, {"crm/cib", 1},
-	{"membership", 2}, {"resources", 2}, {"fencing", 2}, {"crm/scheduler", 2},
-	{"crm/store", 3},
-	{"crm/coordinator", 4},
-	{"internal/config", 5}, {"internal/control", 5},
-	{"internal/daemon", 6},
-	{"cmd", 7}, {"test", 7},
+	{"heartbeat", 10}, {"agents", 10},
+	{"crm/cib", 10},
+	{"crm/cib/cibxml", 11}, {"crm/cib/crmsh", 11}, {"crm/cib/haresources", 11},
+	{"crm/cib/cibedit", 12}, {"crm/cib/cibfile", 12},
+	{"membership", 20}, {"resources", 20}, {"fencing", 20}, {"crm/scheduler", 20},
+	{"crm/store", 30},
+	{"crm/coordinator", 40},
+	{"internal/config", 50}, {"internal/control", 50},
+	{"internal/daemon", 60},
+	{"cmd", 70}, {"test", 70},
 }
 
 // badDeps are imports forbidden outright, with the reason, on top of the
