@@ -71,6 +71,13 @@ type Configuration struct {
 	Alerts             []Alert
 	Unknown            []Element // acls and anything newer
 	Pos                Pos
+
+	// An empty <rsc_defaults/>, <op_defaults/>, <tags/> or <alerts/> was
+	// present (Pacemaker's tools write them), so it round-trips.
+	HasRscDefaults bool
+	HasOpDefaults  bool
+	HasTags        bool
+	HasAlerts      bool
 }
 
 // NVSetKind names the element an NVSet came from.
@@ -152,6 +159,7 @@ type Resource struct {
 	Ops         []Op
 	OpsID       string // id of <operations>, if any
 	OpsIDRef    string
+	HasOps      bool // an <operations> element was present, even empty
 
 	// Children: a group's members in order; a clone's or master's single
 	// child; a bundle's primitive (at most one).

@@ -1,0 +1,205 @@
+package cibxml
+
+import "pacer/crm/cib"
+
+func (r *reader) status(e *start, st *cib.Status) error {
+	if err := r.noAttrs(e); err != nil {
+		return err
+	}
+	var tickets bool
+	for {
+		ch, ok, err := r.next(e, nil)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return nil
+		}
+		switch ch.name {
+		case "node_state":
+			n, err := r.nodeState(&ch)
+			if err != nil {
+				return err
+			}
+			st.Nodes = append(st.Nodes, n)
+		case "tickets":
+			if tickets {
+				return r.duplicate(e, &ch)
+			}
+			tickets = true
+			if err := r.tickets(&ch, st); err != nil {
+				return err
+			}
+		default:
+			// A loose <lrm> (old CIBs) or anything newer: kept verbatim.
+			el, err := r.element(&ch)
+			if err != nil {
+				return err
+			}
+			st.Unknown = append(st.Unknown, el)
+		}
+	}
+}
+
+func (r *reader) tickets(e *start, st *cib.Status) error {
+	if err := r.noAttrs(e); err != nil {
+		return err
+	}
+	for {
+		ch, ok, err := r.next(e, nil)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			break
+		}
+		if ch.name != "ticket_state" {
+			return r.unexpected(e, &ch)
+		}
+		id, attrs := splitID(&ch)
+		st.Tickets = append(st.Tickets, cib.TicketState{ID: id, Attrs: attrs})
+		if err := r.empty(&ch); err != nil {
+			return err
+		}
+	}
+	st.HasTickets = len(st.Tickets) == 0
+	return nil
+}
+
+func (r *reader) nodeState(e *start) (cib.NodeState, error) {
+	n := cib.NodeState{Pos: e.pos}
+	if err := readAttrs(r, e, &n, nodeStateFields, &n.Extra); err != nil {
+		return n, err
+	}
+	var transient bool
+	for {
+		ch, ok, err := r.next(e, nil)
+		if err != nil {
+			return n, err
+		}
+		if !ok {
+			return n, nil
+		}
+		switch ch.name {
+		case "transient_attributes":
+			if transient {
+				return n, r.duplicate(e, &ch)
+			}
+			transient = true
+			if err := r.transient(&ch, &n); err != nil {
+				return n, err
+			}
+		case "lrm":
+			if n.LRM != nil {
+				return n, r.duplicate(e, &ch)
+			}
+			lrm, err := r.lrm(&ch)
+			if err != nil {
+				return n, err
+			}
+			n.LRM = lrm
+		default:
+			return n, r.unexpected(e, &ch)
+		}
+	}
+}
+
+func (r *reader) transient(e *start, n *cib.NodeState) error {
+	id, err := r.idOnly(e)
+	if err != nil {
+		return err
+	}
+	n.TransientID = id
+	for {
+		ch, ok, err := r.next(e, nil)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			break
+		}
+		if ch.name != "instance_attributes" {
+			return r.unexpected(e, &ch)
+		}
+		s, err := r.nvset(&ch, cib.InstanceAttributes)
+		if err != nil {
+			return err
+		}
+		n.Transient = append(n.Transient, s)
+	}
+	n.HasTransient = len(n.Transient) == 0
+	return nil
+}
+
+func (r *reader) lrm(e *start) (*cib.LRM, error) {
+	lrm := &cib.LRM{}
+	if err := readAttrs(r, e, lrm, lrmFields, &lrm.Extra); err != nil {
+		return lrm, err
+	}
+	var resources bool
+	for {
+		ch, ok, err := r.next(e, nil)
+		if err != nil {
+			return lrm, err
+		}
+		if !ok {
+			return lrm, nil
+		}
+		if ch.name != "lrm_resources" {
+			return lrm, r.unexpected(e, &ch)
+		}
+		if resources {
+			return lrm, r.duplicate(e, &ch)
+		}
+		resources = true
+		id, err := r.idOnly(&ch)
+		if err != nil {
+			return lrm, err
+		}
+		lrm.ResourcesID = id
+		for {
+			rc, ok, err := r.next(&ch, nil)
+			if err != nil {
+				return lrm, err
+			}
+			if !ok {
+				break
+			}
+			if rc.name != "lrm_resource" {
+				return lrm, r.unexpected(&ch, &rc)
+			}
+			res, err := r.lrmResource(&rc)
+			if err != nil {
+				return lrm, err
+			}
+			lrm.Resources = append(lrm.Resources, res)
+		}
+	}
+}
+
+func (r *reader) lrmResource(e *start) (cib.LRMResource, error) {
+	res := cib.LRMResource{}
+	if err := readAttrs(r, e, &res, lrmResourceFields, &res.Extra); err != nil {
+		return res, err
+	}
+	for {
+		ch, ok, err := r.next(e, nil)
+		if err != nil {
+			return res, err
+		}
+		if !ok {
+			return res, nil
+		}
+		if ch.name != "lrm_rsc_op" {
+			return res, r.unexpected(e, &ch)
+		}
+		var op cib.LRMOp
+		if err := readAttrs(r, &ch, &op, lrmOpFields, &op.Extra); err != nil {
+			return res, err
+		}
+		res.Ops = append(res.Ops, op)
+		if err := r.empty(&ch); err != nil {
+			return res, err
+		}
+	}
+}
