@@ -9,7 +9,10 @@ FUZZ_TARGETS = \
 	./heartbeat:FuzzDecodeBody \
 	./heartbeat/serial:FuzzDeframer \
 	./internal/config:FuzzParse \
-	./internal/config:FuzzAuthkey
+	./internal/config:FuzzAuthkey \
+	./crm/cib:FuzzParseDuration \
+	./crm/cib:FuzzParseISODate \
+	./crm/cib/haresources:FuzzParse
 
 .PHONY: all build test unit fuzz-short fuzz bench demo lint clean
 

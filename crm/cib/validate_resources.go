@@ -53,7 +53,7 @@ func (v *validator) resource(r *Resource, parent *Resource) {
 		case len(r.Children) == 0:
 			v.add(r.Pos, obj, "", "a %s needs exactly one primitive or group, it has none", r.Kind)
 		case len(r.Children) > 1:
-			v.add(r.Children[1].Pos, obj, "", "a %s has exactly one primitive or group, it has %d", r.Kind, len(r.Children))
+			v.add(posOf(r.Children[1], r.Pos), obj, "", "a %s has exactly one primitive or group, it has %d", r.Kind, len(r.Children))
 		}
 		for _, c := range r.Children {
 			if c != nil && c.Kind != KindPrimitive && c.Kind != KindGroup {
@@ -213,7 +213,7 @@ func (v *validator) bundle(r *Resource, obj string) {
 		}
 	}
 	if len(r.Children) > 1 {
-		v.add(r.Children[1].Pos, obj, "", "a bundle holds at most one primitive, it has %d", len(r.Children))
+		v.add(posOf(r.Children[1], r.Pos), obj, "", "a bundle holds at most one primitive, it has %d", len(r.Children))
 	}
 	for _, c := range r.Children {
 		if c != nil && c.Kind != KindPrimitive {
@@ -357,4 +357,12 @@ func (v *validator) scoreValue(pos Pos, obj, attr, s string) {
 	if _, err := ParseScore(t); err != nil {
 		v.add(pos, obj, attr, "%q is not a score (want an integer, INFINITY or -INFINITY)", s)
 	}
+}
+
+// posOf is r's position, or def when r is nil or was built in memory.
+func posOf(r *Resource, def Pos) Pos {
+	if r == nil || r.Pos.Line == 0 {
+		return def
+	}
+	return r.Pos
 }

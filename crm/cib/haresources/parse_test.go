@@ -318,3 +318,24 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// TestDocsExample keeps the example of docs/haresources.md true.
+func TestDocsExample(t *testing.T) {
+	doc, err := os.ReadFile("../../../docs/haresources.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, _ := strings.Cut(string(doc), "```\n")
+	block, _, _ := strings.Cut(rest, "```")
+	res, err := Parse(strings.NewReader(block), "docs")
+	if err != nil {
+		t.Fatalf("the docs' example does not parse: %v", err)
+	}
+	checkValid(t, res)
+	got := dump(res)
+	for _, w := range []string{"group group_1", "primitive IPaddr_10_0_0_1 ", "primitive Filesystem_2 ", "primitive nfs-kernel-server_4 ", "clone ms_drbd_r0 "} {
+		if !strings.Contains(got, w) {
+			t.Errorf("docs example: missing %q in\n%s", w, got)
+		}
+	}
+}
