@@ -12,7 +12,8 @@ FUZZ_TARGETS = \
 	./internal/config:FuzzAuthkey \
 	./crm/cib:FuzzParseDuration \
 	./crm/cib:FuzzParseISODate \
-	./crm/cib/haresources:FuzzParse
+	./crm/cib/haresources:FuzzParse \
+	./crm/cib/cibxml:FuzzRead
 
 .PHONY: all build test unit fuzz-short fuzz bench demo lint clean
 

@@ -159,7 +159,7 @@ type Resource struct {
 	Ops         []Op
 	OpsID       string // id of <operations>, if any
 	OpsIDRef    string
-	HasOps      bool // an <operations> element was present, even empty
+	HasOps      bool // an empty <operations/> was present
 
 	// Children: a group's members in order; a clone's or master's single
 	// child; a bundle's primitive (at most one).

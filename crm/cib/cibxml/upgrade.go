@@ -100,6 +100,14 @@ func preThree(v string) bool {
 type upgrader struct {
 	conf    *cib.Configuration
 	changes []Change
+	// names caches the pair names of each move target, so a hostile
+	// crm_config with thousands of movable options stays linear.
+	names map[target]map[string]bool
+}
+
+type target struct {
+	where string
+	index int
 }
 
 func (u *upgrader) note(pos cib.Pos, object, msg string) {
@@ -192,8 +200,8 @@ func propRuleFor(name, value string) *propRule {
 
 func (u *upgrader) properties() {
 	for si := range u.conf.CRMConfig {
-		// Index, not pointer: moving into rsc_defaults never appends to
-		// CRMConfig, but keep the habit around slices that may grow.
+		// A fresh slice: the pairs that stay, in order. Moved ones are
+		// appended to rsc_defaults or op_defaults by move.
 		pairs := u.conf.CRMConfig[si].Pairs
 		kept := pairs[:0:0]
 		for _, p := range pairs {
@@ -245,11 +253,9 @@ func (u *upgrader) move(si int, p cib.NVPair, rule *propRule) bool {
 		}
 	}
 	if ti >= 0 {
-		for _, q := range (*list)[ti].Pairs {
-			if q.Name == rule.to {
-				u.note(p.Pos, obj("nvpair", p.ID), "cluster option "+p.Name+" kept, but it has no effect: "+rule.where+" already sets "+rule.to+"; Pacemaker drops it")
-				return false
-			}
+		if u.targetNames(rule.where, ti, (*list)[ti].Pairs)[rule.to] {
+			u.note(p.Pos, obj("nvpair", p.ID), "cluster option "+p.Name+" kept, but it has no effect: "+rule.where+" already sets "+rule.to+"; Pacemaker drops it")
+			return false
 		}
 	} else {
 		// No plain set to extend: make one, with the XSL's ids. A
@@ -269,12 +275,31 @@ func (u *upgrader) move(si int, p cib.NVPair, rule *propRule) bool {
 		q.Value, q.HasValue = rule.value, true
 	}
 	(*list)[ti].Pairs = append((*list)[ti].Pairs, q)
+	u.targetNames(rule.where, ti, (*list)[ti].Pairs)[q.Name] = true
 	msg := "cluster option " + p.Name + " moved to " + rule.where + " as " + rule.to
 	if rule.value != "" {
 		msg += "=" + rule.value
 	}
 	u.note(p.Pos, obj("nvpair", p.ID), msg)
 	return true
+}
+
+// targetNames returns the set of pair names of a move target, built on
+// first use from pairs.
+func (u *upgrader) targetNames(where string, index int, pairs []cib.NVPair) map[string]bool {
+	k := target{where, index}
+	if m, ok := u.names[k]; ok {
+		return m
+	}
+	if u.names == nil {
+		u.names = map[target]map[string]bool{}
+	}
+	m := make(map[string]bool, len(pairs))
+	for _, p := range pairs {
+		m[p.Name] = true
+	}
+	u.names[k] = m
+	return m
 }
 
 // cloneRule deep-copies a rule, prefixing every id so the copy does not

@@ -2,9 +2,10 @@ package cibxml
 
 import (
 	"bufio"
+	"encoding/xml"
 	"io"
 	"strconv"
-	"unicode"
+	"strings"
 	"unicode/utf8"
 
 	"pacer/crm/cib"
@@ -157,17 +158,21 @@ func writeFields[T any](w *writer, v *T, fs []field[T], extra []cib.Attr) {
 			w.attr(fs[i].name, s)
 		}
 	}
-	for i, a := range extra {
+	if len(extra) == 0 {
+		return
+	}
+	for _, a := range extra {
 		for j := range fs {
 			if fs[j].name == a.Name && *fs[j].ptr(v) != "" {
 				w.fail("attribute " + strconv.Quote(a.Name) + " is both a field and in Extra")
 				return
 			}
 		}
-		if !w.checkAttr(a.Name, extra[:i]) {
-			return
+	}
+	if w.checkAttrs(extra) {
+		for _, a := range extra {
+			w.attr(a.Name, a.Value)
 		}
-		w.attr(a.Name, a.Value)
 	}
 }
 
@@ -176,28 +181,43 @@ func writeFields[T any](w *writer, v *T, fs []field[T], extra []cib.Attr) {
 func (w *writer) attrs(id string, list []cib.Attr) {
 	if id != "" {
 		w.attr("id", id)
+		for _, a := range list {
+			if a.Name == "id" {
+				w.fail(`attribute "id" given twice`)
+				return
+			}
+		}
 	}
-	for i, a := range list {
-		if a.Name == "id" && id != "" {
-			w.fail(`attribute "id" given twice`)
-			return
+	if w.checkAttrs(list) {
+		for _, a := range list {
+			w.attr(a.Name, a.Value)
 		}
-		if !w.checkAttr(a.Name, list[:i]) {
-			return
-		}
-		w.attr(a.Name, a.Value)
 	}
 }
 
-// checkAttr refuses a name that is not an XML name or that came before.
-func (w *writer) checkAttr(name string, before []cib.Attr) bool {
-	if !isName(name) {
-		w.fail("attribute name " + strconv.Quote(name) + " is not an XML name")
-		return false
+// checkAttrs refuses a list with a name that is not an XML name or that
+// comes twice; Read would refuse the output otherwise.
+func (w *writer) checkAttrs(list []cib.Attr) bool {
+	var seen map[string]bool
+	if len(list) > 64 {
+		seen = make(map[string]bool, len(list))
 	}
-	for _, b := range before {
-		if b.Name == name {
-			w.fail("attribute " + strconv.Quote(name) + " given twice")
+	for i, a := range list {
+		if !isName(a.Name) {
+			w.fail("attribute name " + strconv.Quote(a.Name) + " is not an XML name")
+			return false
+		}
+		dup := false
+		if seen != nil {
+			dup = seen[a.Name]
+			seen[a.Name] = true
+		} else {
+			for _, b := range list[:i] {
+				dup = dup || b.Name == a.Name
+			}
+		}
+		if dup {
+			w.fail("attribute " + strconv.Quote(a.Name) + " given twice")
 			return false
 		}
 	}
@@ -258,21 +278,36 @@ func (w *writer) escape(s string, attr bool) {
 	w.str(s[last:])
 }
 
-// isName reports whether s is an XML name (prefixes allowed), to refuse
-// in-memory Extra or Element names that would not read back.
+// isName reports whether s is a name Read accepts, to refuse in-memory
+// Extra or Element names that would not read back. ASCII names are checked
+// here; anything else is put to encoding/xml itself, so the two can never
+// disagree about the Unicode tables.
 func isName(s string) bool {
 	if s == "" {
 		return false
 	}
-	for i, r := range s {
+	ascii := true
+	for i := 0; i < len(s); i++ {
+		c := s[i]
 		switch {
-		case r == '_' || r == ':' || unicode.IsLetter(r):
-		case i > 0 && (r == '-' || r == '.' || unicode.IsDigit(r) || r == 0xB7 || unicode.Is(unicode.Mn, r) || unicode.Is(unicode.Mc, r)):
+		case c >= utf8.RuneSelf:
+			ascii = false
+		case c == '_' || c == ':' || ('A' <= c && c <= 'Z') || ('a' <= c && c <= 'z'):
+		case i > 0 && (c == '-' || c == '.' || ('0' <= c && c <= '9')):
 		default:
 			return false
 		}
 	}
-	return true
+	if ascii {
+		return true
+	}
+	d := xml.NewDecoder(strings.NewReader("<" + s + "/>"))
+	tok, err := d.RawToken()
+	if err != nil {
+		return false
+	}
+	se, ok := tok.(xml.StartElement)
+	return ok && qname(se.Name) == s && len(se.Attr) == 0
 }
 
 // element writes an unmodelled element verbatim. One that carries text is

@@ -129,3 +129,15 @@ func TestItemsSeesLoss(t *testing.T) {
 		t.Errorf("reordering is not a loss: %v %v", missing, extra)
 	}
 }
+
+func TestIsName(t *testing.T) {
+	for name, want := range map[string]bool{
+		"id": true, "x:y": true, "crm-debug-origin": true, "_a.b": true, "é": true,
+		"a\u0387": true, // an XML extender that is not a Unicode letter
+		"":        false, "1a": false, "-a": false, "a b": false, "é x": false, `é x="1"`: false, "a>": false, "é>": false,
+	} {
+		if got := isName(name); got != want {
+			t.Errorf("isName(%q) = %v, want %v", name, got, want)
+		}
+	}
+}

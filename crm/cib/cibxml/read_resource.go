@@ -1,0 +1,237 @@
+package cibxml
+
+import "pacer/crm/cib"
+
+// resource reads a primitive, template, group, clone, master or bundle.
+func (r *reader) resource(e *start) (*cib.Resource, error) {
+	rsc := &cib.Resource{Kind: cib.ResourceKind(e.name), Pos: e.pos}
+	agent := rsc.Kind == cib.KindPrimitive || rsc.Kind == cib.KindTemplate
+	fs := containerFields
+	if agent {
+		fs = primitiveFields
+	}
+	if err := readAttrs(r, e, rsc, fs, &rsc.Extra); err != nil {
+		return rsc, err
+	}
+	var ops bool
+	for {
+		ch, ok, err := r.next(e, nil)
+		if err != nil {
+			return rsc, err
+		}
+		if !ok {
+			return rsc, nil
+		}
+		switch {
+		case ch.name == "instance_attributes":
+			s, err := r.nvset(&ch, cib.InstanceAttributes)
+			if err != nil {
+				return rsc, err
+			}
+			rsc.Instance = append(rsc.Instance, s)
+		case ch.name == "meta_attributes":
+			s, err := r.nvset(&ch, cib.MetaAttributes)
+			if err != nil {
+				return rsc, err
+			}
+			rsc.Meta = append(rsc.Meta, s)
+		case ch.name == "utilization":
+			s, err := r.nvset(&ch, cib.UtilizationSet)
+			if err != nil {
+				return rsc, err
+			}
+			rsc.Utilization = append(rsc.Utilization, s)
+		case ch.name == "operations" && agent:
+			if ops {
+				return rsc, r.duplicate(e, &ch)
+			}
+			ops = true
+			if err := r.operations(&ch, rsc); err != nil {
+				return rsc, err
+			}
+		case childAllowed(rsc.Kind, ch.name):
+			c, err := r.resource(&ch)
+			if err != nil {
+				return rsc, err
+			}
+			rsc.Children = append(rsc.Children, c)
+		case rsc.Kind == cib.KindBundle:
+			if err := r.bundlePart(e, &ch, rsc); err != nil {
+				return rsc, err
+			}
+		default:
+			return rsc, r.unexpected(e, &ch)
+		}
+	}
+}
+
+// childAllowed is the schema's nesting: groups hold primitives, clones
+// and masters hold a primitive or a group, a bundle holds a primitive.
+func childAllowed(parent cib.ResourceKind, child string) bool {
+	switch parent {
+	case cib.KindGroup, cib.KindBundle:
+		return child == "primitive"
+	case cib.KindClone, cib.KindMaster:
+		return child == "primitive" || child == "group"
+	}
+	return false
+}
+
+func (r *reader) operations(e *start, rsc *cib.Resource) error {
+	for _, a := range e.attrs {
+		switch qname(a.Name) {
+		case "id":
+			rsc.OpsID = a.Value
+		case "id-ref":
+			rsc.OpsIDRef = a.Value
+		default:
+			return r.attrErr(e, qname(a.Name), "unknown attribute")
+		}
+	}
+	for {
+		ch, ok, err := r.next(e, nil)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			break
+		}
+		if ch.name != "op" {
+			return r.unexpected(e, &ch)
+		}
+		op, err := r.op(&ch)
+		if err != nil {
+			return err
+		}
+		rsc.Ops = append(rsc.Ops, op)
+	}
+	rsc.HasOps = len(rsc.Ops) == 0
+	return nil
+}
+
+func (r *reader) op(e *start) (cib.Op, error) {
+	op := cib.Op{Pos: e.pos}
+	if err := readAttrs(r, e, &op, opFields, &op.Extra); err != nil {
+		return op, err
+	}
+	for {
+		ch, ok, err := r.next(e, nil)
+		if err != nil {
+			return op, err
+		}
+		if !ok {
+			return op, nil
+		}
+		switch ch.name {
+		case "instance_attributes":
+			s, err := r.nvset(&ch, cib.InstanceAttributes)
+			if err != nil {
+				return op, err
+			}
+			op.Instance = append(op.Instance, s)
+		case "meta_attributes":
+			s, err := r.nvset(&ch, cib.MetaAttributes)
+			if err != nil {
+				return op, err
+			}
+			op.Meta = append(op.Meta, s)
+		default:
+			return op, r.unexpected(e, &ch)
+		}
+	}
+}
+
+// bundlePart reads a bundle's container runtime, network or storage.
+func (r *reader) bundlePart(e, ch *start, rsc *cib.Resource) error {
+	if rsc.Bundle == nil {
+		rsc.Bundle = &cib.BundleSpec{}
+	}
+	b := rsc.Bundle
+	switch ch.name {
+	case "docker", "podman", "rkt":
+		if b.Runtime != "" {
+			return r.errAt(e, ch.pos, "", "more than one container runtime (<"+b.Runtime+"> and <"+ch.name+">)", nil)
+		}
+		b.Runtime = ch.name
+		b.RuntimeAttrs = attrList(ch)
+		return r.empty(ch)
+	case "network":
+		if b.Network != nil {
+			return r.duplicate(e, ch)
+		}
+		b.Network = &cib.BundleNetwork{Attrs: attrList(ch)}
+		for {
+			pm, ok, err := r.next(ch, nil)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return nil
+			}
+			if pm.name != "port-mapping" {
+				return r.unexpected(ch, &pm)
+			}
+			id, attrs := splitID(&pm)
+			b.Network.PortMappings = append(b.Network.PortMappings, cib.PortMapping{ID: id, Attrs: attrs})
+			if err := r.empty(&pm); err != nil {
+				return err
+			}
+		}
+	case "storage":
+		if b.HasStorage || b.StorageID != "" || len(b.Storage) > 0 {
+			return r.duplicate(e, ch)
+		}
+		id, err := r.idOnly(ch)
+		if err != nil {
+			return err
+		}
+		b.StorageID = id
+		for {
+			sm, ok, err := r.next(ch, nil)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				break
+			}
+			if sm.name != "storage-mapping" {
+				return r.unexpected(ch, &sm)
+			}
+			id, attrs := splitID(&sm)
+			b.Storage = append(b.Storage, cib.StorageMapping{ID: id, Attrs: attrs})
+			if err := r.empty(&sm); err != nil {
+				return err
+			}
+		}
+		b.HasStorage = len(b.Storage) == 0
+		return nil
+	}
+	return r.unexpected(e, ch)
+}
+
+// attrList copies all attributes of e, in order.
+func attrList(e *start) []cib.Attr {
+	if len(e.attrs) == 0 {
+		return nil
+	}
+	out := make([]cib.Attr, len(e.attrs))
+	for i, a := range e.attrs {
+		out[i] = cib.Attr{Name: qname(a.Name), Value: a.Value}
+	}
+	return out
+}
+
+// splitID separates the id from the other attributes of e.
+func splitID(e *start) (string, []cib.Attr) {
+	var id string
+	var rest []cib.Attr
+	for _, a := range e.attrs {
+		n := qname(a.Name)
+		if n == "id" {
+			id = a.Value
+			continue
+		}
+		rest = append(rest, cib.Attr{Name: n, Value: a.Value})
+	}
+	return id, rest
+}
