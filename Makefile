@@ -55,3 +55,8 @@ lint:
 
 clean:
 	rm -rf $(BIN)
+
+# Pacemaker's scheduler regression corpus through `pacer simulate`
+# (see test/conformance/run.sh); diffs of failures in build/conformance-diffs.
+conformance: build
+	./test/conformance/run.sh $(BIN)/pacer ../shared/conformance/pcmk-scheduler build/conformance-diffs

@@ -12,8 +12,12 @@ func main() {
 	app := &cli.App{
 		Name:  "pacer",
 		Usage: "manage a pacer cluster",
+		Flags: []cli.Flag{cibFileFlag()},
 		Commands: []*cli.Command{
+			configureCommand(),
+			importCommand(),
 			keygenCommand(),
+			simulateCommand(),
 		},
 	}
 	if err := app.Run(os.Args); err != nil {

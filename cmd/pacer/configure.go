@@ -1,0 +1,350 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/urfave/cli/v2"
+
+	"pacer/crm/cib"
+	"pacer/crm/cib/cibedit"
+	"pacer/crm/cib/cibfile"
+	"pacer/crm/cib/cibxml"
+	"pacer/crm/cib/crmsh"
+	"pacer/crm/cib/haresources"
+)
+
+// objectKeywords are the crm statements `pacer configure KEYWORD ...`
+// creates, as crmsh's configure level has them.
+var objectKeywords = []struct{ name, usage, example string }{
+	{"node", "define a node and its attributes", "pacer configure node alpha attributes standby=off"},
+	{"primitive", "define a resource", "pacer configure primitive vip ocf:heartbeat:IPaddr2 params ip=10.0.0.10 cidr_netmask=24 op monitor interval=10s"},
+	{"rsc_template", "define a resource template", "pacer configure rsc_template web-tpl ocf:heartbeat:apache params configfile=/etc/apache2/apache2.conf"},
+	{"group", "group resources (started in order, stopped in reverse)", "pacer configure group web vip fs apache"},
+	{"clone", "run a resource on several nodes", "pacer configure clone dlm-clone dlm meta interleave=true"},
+	{"ms", "promotable clone (classic master/slave)", "pacer configure ms drbd-ms drbd meta promoted-max=1 notify=true"},
+	{"location", "prefer or avoid nodes", "pacer configure location prefer-alpha vip 100: alpha"},
+	{"colocation", "keep resources together or apart", "pacer configure colocation web-with-drbd inf: web drbd-ms:Promoted"},
+	{"order", "start resources in order", "pacer configure order drbd-before-web Mandatory: drbd-ms:promote web:start"},
+	{"rsc_ticket", "tie resources to a ticket", "pacer configure rsc_ticket web-needs-t1 ticketA: web loss-policy=stop"},
+	{"property", "set cluster properties", "pacer configure property stonith-enabled=true no-quorum-policy=stop"},
+	{"rsc_defaults", "set resource defaults", "pacer configure rsc_defaults resource-stickiness=100"},
+	{"op_defaults", "set operation defaults", "pacer configure op_defaults timeout=60s"},
+	{"fencing_topology", "fencing levels per node", "pacer configure fencing_topology alpha: ipmi-alpha bravo: ipmi-bravo"},
+	{"tag", "name a set of resources", "pacer configure tag web-stack: vip fs apache"},
+	{"alert", "define an alert agent", "pacer configure alert notify /usr/share/pacemaker/alerts/alert_file.sh to /var/log/pcmk-alerts.log"},
+}
+
+func cibFileFlag() cli.Flag {
+	return &cli.StringFlag{
+		Name:    "cib-file",
+		Usage:   "work on the CIB in `FILE` offline instead of the live cluster (like crmsh with CIB_file)",
+		EnvVars: []string{"CIB_file"},
+	}
+}
+
+// cibPath returns the offline CIB file, or an error while online
+// configuration needs a pacerd that does not serve it yet.
+func cibPath(c *cli.Context) (string, error) {
+	for _, lc := range c.Lineage() {
+		if p := lc.String("cib-file"); p != "" {
+			return p, nil
+		}
+	}
+	return "", errors.New("no CIB file: pass --cib-file FILE or set CIB_file (changing a live cluster's configuration comes with pacerd's control socket)")
+}
+
+func configureCommand() *cli.Command {
+	cmds := []*cli.Command{
+		{
+			Name:      "show",
+			Usage:     "print the configuration in crm syntax, or as XML",
+			ArgsUsage: "[xml] [ID...]",
+			Description: "Examples:\n  pacer --cib-file cib.xml configure show\n  pacer --cib-file cib.xml configure show vip\n" +
+				"  pacer --cib-file cib.xml configure show xml",
+			Action: configureShow,
+		},
+		{
+			Name:      "delete",
+			Usage:     "delete objects by id (references in groups, constraints and tags go with them)",
+			ArgsUsage: "ID...",
+			Description: "A running resource is refused unless --force.\n" +
+				"Example:\n  pacer --cib-file cib.xml configure delete prefer-alpha",
+			Flags:  []cli.Flag{&cli.BoolFlag{Name: "force", Usage: "delete even if the status shows it running"}},
+			Action: configureDelete,
+		},
+		{
+			Name:      "load",
+			Usage:     "load a crm configuration file: update merges it, replace makes it the configuration",
+			ArgsUsage: "update|replace FILE (- for stdin)",
+			Description: "Examples:\n  pacer --cib-file cib.xml configure load update new-resources.crm\n" +
+				"  crm configure show | pacer --cib-file cib.xml configure load replace -",
+			Action: configureLoad,
+		},
+		{
+			Name:        "verify",
+			Usage:       "check the configuration and print every problem",
+			Description: "Exit status 0 when valid, 1 otherwise.\nExample:\n  pacer --cib-file cib.xml configure verify",
+			Action:      configureVerify,
+		},
+	}
+	for _, kw := range objectKeywords {
+		kw := kw
+		cmds = append(cmds, &cli.Command{
+			Name:            kw.name,
+			Usage:           kw.usage,
+			ArgsUsage:       "ARGS... (crm syntax)",
+			Description:     "Example:\n  " + kw.example,
+			SkipFlagParsing: true, // the crm statement's own words, untouched
+			Action: func(c *cli.Context) error {
+				if c.Args().Len() > 0 && (c.Args().First() == "--help" || c.Args().First() == "-h") {
+					return cli.ShowSubcommandHelp(c)
+				}
+				return configureObject(c, kw.name)
+			},
+		})
+	}
+	return &cli.Command{
+		Name:        "configure",
+		Usage:       "view and change the configuration (crm shell syntax)",
+		Description: "Offline on a CIB file: --cib-file FILE or the CIB_file environment variable.\nExample:\n  pacer --cib-file cib.xml configure primitive vip ocf:heartbeat:IPaddr2 params ip=10.0.0.10",
+		Subcommands: cmds,
+	}
+}
+
+func importCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "import",
+		Usage: "bring a configuration from another cluster manager",
+		Subcommands: []*cli.Command{{
+			Name:        "haresources",
+			Usage:       "import a Heartbeat v1 haresources file",
+			ArgsUsage:   "HAFILE",
+			Description: "Example:\n  pacer --cib-file cib.xml import haresources /etc/ha.d/haresources",
+			Flags: []cli.Flag{&cli.BoolFlag{Name: "auto-failback", Value: true,
+				Usage: "ha.cf auto_failback: resources return to their home node (false: they stay where they run)"}},
+			Action: importHaresources,
+		}},
+	}
+}
+
+// edit loads the CIB file, applies change, validates and saves. On any
+// error the file is left as it was.
+func edit(c *cli.Context, change func(f *cibfile.File) error) error {
+	path, err := cibPath(c)
+	if err != nil {
+		return err
+	}
+	f, err := cibfile.Load(path)
+	if err != nil {
+		return err
+	}
+	if err := change(f); err != nil {
+		return err
+	}
+	return f.Save()
+}
+
+func configureObject(c *cli.Context, keyword string) error {
+	return edit(c, func(f *cibfile.File) error {
+		obj, err := crmsh.ParseObject(append([]string{keyword}, c.Args().Slice()...), crmsh.WithExisting(&f.CIB.Configuration))
+		if err != nil {
+			return err
+		}
+		return cibedit.Add(&f.CIB.Configuration, obj)
+	})
+}
+
+func configureDelete(c *cli.Context) error {
+	if c.Args().Len() == 0 {
+		return errors.New("delete: name at least one id")
+	}
+	return edit(c, func(f *cibfile.File) error {
+		removed, err := cibedit.Delete(f.CIB, c.Args().Slice(), c.Bool("force"))
+		if err != nil {
+			return err
+		}
+		named := map[string]bool{}
+		for _, id := range c.Args().Slice() {
+			named[id] = true
+		}
+		for _, r := range removed {
+			if !named[r.ID] {
+				fmt.Fprintf(c.App.Writer, "also deleted %s %q\n", r.What, r.ID)
+			}
+		}
+		return nil
+	})
+}
+
+func readArg(c *cli.Context, name string) ([]byte, string, error) {
+	if name == "-" {
+		b, err := io.ReadAll(c.App.Reader)
+		return b, "<stdin>", err
+	}
+	b, err := os.ReadFile(name)
+	return b, name, err
+}
+
+func configureLoad(c *cli.Context) error {
+	if c.Args().Len() != 2 || (c.Args().Get(0) != "update" && c.Args().Get(0) != "replace") {
+		return errors.New("load: want `load update FILE` or `load replace FILE`")
+	}
+	src, name, err := readArg(c, c.Args().Get(1))
+	if err != nil {
+		return fmt.Errorf("load: %w", err)
+	}
+	loaded, err := crmsh.ParseConfiguration(src, name)
+	if err != nil {
+		return err
+	}
+	return edit(c, func(f *cibfile.File) error {
+		if c.Args().Get(0) == "replace" {
+			cibedit.LoadReplace(f.CIB, loaded)
+			return nil
+		}
+		return cibedit.LoadUpdate(&f.CIB.Configuration, loaded)
+	})
+}
+
+func configureVerify(c *cli.Context) error {
+	path, err := cibPath(c)
+	if err != nil {
+		return err
+	}
+	f, err := cibfile.Load(path)
+	if err != nil {
+		return err
+	}
+	if err := cib.WithFile(cib.Validate(f.CIB), path); err != nil {
+		errs := cib.ValidationErrors(err)
+		for _, e := range errs {
+			fmt.Fprintln(c.App.ErrWriter, e)
+		}
+		return cli.Exit(fmt.Sprintf("%s: %d problem(s)", path, len(errs)), 1)
+	}
+	fmt.Fprintf(c.App.Writer, "%s: configuration is valid\n", path)
+	return nil
+}
+
+func configureShow(c *cli.Context) error {
+	path, err := cibPath(c)
+	if err != nil {
+		return err
+	}
+	f, err := cibfile.Load(path)
+	if err != nil {
+		return err
+	}
+	args := c.Args().Slice()
+	asXML := len(args) > 0 && args[0] == "xml"
+	if asXML {
+		args = args[1:]
+	}
+	cfg := &f.CIB.Configuration
+	if len(args) > 0 {
+		if cfg, err = subset(cfg, args); err != nil {
+			return err
+		}
+	}
+	var buf bytes.Buffer
+	if asXML {
+		if len(args) == 0 {
+			err = cibxml.Write(&buf, f.CIB)
+		} else {
+			err = cibxml.WriteConfiguration(&buf, cfg)
+		}
+	} else {
+		err = crmsh.Print(&buf, cfg)
+	}
+	if err != nil {
+		return err
+	}
+	_, err = c.App.Writer.Write(buf.Bytes())
+	return err
+}
+
+// subset returns a configuration holding only the objects with the given
+// ids (a container brings its children), for `show ID...`.
+func subset(cfg *cib.Configuration, ids []string) (*cib.Configuration, error) {
+	out := &cib.Configuration{}
+	for _, id := range ids {
+		found := false
+		for _, obj := range cibedit.Objects(cfg) {
+			if obj.ID() != id {
+				continue
+			}
+			found = true
+			switch o := obj.(type) {
+			case *crmsh.ResourceObject:
+				out.Resources = append(out.Resources, o.Resource)
+			case *crmsh.ConstraintObject:
+				out.Constraints = append(out.Constraints, o.Constraint)
+			case *crmsh.NodeObject:
+				out.Nodes = append(out.Nodes, o.Node)
+			case *crmsh.SetObject:
+				switch o.Section {
+				case crmsh.SectionProperty:
+					out.CRMConfig = append(out.CRMConfig, *o.Set)
+				case crmsh.SectionRscDefaults:
+					out.RscDefaults = append(out.RscDefaults, *o.Set)
+				case crmsh.SectionOpDefaults:
+					out.OpDefaults = append(out.OpDefaults, *o.Set)
+				}
+			case *crmsh.TagObject:
+				out.Tags = append(out.Tags, *o.Tag)
+			case *crmsh.AlertObject:
+				out.Alerts = append(out.Alerts, *o.Alert)
+			}
+		}
+		if !found {
+			// a primitive inside a group: show it alone
+			if r := findNested(cfg.Resources, id); r != nil {
+				out.Resources = append(out.Resources, r)
+				found = true
+			}
+		}
+		if !found {
+			return nil, fmt.Errorf("show: no object %q", id)
+		}
+	}
+	return out, nil
+}
+
+func findNested(rs []*cib.Resource, id string) *cib.Resource {
+	for _, r := range rs {
+		if r.ID == id {
+			return r
+		}
+		if x := findNested(r.Children, id); x != nil {
+			return x
+		}
+	}
+	return nil
+}
+
+func importHaresources(c *cli.Context) error {
+	if c.Args().Len() != 1 {
+		return errors.New("import haresources: want one HAFILE")
+	}
+	src, name, err := readArg(c, c.Args().First())
+	if err != nil {
+		return fmt.Errorf("import haresources: %w", err)
+	}
+	opts := haresources.DefaultOptions()
+	opts.AutoFailback = c.Bool("auto-failback")
+	res, err := haresources.ParseOptions(bytes.NewReader(src), name, opts)
+	if err != nil {
+		return err
+	}
+	for _, w := range res.Warnings {
+		fmt.Fprintln(c.App.ErrWriter, "warning:", w)
+	}
+	upd := &cib.Configuration{Resources: res.Resources, Constraints: res.Constraints}
+	return edit(c, func(f *cibfile.File) error {
+		return cibedit.LoadUpdate(&f.CIB.Configuration, upd)
+	})
+}

@@ -1,0 +1,392 @@
+package scheduler
+
+import (
+	"math"
+	"sort"
+
+	"pacer/crm/cib"
+)
+
+const infinity = cib.Score(cib.Infinity)
+
+// allocateAll assigns every resource in priority order.
+func (ws *workingSet) allocateAll() {
+	for _, r := range ws.resources {
+		ws.assign(r, nil)
+	}
+}
+
+func (ws *workingSet) assign(r *resource, prefer *node) *node {
+	if r.isGroup() {
+		return ws.assignGroup(r, prefer)
+	}
+	return ws.assignPrimitive(r, prefer)
+}
+
+func (ws *workingSet) recordScores(stage string, r *resource) {
+	for _, n := range ws.nodes {
+		if w := r.allowed[n.idx]; w.present {
+			ws.scores = append(ws.scores, NodeScore{Stage: stage, Rsc: r.id, Node: n.name, Score: w.score})
+		}
+	}
+	for _, c := range r.children {
+		ws.recordScores(stage, c)
+	}
+}
+
+func (ws *workingSet) assignGroup(r *resource, prefer *node) *node {
+	if !r.provisional {
+		return r.assigned
+	}
+	if r.allocating {
+		return nil
+	}
+	if len(r.children) == 0 {
+		r.provisional = false
+		return nil
+	}
+	r.allocating = true
+	first, last := r.children[0], r.children[len(r.children)-1]
+	r.role = first.role
+	first.thisWith = append(first.thisWith, r.thisWith...)
+	r.thisWith = nil
+	last.withThis = append(last.withThis, r.withThis...)
+	r.withThis = nil
+	ws.recordScores("pcmk__group_assign", r)
+	var groupNode *node
+	for _, c := range r.children {
+		n := ws.assign(c, prefer)
+		if groupNode == nil {
+			groupNode = n
+		}
+	}
+	r.nextRole = first.nextRole
+	r.allocating, r.provisional = false, false
+	r.assigned = groupNode
+	if r.colocated {
+		return groupNode
+	}
+	return nil
+}
+
+func (ws *workingSet) assignPrimitive(r *resource, prefer *node) *node {
+	if r.parent != nil && !r.parent.allocating && r.parent.provisional {
+		ws.assign(r.parent, prefer)
+	}
+	if !r.provisional {
+		return r.assigned
+	}
+	if r.allocating {
+		return nil
+	}
+	r.allocating = true
+
+	for _, c := range r.thisWith {
+		var archive []nodeWeight
+		if c.depRole >= cib.RolePromoted || (c.score < 0 && c.score > -infinity) {
+			archive = append([]nodeWeight(nil), r.allowed...)
+		}
+		ws.assign(c.primary, nil)
+		ws.applyColocation(r, c)
+		if archive != nil && !ws.anyAvailable(r.allowed) {
+			r.allowed = archive
+		}
+	}
+	for _, c := range r.withThis {
+		if !c.hasInfluence(nil) {
+			continue
+		}
+		r.allowed = ws.mergeWeights(c.dependent, r.allowed, c.nodeAttr, float64(c.score)/float64(infinity), mergeRollback)
+	}
+	if r.nextRole == cib.RoleStopped {
+		for i := range r.allowed {
+			r.allowed[i] = nodeWeight{present: true, score: -infinity}
+		}
+	}
+	ws.recordScores("pcmk__primitive_assign", r)
+
+	managed := r.managed
+	if ws.stonithEnabled && !ws.haveStonith {
+		managed = false
+		r.managed = false
+	}
+	switch {
+	case !managed:
+		r.nextRole = r.role
+		ws.finalize(r, r.currentNode(), true)
+	case ws.stopAll:
+		ws.finalize(r, nil, true)
+	default:
+		ws.chooseNode(r, prefer)
+	}
+	r.allocating = false
+	return r.assigned
+}
+
+func (ws *workingSet) anyAvailable(ws2 []nodeWeight) bool {
+	for i, w := range ws2 {
+		if w.present && w.score >= 0 && ws.nodes[i].canRun() {
+			return true
+		}
+	}
+	return false
+}
+
+// sortedCandidates orders a resource's allowed nodes as Pacemaker's
+// pcmk__sort_nodes: score (unavailable nodes count as -INFINITY), fewer
+// assigned resources, the current node, then name.
+func (ws *workingSet) sortedCandidates(r *resource, current *node) []*node {
+	var list []*node
+	for _, n := range ws.nodes {
+		if r.allowed[n.idx].present {
+			list = append(list, n)
+		}
+	}
+	eff := func(n *node) cib.Score {
+		if !n.canRun() {
+			return -infinity
+		}
+		return r.allowed[n.idx].score
+	}
+	sort.SliceStable(list, func(i, j int) bool {
+		a, b := list[i], list[j]
+		if ea, eb := eff(a), eff(b); ea != eb {
+			return ea > eb
+		}
+		if a.numRsc != b.numRsc {
+			return a.numRsc < b.numRsc
+		}
+		if current != nil {
+			if a == current {
+				return true
+			}
+			if b == current {
+				return false
+			}
+		}
+		return a.name < b.name
+	})
+	return list
+}
+
+func (ws *workingSet) chooseNode(r *resource, prefer *node) {
+	current := r.currentNode()
+	nodes := ws.sortedCandidates(r, current)
+	var chosen *node
+	if prefer != nil && len(nodes) > 0 {
+		best := nodes[0]
+		if w := r.allowed[prefer.idx]; w.present && w.score >= r.allowed[best.idx].score && prefer.canRun() && w.score >= 0 {
+			chosen = prefer
+		}
+	}
+	if chosen == nil && len(nodes) > 0 {
+		chosen = nodes[0]
+		if r.allowed[chosen.idx].score > 0 && chosen.canRun() && current != nil && current.canRun() && r.allowed[current.idx].score >= 0 {
+			for _, n := range nodes[1:] {
+				if r.allowed[n.idx].score != r.allowed[chosen.idx].score {
+					break
+				}
+				if n == current {
+					chosen = n
+				}
+			}
+		}
+	}
+	ws.finalize(r, chosen, false)
+}
+
+// finalize is pcmk__finalize_assignment.
+func (ws *workingSet) finalize(r *resource, chosen *node, force bool) {
+	if !force && chosen != nil {
+		if w := r.allowed[chosen.idx]; w.score < 0 || !chosen.canRun() {
+			r.nextRole = cib.RoleStopped
+			chosen = nil
+		}
+	}
+	r.provisional = false
+	r.assigned = nil
+	if chosen == nil {
+		r.nextRole = cib.RoleStopped
+		return
+	}
+	r.assigned = chosen
+	chosen.numRsc++
+}
+
+// primaryFor resolves which resource stands for a group primary.
+func primaryFor(p *resource, score cib.Score) *resource {
+	if !p.isGroup() || len(p.children) == 0 {
+		return p
+	}
+	if score >= infinity {
+		return p.children[len(p.children)-1]
+	}
+	return p.children[0]
+}
+
+// applyColocation applies colocation c to dependent primitive dep once the
+// primary is assigned (pcmk__apply_coloc_to_weights).
+func (ws *workingSet) applyColocation(dep *resource, c *colocation) {
+	p := c.primary
+	if p.provisional {
+		return
+	}
+	p = primaryFor(p, c.score)
+	if p.provisional {
+		return
+	}
+	if !dep.provisional {
+		return
+	}
+	if c.score > 0 && c.depRole != cib.RoleUnknown && c.depRole != dep.nextRole {
+		return
+	}
+	if c.score < 0 && c.depRole != cib.RoleUnknown && c.depRole == dep.nextRole {
+		return
+	}
+	if c.score > 0 && c.primRole != cib.RoleUnknown && c.primRole != p.nextRole {
+		return
+	}
+	if c.score < 0 && c.primRole != cib.RoleUnknown && c.primRole == p.nextRole {
+		return
+	}
+	attr := c.nodeAttr
+	if attr == "" {
+		attr = "#uname"
+	}
+	var value string
+	if p.assigned != nil {
+		value, _ = nodeAttr(p.assigned, attr)
+	} else if c.score < 0 {
+		return
+	}
+	work := append([]nodeWeight(nil), dep.allowed...)
+	for i := range work {
+		if !work[i].present {
+			continue
+		}
+		n := ws.nodes[i]
+		v, ok := nodeAttr(n, attr)
+		switch {
+		case p.assigned == nil:
+			work[i].score = -infinity
+		case ok && v == value:
+			if c.score < infinity {
+				work[i].score = work[i].score.Add(c.score)
+			}
+		case c.score >= infinity:
+			work[i].score = -infinity
+		}
+	}
+	if c.score <= -infinity || c.score >= infinity || ws.anyAvailable(work) {
+		dep.allowed = work
+	}
+}
+
+const (
+	mergeRollback = 1 << iota
+	mergePositive
+	mergeInit
+)
+
+// mergeWeights is pcmk__native_merge_weights: fold a dependent's node
+// preferences into a primary's, scaled by factor.
+func (ws *workingSet) mergeWeights(r *resource, nodes []nodeWeight, attr string, factor float64, flags int) []nodeWeight {
+	if r.merging {
+		return nodes
+	}
+	r.merging = true
+	defer func() { r.merging = false }()
+	var work []nodeWeight
+	nonEmptyGroup := r.isGroup() && len(r.children) > 0
+	switch {
+	case nonEmptyGroup:
+		last := r.children[len(r.children)-1]
+		r.merging = false
+		work = ws.mergeWeights(last, nodes, attr, factor, flags)
+		r.merging = true
+	default:
+		work = append([]nodeWeight(nil), nodes...)
+		ws.addScoresMatchingAttr(work, r, attr, factor, flags&mergePositive != 0)
+	}
+	if ws.canRunAny(work) {
+		src := r.withThis
+		if nonEmptyGroup {
+			src = r.children[len(r.children)-1].withThis
+		}
+		mult := 1.0
+		if factor < 0 {
+			mult = -1
+		}
+		for _, c := range src {
+			if !c.hasInfluence(nil) {
+				continue
+			}
+			work = ws.mergeWeights(c.dependent, work, c.nodeAttr, mult*float64(c.score)/float64(infinity), flags|mergeRollback)
+		}
+	} else if flags&mergeRollback != 0 {
+		return nodes
+	}
+	return work
+}
+
+func (ws *workingSet) canRunAny(w []nodeWeight) bool {
+	for i, x := range w {
+		if x.present && x.score >= 0 && ws.nodes[i].canRun() {
+			return true
+		}
+	}
+	return false
+}
+
+func (ws *workingSet) addScoresMatchingAttr(work []nodeWeight, r *resource, attr string, factor float64, onlyPositive bool) {
+	if attr == "" {
+		attr = "#uname"
+	}
+	for i := range work {
+		if !work[i].present {
+			continue
+		}
+		n := ws.nodes[i]
+		val, _ := nodeAttr(n, attr)
+		score := -infinity
+		for j, w := range r.allowed {
+			if !w.present || w.score <= score || !ws.nodes[j].canRun() {
+				continue
+			}
+			if v, _ := nodeAttr(ws.nodes[j], attr); v == val {
+				score = w.score
+			}
+		}
+		if factor < 0 && score < 0 {
+			continue
+		}
+		wf := factor * float64(score)
+		weight := int64(math.Floor(wf + 0.5))
+		if wf < 0 {
+			weight = int64(math.Ceil(wf - 0.5))
+		}
+		if weight == 0 && score != 0 {
+			if factor > 0 {
+				weight = 1
+			} else if factor < 0 {
+				weight = -1
+			}
+		}
+		ns := cib.Score(clampScore(weight)).Add(work[i].score)
+		if onlyPositive && ns < 0 && work[i].score >= 0 {
+			continue
+		}
+		work[i].score = ns
+	}
+}
+
+func clampScore(v int64) int64 {
+	if v > cib.Infinity {
+		return cib.Infinity
+	}
+	if v < -cib.Infinity {
+		return -cib.Infinity
+	}
+	return v
+}

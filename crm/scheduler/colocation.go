@@ -1,0 +1,189 @@
+package scheduler
+
+import (
+	"sort"
+	"strings"
+
+	"pacer/crm/cib"
+)
+
+// colocation places dependent relative to primary.
+type colocation struct {
+	id                string
+	dependent         *resource
+	primary           *resource
+	score             cib.Score
+	depRole, primRole cib.Role
+	nodeAttr          string
+	influence         bool
+}
+
+func (ws *workingSet) newColocation(id string, score cib.Score, dep, prim *resource, depRole, primRole string, influence bool) {
+	if dep == nil || prim == nil || score == 0 {
+		return
+	}
+	c := &colocation{id: id, dependent: dep, primary: prim, score: score, influence: influence}
+	if depRole != "" {
+		c.depRole, _ = cib.ParseRole(depRole)
+		if c.depRole == cib.RoleStarted {
+			c.depRole = cib.RoleUnknown
+		}
+	}
+	if primRole != "" {
+		c.primRole, _ = cib.ParseRole(primRole)
+		if c.primRole == cib.RoleStarted {
+			c.primRole = cib.RoleUnknown
+		}
+	}
+	ws.colocations = append(ws.colocations, c)
+	dep.thisWith = insertSorted(dep.thisWith, c, func(c *colocation) *resource { return c.primary })
+	prim.withThis = insertSorted(prim.withThis, c, func(c *colocation) *resource { return c.dependent })
+}
+
+// insertSorted keeps a colocation list ordered as Pacemaker's
+// cmp_dependent_priority / cmp_primary_priority do: higher priority first,
+// then collective before primitive, then by id.
+func insertSorted(list []*colocation, c *colocation, other func(*colocation) *resource) []*colocation {
+	less := func(a, b *colocation) int {
+		ra, rb := other(a), other(b)
+		if ra.priority != rb.priority {
+			if ra.priority > rb.priority {
+				return -1
+			}
+			return 1
+		}
+		if ra.variant != rb.variant {
+			if ra.variant > rb.variant {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(ra.id, rb.id)
+	}
+	i := sort.Search(len(list), func(i int) bool { return less(list[i], c) > 0 })
+	list = append(list, nil)
+	copy(list[i+1:], list[i:])
+	list[i] = c
+	return list
+}
+
+func (ws *workingSet) influence(c *cib.Constraint, r *resource) bool {
+	if c.Influence != "" {
+		return isTrue(c.Influence)
+	}
+	return r.critical
+}
+
+// unpackColocations reads rsc_colocation constraints, with resource sets.
+func (ws *workingSet) unpackColocations() {
+	for _, c := range ws.cib.Configuration.Constraints {
+		if c.Kind != cib.KindColocation {
+			continue
+		}
+		score := cib.Score(0)
+		if c.Score != "" {
+			score, _ = cib.ParseScore(c.Score)
+		}
+		if len(c.Sets) == 0 {
+			dep, prim := ws.all[c.Rsc], ws.all[c.WithRsc]
+			if dep == nil || prim == nil {
+				continue
+			}
+			ws.newColocationAttr(c.ID, score, dep, prim, c.RscRole, c.WithRscRole, c.NodeAttribute, ws.influence(c, dep))
+			continue
+		}
+		var last *cib.ResourceSet
+		for i := range c.Sets {
+			set := &c.Sets[i]
+			ws.colocationSet(c, set, score)
+			if last != nil {
+				ws.colocateSets(c, last, set, score)
+			}
+			last = set
+		}
+	}
+}
+
+func (ws *workingSet) newColocationAttr(id string, score cib.Score, dep, prim *resource, depRole, primRole, attr string, infl bool) {
+	n := len(ws.colocations)
+	ws.newColocation(id, score, dep, prim, depRole, primRole, infl)
+	if len(ws.colocations) > n {
+		ws.colocations[n].nodeAttr = attr
+	}
+}
+
+func (ws *workingSet) setResources(set *cib.ResourceSet) []*resource {
+	var out []*resource
+	for _, id := range set.Resources {
+		if r := ws.all[id]; r != nil {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func (ws *workingSet) colocationSet(c *cib.Constraint, set *cib.ResourceSet, score cib.Score) {
+	local := score
+	if set.Score != "" {
+		local, _ = cib.ParseScore(set.Score)
+	}
+	if local == 0 || !boolDefault(set.Sequential, true) {
+		return
+	}
+	var with *resource
+	for _, r := range ws.setResources(set) {
+		if with != nil {
+			ws.newColocationAttr(set.ID, local, r, with, set.Role, set.Role, c.NodeAttribute, ws.influence(c, r))
+		}
+		with = r
+	}
+}
+
+func (ws *workingSet) colocateSets(c *cib.Constraint, set1, set2 *cib.ResourceSet, score cib.Score) {
+	if score == 0 {
+		return
+	}
+	r1s, r2s := ws.setResources(set1), ws.setResources(set2)
+	var r1, r2 *resource
+	if boolDefault(set1.Sequential, true) && len(r1s) > 0 {
+		r1 = r1s[0]
+	}
+	if boolDefault(set2.Sequential, true) && len(r2s) > 0 {
+		r2 = r2s[len(r2s)-1]
+	}
+	add := func(a, b *resource) {
+		ws.newColocationAttr(c.ID, score, a, b, set1.Role, set2.Role, c.NodeAttribute, ws.influence(c, a))
+	}
+	switch {
+	case r1 != nil && r2 != nil:
+		add(r1, r2)
+	case r1 != nil:
+		for _, b := range r2s {
+			add(r1, b)
+		}
+	case r2 != nil:
+		for _, a := range r1s {
+			add(a, r2)
+		}
+	default:
+		for _, a := range r1s {
+			for _, b := range r2s {
+				add(a, b)
+			}
+		}
+	}
+}
+
+// hasInfluence is pcmk__colocation_has_influence.
+func (c *colocation) hasInfluence(r *resource) bool {
+	if r == nil {
+		r = c.primary
+	}
+	return c.influence || len(r.running) == 0
+}
+
+// attrValue is the node attribute colocation compares (#uname by default).
+func nodeAttr(n *node, attr string) (string, bool) {
+	v, ok := n.attrs[attr]
+	return v, ok
+}

@@ -1,0 +1,275 @@
+package scheduler
+
+import (
+	"time"
+
+	"pacer/crm/cib"
+)
+
+// shouldAddToGraph is should_add_action_to_graph.
+func shouldAddToGraph(a *action) bool {
+	if !a.is(flagRunnable) {
+		return false
+	}
+	if a.is(flagOptional) && !a.is(flagPrintAlways) {
+		return false
+	}
+	if a.rsc != nil && !a.rsc.managed && a.task != "monitor" && a.interval == 0 {
+		return false
+	}
+	if a.is(flagPseudo) || a.cluster {
+		return true
+	}
+	if a.node == nil || !a.node.online || a.node.unclean {
+		return false
+	}
+	return true
+}
+
+func shouldAddInput(e *actionEdge) bool {
+	in := e.first
+	if e.typ == 0 {
+		return false
+	}
+	canChange := e.typ&^(orderImpliesFirstPrinted|orderImpliesThenPrinted|orderOptional) != 0
+	if !in.is(flagRunnable) && !canChange {
+		return false
+	}
+	if !in.is(flagRunnable) && e.typ&orderOneOrMore != 0 {
+		return false
+	}
+	if in.is(flagOptional) && !in.is(flagPrintAlways) && !in.is(flagDumped) && !shouldAddToGraph(in) {
+		return false
+	}
+	return true
+}
+
+// buildGraph lays the actions out in Pacemaker's synapse order: each
+// resource's own actions newest first, then its children's, then the
+// node actions, newest first.
+func (ws *workingSet) buildGraph(t *Transition) {
+	var order []*action
+	add := func(a *action) {
+		if a.is(flagDumped) || !shouldAddToGraph(a) {
+			return
+		}
+		a.flags |= flagDumped
+		a.graphID = len(order)
+		order = append(order, a)
+	}
+	var addRsc func(r *resource)
+	addRsc = func(r *resource) {
+		for i := len(r.actions) - 1; i >= 0; i-- {
+			add(r.actions[i])
+		}
+		for _, c := range r.children {
+			addRsc(c)
+		}
+	}
+	for _, r := range ws.resources {
+		addRsc(r)
+	}
+	for i := len(ws.actions) - 1; i >= 0; i-- {
+		if ws.actions[i].rsc == nil {
+			add(ws.actions[i])
+		}
+	}
+	for _, a := range order {
+		out := &Action{ID: a.graphID, Key: a.key, Task: a.task, Interval: a.interval, Reason: a.reason}
+		if a.rsc != nil {
+			out.Rsc = a.rsc.id
+		}
+		if a.node != nil {
+			out.Node = a.node.name
+		}
+		switch {
+		case a.is(flagPseudo):
+			out.Kind = PseudoAction
+		case a.cluster:
+			out.Kind = ClusterAction
+		default:
+			out.Kind = ResourceAction
+		}
+		seen := map[int]bool{}
+		for _, e := range a.before {
+			if !shouldAddInput(e) {
+				continue
+			}
+			id := -1
+			if e.first.is(flagDumped) {
+				id = e.first.graphID
+			}
+			if seen[id] {
+				continue
+			}
+			seen[id] = true
+			out.Inputs = append(out.Inputs, id)
+			if id >= 0 {
+				t.Edges = append(t.Edges, Edge{First: id, Then: a.graphID})
+			}
+		}
+		t.Actions = append(t.Actions, out)
+	}
+}
+
+// Execute returns the actions in the order crm_simulate's simulated
+// executor runs them: pass after pass over the graph, firing every action
+// whose inputs are all confirmed, each confirmed as soon as it fires.
+// Actions with an input that never runs are left out.
+func (t *Transition) Execute() []*Action {
+	done := make([]bool, len(t.Actions))
+	var out []*Action
+	for {
+		fired := false
+		for i, a := range t.Actions {
+			if done[i] {
+				continue
+			}
+			ready := true
+			for _, in := range a.Inputs {
+				if in < 0 || !done[in] {
+					ready = false
+					break
+				}
+			}
+			if !ready {
+				continue
+			}
+			done[i] = true
+			fired = true
+			out = append(out, a)
+		}
+		if !fired {
+			return out
+		}
+	}
+}
+
+// ResourceStatus is one resource's state, for printing cluster status.
+type ResourceStatus struct {
+	ID                    string
+	Class, Provider, Type string
+	Group                 bool
+	Children              []*ResourceStatus
+	Role                  cib.Role
+	Nodes                 []string // where active
+	TargetRole            cib.Role
+	Managed               bool
+	Orphan                bool
+	Failed                bool
+}
+
+// NodeStatus is one node's state.
+type NodeStatus struct {
+	Name                               string
+	Online, Standby, Unclean, Shutdown bool
+	Maintenance, Pending               bool
+	StandbyOnFail                      bool
+}
+
+// Status is the cluster state as crm_mon prints it.
+type Status struct {
+	Nodes     []NodeStatus
+	Resources []*ResourceStatus
+}
+
+// CurrentStatus is the state the input CIB describes.
+func (t *Transition) CurrentStatus() *Status {
+	ws := t.ws
+	st := &Status{}
+	for _, n := range ws.nodes {
+		st.Nodes = append(st.Nodes, NodeStatus{Name: n.name, Online: n.online, Standby: n.standby,
+			Unclean: n.unclean, Shutdown: n.shutdown, Maintenance: n.maintenance, Pending: n.pending})
+	}
+	var conv func(r *resource) *ResourceStatus
+	conv = func(r *resource) *ResourceStatus {
+		rs := &ResourceStatus{ID: r.id, Class: r.class, Provider: r.provider, Type: r.typ,
+			Group: r.isGroup(), Role: r.role, TargetRole: r.targetRole, Managed: r.unpackManaged(ws),
+			Orphan: r.orphan, Failed: r.failed}
+		for _, n := range r.running {
+			rs.Nodes = append(rs.Nodes, n.name)
+		}
+		for _, c := range r.children {
+			rs.Children = append(rs.Children, conv(c))
+		}
+		return rs
+	}
+	for _, r := range ws.resources {
+		if r.orphan && len(r.running) == 0 {
+			continue
+		}
+		st.Resources = append(st.Resources, conv(r))
+	}
+	return st
+}
+
+// unpackManaged is whether the resource was managed as unpacked (before
+// the scheduler unmanaged it for lack of fencing).
+func (r *resource) unpackManaged(ws *workingSet) bool {
+	if r.orphan {
+		return ws.stopOrphans
+	}
+	m := boolDefault(r.meta["is-managed"], true)
+	if v, ok := ws.props["is-managed-default"]; ok && r.meta["is-managed"] == "" {
+		m = isTrue(v)
+	}
+	if isTrue(ws.props["maintenance-mode"]) || isTrue(r.meta["maintenance"]) {
+		m = false
+	}
+	return m
+}
+
+// RevisedStatus is the state after every executed action has run.
+func (t *Transition) RevisedStatus(executed []*Action) *Status {
+	st := t.CurrentStatus()
+	byID := map[string]*ResourceStatus{}
+	var index func(list []*ResourceStatus)
+	index = func(list []*ResourceStatus) {
+		for _, r := range list {
+			byID[r.ID] = r
+			index(r.Children)
+		}
+	}
+	index(st.Resources)
+	for _, a := range executed {
+		if a.Kind != ResourceAction {
+			continue
+		}
+		r := byID[a.Rsc]
+		if r == nil {
+			continue
+		}
+		switch a.Task {
+		case "stop":
+			var keep []string
+			for _, n := range r.Nodes {
+				if n != a.Node {
+					keep = append(keep, n)
+				}
+			}
+			r.Nodes = keep
+			if len(keep) == 0 {
+				r.Role = cib.RoleStopped
+			}
+			r.Failed = false
+		case "start":
+			r.Nodes = append(r.Nodes, a.Node)
+			if r.Role < cib.RoleStarted {
+				r.Role = cib.RoleStarted
+			}
+			r.Failed = false
+		}
+	}
+	// Orphans that stopped disappear.
+	var keep []*ResourceStatus
+	for _, r := range st.Resources {
+		if r.Orphan && len(r.Nodes) == 0 {
+			continue
+		}
+		keep = append(keep, r)
+	}
+	st.Resources = keep
+	return st
+}
+
+var _ = time.Second

@@ -1,0 +1,160 @@
+package scheduler
+
+import (
+	"regexp"
+	"strings"
+
+	"pacer/crm/cib"
+)
+
+// applyLocations applies every rsc_location constraint (Pacemaker's
+// pcmk__apply_locations), after the symmetric-cluster default of 0 on
+// every node that unpackResources already set.
+func (ws *workingSet) applyLocations() {
+	for _, c := range ws.cib.Configuration.Constraints {
+		if c.Kind != cib.KindLocation {
+			continue
+		}
+		var targets []*resource
+		switch {
+		case c.Rsc != "":
+			if r := ws.all[c.Rsc]; r != nil {
+				targets = append(targets, r)
+			}
+		case c.RscPattern != "":
+			re, err := regexp.Compile(c.RscPattern)
+			if err != nil {
+				continue
+			}
+			for _, r := range ws.allInOrder() {
+				if re.MatchString(r.id) {
+					targets = append(targets, r)
+				}
+			}
+		case len(c.Sets) > 0:
+			for _, s := range c.Sets {
+				for _, id := range s.Resources {
+					if r := ws.all[id]; r != nil {
+						targets = append(targets, r)
+					}
+				}
+			}
+		}
+		if c.Role != "" {
+			if role, err := cib.ParseRole(c.Role); err == nil && role > cib.RoleStarted {
+				continue // role-specific placement applies to promotable clones only
+			}
+		}
+		for _, r := range targets {
+			ws.applyLocation(r, c)
+		}
+	}
+}
+
+// allInOrder lists every resource, parents before children, in
+// configuration order.
+func (ws *workingSet) allInOrder() []*resource {
+	var out []*resource
+	var walk func(r *resource)
+	walk = func(r *resource) {
+		out = append(out, r)
+		for _, c := range r.children {
+			walk(c)
+		}
+	}
+	for _, def := range ws.cib.Configuration.Resources {
+		if r := ws.all[def.ID]; r != nil {
+			walk(r)
+		}
+	}
+	return out
+}
+
+func (ws *workingSet) applyLocation(r *resource, c *cib.Constraint) {
+	if c.Node != "" {
+		n := ws.byNodeName[c.Node]
+		if n == nil {
+			return
+		}
+		score, err := cib.ParseScore(c.Score)
+		if err != nil {
+			return
+		}
+		r.addLocation(n, score)
+		return
+	}
+	rr := &ruleRsc{params: ws.nvsets(r.def.Instance, nil), meta: r.meta}
+	for i := range c.Rules {
+		rule := &c.Rules[i]
+		for _, n := range ws.nodes {
+			if !ws.evalRule(rule, n.attrs, rr) {
+				continue
+			}
+			var score cib.Score
+			switch {
+			case rule.Score != "":
+				s, err := cib.ParseScore(rule.Score)
+				if err != nil {
+					continue
+				}
+				score = s
+			case rule.ScoreAttribute != "":
+				v, ok := n.attrs[rule.ScoreAttribute]
+				if !ok {
+					continue
+				}
+				s, err := cib.ParseScore(v)
+				if err != nil {
+					continue
+				}
+				score = s
+			}
+			r.addLocation(n, score)
+		}
+	}
+}
+
+// addLocation adds a location score for a node to a resource and, for a
+// group, to each member.
+func (r *resource) addLocation(n *node, score cib.Score) {
+	w := &r.allowed[n.idx]
+	if w.present {
+		w.score = w.score.Add(score)
+	} else {
+		*w = nodeWeight{present: true, score: score}
+	}
+	for _, c := range r.children {
+		c.addLocation(n, score)
+	}
+}
+
+// applyStickiness adds resource-stickiness to the node a managed
+// primitive is active on (Pacemaker's apply_stickiness).
+func (ws *workingSet) applyStickiness() {
+	var walk func(r *resource)
+	walk = func(r *resource) {
+		if len(r.children) > 0 {
+			for _, c := range r.children {
+				walk(c)
+			}
+			return
+		}
+		if !r.managed || r.stickiness < 1 || len(r.running) != 1 {
+			return
+		}
+		n := r.running[0]
+		if !ws.symmetric && !r.allowed[n.idx].present {
+			return
+		}
+		w := &r.allowed[n.idx]
+		if w.present {
+			w.score = w.score.Add(r.stickiness)
+		} else {
+			*w = nodeWeight{present: true, score: r.stickiness}
+		}
+	}
+	for _, r := range ws.resources {
+		walk(r)
+	}
+	_ = strings.ToLower
+}

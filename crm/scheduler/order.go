@@ -1,0 +1,582 @@
+package scheduler
+
+import (
+	"strings"
+
+	"pacer/crm/cib"
+)
+
+type orderFlags uint32
+
+const (
+	orderOptional orderFlags = 1 << iota
+	orderImpliesThen
+	orderImpliesFirst
+	orderRunnableLeft
+	orderRestart
+	orderImpliesThenPrinted
+	orderImpliesFirstPrinted
+	orderAsymmetrical
+	orderOneOrMore
+	orderSerializeOnly
+)
+
+// ordering is an ordering between resource actions by key, or between
+// concrete actions, resolved by applyOrderings.
+type ordering struct {
+	firstRsc    *resource
+	firstKey    string
+	firstAction *action
+	thenRsc     *resource
+	thenKey     string
+	thenAction  *action
+	flags       orderFlags
+}
+
+func (ws *workingSet) newOrdering(fr *resource, fkey string, fa *action, tr *resource, tkey string, ta *action, flags orderFlags) {
+	ws.orderings = append(ws.orderings, &ordering{fr, fkey, fa, tr, tkey, ta, flags})
+}
+
+func (ws *workingSet) orderRsc(first *resource, ftask string, then *resource, ttask string, flags orderFlags) {
+	ws.newOrdering(first, opKey(first.id, ftask, 0), nil, then, opKey(then.id, ttask, 0), nil, flags)
+}
+
+// internalConstraints adds each resource's implicit orderings and
+// colocations (stop before start; group member chains).
+func (ws *workingSet) internalConstraints() {
+	for _, r := range ws.resources {
+		ws.rscInternal(r)
+	}
+}
+
+func (ws *workingSet) rscInternal(r *resource) {
+	if !r.isGroup() {
+		ws.orderRsc(r, "stop", r, "start", orderOptional|orderImpliesThen|orderRestart)
+		return
+	}
+	ws.orderRsc(r, "stopped", r, "start", orderOptional)
+	ws.orderRsc(r, "stop", r, "start", orderOptional|orderImpliesThen)
+	ws.orderRsc(r, "stop", r, "stopped", orderRunnableLeft)
+	ws.orderRsc(r, "start", r, "running", orderRunnableLeft)
+	var last *resource
+	for _, c := range r.children {
+		ws.rscInternal(c)
+		stop := orderFlags(0)
+		stopped := orderImpliesThenPrinted
+		start := orderImpliesThen | orderRunnableLeft
+		started := orderRunnableLeft | orderImpliesThen | orderImpliesThenPrinted
+		if last == nil {
+			if r.ordered {
+				stop |= orderOptional
+				stopped = orderImpliesThen
+			}
+		} else if r.colocated {
+			ws.newColocation("group:internal_colocation", infinity, c, last, "", "", c.critical)
+		}
+		ws.orderRsc(r, "start", c, "start", orderImpliesFirstPrinted)
+		ws.orderRsc(r, "stop", c, "stop", stop|orderImpliesFirstPrinted)
+		ws.orderRsc(c, "stop", r, "stopped", stopped)
+		ws.orderRsc(c, "start", r, "running", started)
+		if !r.ordered {
+			ws.orderRsc(r, "start", c, "start", start|orderImpliesFirstPrinted)
+		} else if last != nil {
+			ws.orderRsc(last, "start", c, "start", start)
+			ws.orderRsc(c, "stop", last, "stop", orderOptional|orderRestart)
+		}
+		last = c
+	}
+	if r.ordered && last != nil {
+		ws.orderRsc(r, "stop", last, "stop", orderImpliesThen)
+		ws.orderRsc(last, "stop", r, "stopped", orderOptional)
+	}
+}
+
+func invertTask(t string) string {
+	switch t {
+	case "start":
+		return "stop"
+	case "stop":
+		return "start"
+	case "promote":
+		return "demote"
+	case "demote":
+		return "promote"
+	case "promoted":
+		return "demoted"
+	case "demoted":
+		return "promoted"
+	case "running":
+		return "stopped"
+	case "stopped":
+		return "running"
+	}
+	return t
+}
+
+type orderKind int
+
+const (
+	kindMandatory orderKind = iota
+	kindOptional
+	kindSerialize
+)
+
+type symmetry int
+
+const (
+	symAsymmetric symmetry = iota
+	symSymmetric
+	symInverse
+)
+
+func flagsForKind(kind orderKind, first string, sym symmetry) orderFlags {
+	f := orderOptional
+	switch kind {
+	case kindSerialize:
+		f |= orderSerializeOnly
+	case kindMandatory:
+		switch sym {
+		case symAsymmetric:
+			f |= orderAsymmetrical
+		case symSymmetric:
+			f |= orderImpliesThen
+			if first == "start" || first == "promote" {
+				f |= orderRunnableLeft
+			}
+		case symInverse:
+			f |= orderImpliesFirst
+		}
+	}
+	return f
+}
+
+func orderKindOf(c *cib.Constraint) orderKind {
+	switch strings.ToLower(c.OrderKind) {
+	case "optional":
+		return kindOptional
+	case "serialize":
+		return kindSerialize
+	case "mandatory":
+		return kindMandatory
+	}
+	if c.OrderKind == "" && c.Score != "" {
+		if s, err := cib.ParseScore(c.Score); err == nil && s == 0 {
+			return kindOptional
+		}
+	}
+	return kindMandatory
+}
+
+func symmetricOf(c *cib.Constraint, kind orderKind) bool {
+	if c.Symmetrical != "" {
+		return isTrue(c.Symmetrical) && kind != kindSerialize
+	}
+	return kind != kindSerialize
+}
+
+func taskOr(t, def string) string {
+	if t == "" {
+		return def
+	}
+	return t
+}
+
+// unpackOrders reads rsc_order constraints, with resource sets.
+func (ws *workingSet) unpackOrders() {
+	for _, c := range ws.cib.Configuration.Constraints {
+		if c.Kind != cib.KindOrder {
+			continue
+		}
+		kind := orderKindOf(c)
+		sym := symmetricOf(c, kind)
+		if len(c.Sets) == 0 {
+			first, then := ws.all[c.First], ws.all[c.Then]
+			if first == nil || then == nil {
+				continue
+			}
+			fa, ta := taskOr(c.FirstAction, "start"), taskOr(c.ThenAction, taskOr(c.FirstAction, "start"))
+			s := symAsymmetric
+			if sym {
+				s = symSymmetric
+			}
+			ws.orderRsc(first, fa, then, ta, flagsForKind(kind, fa, s))
+			if sym {
+				ifa, ita := invertTask(fa), invertTask(ta)
+				ws.orderRsc(then, ita, first, ifa, flagsForKind(kind, ifa, symInverse))
+			}
+			continue
+		}
+		var last *cib.ResourceSet
+		for i := range c.Sets {
+			set := &c.Sets[i]
+			ws.orderSet(c, set, kind, sym)
+			if last != nil {
+				ws.orderSets(c, last, set, kind, false, sym)
+				if sym {
+					ws.orderSets(c, set, last, kind, true, sym)
+				}
+			}
+			last = set
+		}
+	}
+}
+
+func (ws *workingSet) orderSet(c *cib.Constraint, set *cib.ResourceSet, kind orderKind, sym bool) {
+	if set.Kind != "" {
+		switch strings.ToLower(set.Kind) {
+		case "optional":
+			kind = kindOptional
+		case "serialize":
+			kind = kindSerialize
+		case "mandatory":
+			kind = kindMandatory
+		}
+	}
+	if !boolDefault(set.Sequential, true) {
+		return
+	}
+	act := taskOr(set.Action, "start")
+	rs := ws.setResources(set)
+	s := symAsymmetric
+	if sym {
+		s = symSymmetric
+	}
+	flags := flagsForKind(kind, act, s)
+	for i := 1; i < len(rs); i++ {
+		ws.orderRsc(rs[i-1], act, rs[i], act, flags)
+	}
+	if !sym {
+		return
+	}
+	inv := invertTask(act)
+	flags = flagsForKind(kind, inv, symInverse)
+	for i := 1; i < len(rs); i++ {
+		ws.orderRsc(rs[i], inv, rs[i-1], inv, flags)
+	}
+}
+
+func (ws *workingSet) orderSets(c *cib.Constraint, set1, set2 *cib.ResourceSet, kind orderKind, invert, sym bool) {
+	a1, a2 := taskOr(set1.Action, "start"), taskOr(set2.Action, "start")
+	if invert {
+		a1, a2 = invertTask(a1), invertTask(a2)
+	}
+	s := symSymmetric
+	if invert {
+		s = symInverse
+	} else if !sym {
+		s = symAsymmetric
+	}
+	flags := flagsForKind(kind, a1, s)
+	r1s, r2s := ws.setResources(set1), ws.setResources(set2)
+	if !boolDefault(set1.RequireAll, true) {
+		// One or more of set1 must be runnable: order through a pseudo action.
+		p := ws.customAction(nil, "one-or-more:"+set1.ID, "one-or-more:"+set1.ID, nil, false)
+		p.flags |= flagPseudo | flagRequiresAny
+		p.requiredRunnableBefore = 1
+		for _, r := range r1s {
+			ws.newOrdering(r, opKey(r.id, a1, 0), nil, nil, "", p, orderOneOrMore|orderImpliesThenPrinted)
+		}
+		for _, r := range r2s {
+			ws.newOrdering(nil, "", p, r, opKey(r.id, a2, 0), nil, flags)
+		}
+		return
+	}
+	var r1, r2 *resource
+	if boolDefault(set1.Sequential, true) && len(r1s) > 0 {
+		if invert {
+			r1 = r1s[0]
+		} else {
+			r1 = r1s[len(r1s)-1]
+		}
+	}
+	if boolDefault(set2.Sequential, true) && len(r2s) > 0 {
+		if invert {
+			r2 = r2s[len(r2s)-1]
+		} else {
+			r2 = r2s[0]
+		}
+	}
+	switch {
+	case r1 != nil && r2 != nil:
+		ws.orderRsc(r1, a1, r2, a2, flags)
+	case r1 != nil:
+		for _, b := range r2s {
+			ws.orderRsc(r1, a1, b, a2, flags)
+		}
+	case r2 != nil:
+		for _, a := range r1s {
+			ws.orderRsc(a, a1, r2, a2, flags)
+		}
+	default:
+		for _, a := range r1s {
+			for _, b := range r2s {
+				ws.orderRsc(a, a1, b, a2, flags)
+			}
+		}
+	}
+}
+
+func (ws *workingSet) actionsByKey(r *resource, key string) []*action {
+	var out []*action
+	for _, a := range r.actions {
+		if a.key == key {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// orderActions adds an edge between two actions, once per type.
+func (ws *workingSet) orderActions(first, then *action, flags orderFlags) {
+	if first == nil || then == nil || first == then {
+		return
+	}
+	for _, e := range first.after {
+		if e.then == then && e.typ&flags != 0 {
+			return
+		}
+	}
+	e := &actionEdge{first: first, then: then, typ: flags}
+	first.after = append(first.after, e)
+	then.before = append(then.before, e)
+}
+
+// applyOrderings resolves orderings to actions (pcmk__apply_orderings).
+func (ws *workingSet) applyOrderings() {
+	for _, o := range ws.orderings {
+		var firsts []*action
+		if o.firstAction != nil {
+			firsts = []*action{o.firstAction}
+		} else if o.firstRsc != nil {
+			firsts = ws.actionsByKey(o.firstRsc, o.firstKey)
+			if len(firsts) == 0 && o.firstRsc == o.thenRsc {
+				continue
+			}
+			if len(firsts) == 0 {
+				task := keyTask(o.firstRsc.id, o.firstKey)
+				if o.firstRsc.role == cib.RoleStopped && task == "stop" {
+					continue
+				}
+				firsts = []*action{ws.customAction(o.firstRsc, o.firstKey, task, nil, true)}
+			}
+		}
+		// A collective 'first' orders others after its completion
+		// pseudo-action (start -> running, stop -> stopped).
+		if o.firstRsc != nil && o.firstRsc.isGroup() && o.thenRsc != o.firstRsc && (o.thenRsc == nil || o.thenRsc.parent != o.firstRsc) {
+			for i, f := range firsts {
+				if done := completionTask(f.task); done != "" {
+					if a := ws.findAction(o.firstRsc, opKey(o.firstRsc.id, done, 0), nil); a != nil {
+						firsts[i] = a
+					}
+				}
+			}
+		}
+		var thens []*action
+		if o.thenAction != nil {
+			thens = []*action{o.thenAction}
+		} else if o.thenRsc != nil {
+			thens = ws.actionsByKey(o.thenRsc, o.thenKey)
+		}
+		if len(thens) == 0 {
+			continue
+		}
+		for _, f := range firsts {
+			for _, t := range thens {
+				ws.orderActions(f, t, o.flags)
+			}
+		}
+	}
+}
+
+// keyTask extracts the task from an operation key rsc_task_interval.
+func keyTask(rsc, key string) string {
+	s := strings.TrimPrefix(key, rsc+"_")
+	if i := strings.LastIndex(s, "_"); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+// groupFlags is a group pseudo-action's effective flags, derived from its
+// members' actions (pcmk__group_action_flags). It also updates the group
+// action itself, as Pacemaker does.
+func (ws *workingSet) effectiveFlags(a *action) actionFlags {
+	if a.rsc == nil || !a.rsc.isGroup() {
+		return a.flags
+	}
+	flags := flagOptional | flagRunnable | flagPseudo
+	for _, c := range a.rsc.children {
+		task := a.task
+		switch task {
+		case "running":
+			task = "start"
+		case "stopped":
+			task = "stop"
+		}
+		var ca *action
+		for _, x := range c.actions {
+			if x.task == task {
+				ca = x
+				break
+			}
+		}
+		if ca == nil {
+			if task != "stop" && task != "demote" {
+				flags &^= flagRunnable
+			}
+			continue
+		}
+		cf := ws.effectiveFlags(ca)
+		if flags&flagOptional != 0 && cf&flagOptional == 0 {
+			flags &^= flagOptional
+			a.flags &^= flagOptional
+		}
+		if task != a.task && flags&flagRunnable != 0 && cf&flagRunnable == 0 {
+			flags &^= flagRunnable
+			a.flags &^= flagRunnable
+		}
+	}
+	return flags | (a.flags & flagPrintAlways)
+}
+
+func unrunnableReason(first *action) string {
+	if first.rsc == nil {
+		return "unrunnable " + first.task
+	}
+	return "unrunnable " + first.rsc.id + " " + first.task
+}
+
+func (ws *workingSet) clearRunnable(then, first *action) bool {
+	if !then.is(flagRunnable) {
+		return false
+	}
+	then.flags &^= flagRunnable
+	if then.reason == "" || true {
+		then.reason = unrunnableReason(first)
+	}
+	return true
+}
+
+func (ws *workingSet) clearOptional(a *action) bool {
+	if !a.is(flagOptional) {
+		return false
+	}
+	a.flags &^= flagOptional
+	return true
+}
+
+// thenTargets are the actions an ordering's 'then' update reaches: the
+// action itself and, for a group, the members' actions of the same task.
+func thenTargets(then *action) []*action {
+	out := []*action{then}
+	if then.rsc != nil && then.rsc.isGroup() {
+		for _, c := range then.rsc.children {
+			for _, x := range c.actions {
+				if x.task == then.task {
+					out = append(out, thenTargets(x)...)
+					break
+				}
+			}
+		}
+	}
+	return out
+}
+
+// updateActions propagates required and runnable along the orderings
+// until nothing changes (Pacemaker's update_action loop). Flags only ever
+// move one way, so the fixed point does not depend on the visiting order.
+func (ws *workingSet) updateActions() {
+	for changed := true; changed; {
+		changed = false
+		for _, then := range ws.actions {
+			if then.is(flagRequiresAny) {
+				n := 0
+				for _, e := range then.before {
+					if e.typ&orderOneOrMore != 0 && ws.effectiveFlags(e.first)&flagRunnable != 0 {
+						n++
+					}
+				}
+				if n < then.requiredRunnableBefore && then.is(flagRunnable) {
+					then.flags &^= flagRunnable
+					changed = true
+				}
+			}
+			for _, e := range then.before {
+				if ws.updateEdge(e) {
+					changed = true
+				}
+			}
+		}
+	}
+}
+
+func (ws *workingSet) updateEdge(e *actionEdge) bool {
+	first, then, typ := e.first, e.then, e.typ
+	ff := ws.effectiveFlags(first)
+	tf := ws.effectiveFlags(then)
+	changed := false
+	if typ&orderImpliesThen != 0 && ff&flagOptional == 0 {
+		for _, t := range thenTargets(then) {
+			changed = ws.clearOptional(t) || changed
+		}
+	}
+	if typ&orderRestart != 0 && first.rsc != nil && then.rsc != nil && !first.rsc.isGroup() {
+		reason := false
+		if !then.is(flagOptional) {
+			reason = true
+		}
+		if !then.is(flagRunnable) && then.rsc.managed && first.rsc == then.rsc {
+			reason = true
+		}
+		if reason {
+			if first.is(flagRunnable) || !then.is(flagOptional) {
+				changed = ws.clearOptional(first) || changed
+			}
+			if !first.is(flagOptional) && !first.is(flagRunnable) {
+				changed = ws.clearRunnable(then, first) || changed
+			}
+		}
+	}
+	if typ&orderImpliesFirst != 0 && tf&flagOptional == 0 {
+		changed = ws.clearOptional(first) || changed
+	}
+	if typ&orderRunnableLeft != 0 && ff&flagRunnable == 0 {
+		for _, t := range thenTargets(then) {
+			changed = ws.clearRunnable(t, first) || changed
+		}
+	}
+	if typ&orderAsymmetrical != 0 && ff&flagRunnable == 0 && then.rsc != nil {
+		skip := false
+		thenRole := then.rsc.role
+		if thenRole == cib.RoleStopped && then.task == "stop" {
+			skip = true
+		} else if thenRole >= cib.RoleStarted && then.task == "start" && then.is(flagOptional) &&
+			len(then.rsc.running) == 1 && then.node == then.rsc.running[0] {
+			skip = true
+		}
+		if !skip {
+			changed = ws.clearRunnable(then, first) || changed
+		}
+	}
+	if first.is(flagRunnable) && typ&orderImpliesThenPrinted != 0 && ff&flagOptional == 0 {
+		then.flags |= flagPrintAlways
+	}
+	if typ&orderImpliesFirstPrinted != 0 && tf&flagOptional == 0 {
+		first.flags |= flagPrintAlways
+	}
+	return changed
+}
+
+func completionTask(t string) string {
+	switch t {
+	case "start":
+		return "running"
+	case "stop":
+		return "stopped"
+	case "promote":
+		return "promoted"
+	case "demote":
+		return "demoted"
+	}
+	return ""
+}

@@ -1,0 +1,125 @@
+// Package scheduler is pacer's policy engine: a pure, deterministic function
+// from a CIB (configuration and status) and a point in time to a transition,
+// the actions that take the cluster from its current state to the state the
+// configuration asks for, with their ordering edges and the allocation
+// scores that explain every placement.
+//
+// It follows Pacemaker 2.1.5's scheduler (pacemaker-schedulerd) so that it
+// makes the same decisions on the same input. The stages each have a file:
+// unpack (node and resource state from the status section), location,
+// colocation, allocate, actions, order and graph (the order crm_simulate's
+// simulated executor runs the transition in). No I/O, no logging, no clock.
+package scheduler
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+
+	"pacer/crm/cib"
+)
+
+// Input is what the scheduler decides on.
+type Input struct {
+	CIB *cib.CIB
+	// Now is "now" for rules and failure timeouts. When zero, the CIB's
+	// execution-date is used; when that is absent too, the Unix epoch
+	// (the scheduler never reads the wall clock).
+	Now time.Time
+}
+
+// ActionKind says what executes an action.
+type ActionKind int
+
+const (
+	// ResourceAction runs on a node through the executor.
+	ResourceAction ActionKind = iota
+	// PseudoAction is bookkeeping (group and clone start/running ...).
+	PseudoAction
+	// ClusterAction is a controller action: do_shutdown, clear_failcount.
+	ClusterAction
+	// FenceAction fences a node.
+	FenceAction
+)
+
+// Action is one action of a transition.
+type Action struct {
+	ID       int    // position in the graph (synapse id)
+	Key      string // operation key, e.g. rsc1_start_0
+	Rsc      string // resource id, empty for node actions
+	Task     string // start, stop, monitor, ...
+	Interval time.Duration
+	Node     string // node name, empty for pseudo actions
+	Kind     ActionKind
+	// Inputs are the ids of the actions that must complete first.
+	Inputs []int
+	// Reason is why the action is needed, when Pacemaker records one.
+	Reason string
+}
+
+// Edge is an ordering edge between two actions of the graph.
+type Edge struct {
+	First, Then int
+}
+
+// NodeScore is one allocation score with the stage that printed it.
+type NodeScore struct {
+	Stage string // pcmk__primitive_assign, pcmk__group_assign
+	Rsc   string
+	Node  string
+	Score cib.Score
+}
+
+// Transition is the scheduler's result.
+type Transition struct {
+	// Actions in graph (synapse) order.
+	Actions []*Action
+	Edges   []Edge
+	// Scores in the order they were computed.
+	Scores []NodeScore
+	// Summary is the Transition Summary: one line per resource change.
+	Summary []SummaryLine
+	// Now is the time the scheduler used.
+	Now time.Time
+	// ExecutionDate is set when Now came from the CIB's execution-date.
+	ExecutionDate bool
+
+	ws *workingSet
+}
+
+// Schedule computes the transition for in.
+func Schedule(in Input) (*Transition, error) {
+	if in.CIB == nil {
+		return nil, fmt.Errorf("schedule: no CIB")
+	}
+	now, fromCIB := in.Now, false
+	if now.IsZero() {
+		if s := in.CIB.ExecutionDate; s != "" {
+			secs, err := strconv.ParseInt(s, 10, 64)
+			if err != nil {
+				return nil, fmt.Errorf("schedule: execution-date %q: %w", s, err)
+			}
+			now, fromCIB = time.Unix(secs, 0).UTC(), true
+		} else {
+			now = time.Unix(0, 0).UTC()
+		}
+	}
+	ws, err := unpack(in.CIB, now)
+	if err != nil {
+		return nil, err
+	}
+	ws.applyLocations()
+	ws.applyStickiness()
+	ws.internalConstraints()
+	ws.unpackColocations()
+	ws.allocateAll()
+	ws.createActions()
+	ws.unpackOrders()
+	ws.applyOrderings()
+	ws.updateActions()
+	t := &Transition{Now: now, ExecutionDate: fromCIB, ws: ws}
+	ws.buildGraph(t)
+	t.Scores = ws.scores
+	t.Summary = ws.summary()
+	return t, nil
+}

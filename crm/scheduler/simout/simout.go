@@ -1,0 +1,217 @@
+// Package simout prints a scheduler transition the way crm_simulate 2.1.5
+// does: the cluster status, the Transition Summary, the simulated
+// execution and the allocation scores.
+package simout
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"pacer/crm/cib"
+	"pacer/crm/scheduler"
+)
+
+// Options selects what Write prints.
+type Options struct {
+	Simulate bool // -S: the four sections
+	Scores   bool // -s: allocation scores
+}
+
+// Write prints t to w.
+func Write(w io.Writer, t *scheduler.Transition, o Options) error {
+	var b strings.Builder
+	date := ""
+	if t.ExecutionDate {
+		date = "Using the original execution date of: " + t.Now.UTC().Format("2006-01-02 15:04:05Z") + "\n"
+	}
+	b.WriteString(date)
+	b.WriteString("Current cluster status:\n")
+	writeStatus(&b, t.CurrentStatus())
+	b.WriteString("\n")
+	if o.Scores {
+		b.WriteString("Allocation scores:\n")
+		for _, s := range t.Scores {
+			fmt.Fprintf(&b, "%s: %s allocation score on %s: %s\n", s.Stage, s.Rsc, s.Node, s.Score)
+		}
+		b.WriteString("\n")
+	}
+	b.WriteString("Transition Summary:\n")
+	WriteSummary(&b, t.Summary)
+	if o.Simulate {
+		b.WriteString("\nExecuting Cluster Transition:\n")
+		executed := t.Execute()
+		for _, a := range executed {
+			b.WriteString(actionLine(a))
+		}
+		b.WriteString(date)
+		b.WriteString("\n")
+		b.WriteString("Revised Cluster Status:\n")
+		writeStatus(&b, t.RevisedStatus(executed))
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// WriteSummary prints Transition Summary lines with crm_simulate's running
+// column widths.
+func WriteSummary(b *strings.Builder, lines []scheduler.SummaryLine) {
+	rscW, detW := 5, 5
+	for _, l := range lines {
+		if len(l.Rsc) > rscW {
+			rscW = len(l.Rsc) + 2
+		}
+		if len(l.Details) > detW {
+			detW = len(l.Details)
+		}
+		reason := ""
+		if l.Reason != "" {
+			reason = "  " + l.Reason
+		}
+		fmt.Fprintf(b, "  * %-8s   %-*s   ( %*s )%s\n", l.Change, rscW, l.Rsc, detW, l.Details, reason)
+	}
+}
+
+func actionLine(a *scheduler.Action) string {
+	switch a.Kind {
+	case scheduler.PseudoAction:
+		return fmt.Sprintf("  * Pseudo action:   %s\n", a.Key)
+	case scheduler.ClusterAction:
+		return fmt.Sprintf("  * Cluster action:  %s on %s\n", a.Task, a.Node)
+	case scheduler.FenceAction:
+		return fmt.Sprintf("  * Fencing %s (%s)\n", a.Node, a.Task)
+	}
+	task := a.Task
+	if a.Interval > 0 {
+		task = fmt.Sprintf("%s=%d", a.Task, a.Interval.Milliseconds())
+	}
+	return fmt.Sprintf("  * Resource action: %-15s %s on %s\n", a.Rsc, task, a.Node)
+}
+
+func writeStatus(b *strings.Builder, st *scheduler.Status) {
+	b.WriteString("  * Node List:\n")
+	var online, offline []string
+	running := map[string]bool{}
+	var mark func(list []*scheduler.ResourceStatus)
+	mark = func(list []*scheduler.ResourceStatus) {
+		for _, r := range list {
+			for _, n := range r.Nodes {
+				running[n] = true
+			}
+			mark(r.Children)
+		}
+	}
+	mark(st.Resources)
+	for _, n := range st.Nodes {
+		var state string
+		switch {
+		case n.Unclean:
+			if n.Online {
+				state = "UNCLEAN (online)"
+			} else if n.Pending {
+				state = "UNCLEAN (pending)"
+			} else {
+				state = "UNCLEAN (offline)"
+			}
+		case n.Pending:
+			state = "pending"
+		case n.Standby:
+			if n.Online {
+				state = "standby"
+				if running[n.Name] {
+					state = "standby (with active resources)"
+				}
+			} else {
+				state = "OFFLINE (standby)"
+			}
+		case n.Maintenance:
+			if n.Online {
+				state = "maintenance"
+			} else {
+				state = "OFFLINE (maintenance)"
+			}
+		}
+		switch {
+		case state != "":
+			fmt.Fprintf(b, "    * Node %s: %s\n", n.Name, state)
+		case n.Online:
+			online = append(online, n.Name)
+		default:
+			offline = append(offline, n.Name)
+		}
+	}
+	if len(online) > 0 {
+		fmt.Fprintf(b, "    * Online: [ %s ]\n", strings.Join(online, " "))
+	}
+	if len(offline) > 0 {
+		fmt.Fprintf(b, "    * OFFLINE: [ %s ]\n", strings.Join(offline, " "))
+	}
+	b.WriteString("\n  * Full List of Resources:\n")
+	if len(st.Resources) == 0 {
+		b.WriteString("    * No resources\n")
+	}
+	for _, r := range st.Resources {
+		writeResource(b, r, "    ", nil)
+	}
+}
+
+func agent(r *scheduler.ResourceStatus) string {
+	if r.Provider != "" {
+		return r.Class + ":" + r.Provider + ":" + r.Type
+	}
+	return r.Class + ":" + r.Type
+}
+
+func writeResource(b *strings.Builder, r *scheduler.ResourceStatus, indent string, parent *scheduler.ResourceStatus) {
+	if r.Group {
+		var flags []string
+		if !r.Managed {
+			flags = append(flags, "unmanaged")
+		}
+		if r.TargetRole == cib.RoleStopped {
+			flags = append(flags, "disabled")
+		}
+		f := ""
+		if len(flags) > 0 {
+			f = " (" + strings.Join(flags, ", ") + ")"
+		}
+		fmt.Fprintf(b, "%s* Resource Group: %s%s:\n", indent, r.ID, f)
+		for _, c := range r.Children {
+			writeResource(b, c, indent+"  ", r)
+		}
+		return
+	}
+	var words []string
+	if r.Orphan {
+		words = append(words, "ORPHANED")
+	}
+	if r.Failed {
+		words = append(words, "FAILED")
+		if r.Role > cib.RoleUnpromoted {
+			words = append(words, r.Role.String())
+		}
+	} else {
+		words = append(words, r.Role.String())
+	}
+	nodes := append([]string(nil), r.Nodes...)
+	sort.Strings(nodes)
+	if len(nodes) == 1 {
+		words = append(words, nodes[0])
+	}
+	var flags []string
+	if !r.Managed {
+		flags = append(flags, "unmanaged")
+	}
+	if r.TargetRole == cib.RoleStopped {
+		flags = append(flags, "disabled")
+	}
+	s := strings.Join(words, " ")
+	if len(flags) > 0 {
+		s += " (" + strings.Join(flags, ", ") + ")"
+	}
+	if len(nodes) > 1 {
+		s += " [ " + strings.Join(nodes, " ") + " ]"
+	}
+	fmt.Fprintf(b, "%s* %s\t(%s):\t %s\n", indent, r.ID, agent(r), s)
+}

@@ -1,0 +1,156 @@
+package scheduler
+
+import (
+	"pacer/crm/cib"
+)
+
+// SummaryLine is one Transition Summary line: what happens to a resource
+// and why.
+type SummaryLine struct {
+	Change  string // Start, Stop, Move, Restart, Recover, ...
+	Rsc     string
+	Details string // "node1", "node1 -> node2"
+	Reason  string // "due to node availability", "blocked", ...
+}
+
+func (ws *workingSet) summary() []SummaryLine {
+	var out []SummaryLine
+	var walk func(r *resource)
+	walk = func(r *resource) {
+		if r.isGroup() {
+			for _, c := range r.children {
+				walk(c)
+			}
+			return
+		}
+		out = append(out, ws.rscSummary(r)...)
+	}
+	for _, r := range ws.resources {
+		walk(r)
+	}
+	return out
+}
+
+func (ws *workingSet) rscActions(r *resource, n *node, task string) *action {
+	for _, a := range r.actions {
+		if a.task == task && a.interval == 0 && (n == nil || a.node == n) {
+			return a
+		}
+	}
+	return nil
+}
+
+func item(change string, r *resource, origin, dest *node, act, source *action) SummaryLine {
+	if source == nil {
+		source = act
+	}
+	needRole := r.role > cib.RoleStarted || r.nextRole > cib.RoleUnpromoted
+	sameHost := origin != nil && dest != nil && origin == dest
+	sameRole := r.role == r.nextRole
+	var details string
+	name := func(n *node) string {
+		if n == nil {
+			return ""
+		}
+		return n.name
+	}
+	switch {
+	case needRole && origin == nil:
+		details = r.role.String() + " -> " + r.nextRole.String() + " " + name(dest)
+	case origin == nil:
+		details = name(dest)
+	case needRole && dest == nil:
+		details = r.role.String() + " " + name(origin)
+	case dest == nil:
+		details = name(origin)
+	case needRole && sameRole && sameHost:
+		details = r.role.String() + " " + name(origin)
+	case sameRole && sameHost:
+		details = name(origin)
+	case needRole && sameRole:
+		details = name(origin) + " -> " + name(dest) + " " + r.role.String()
+	case sameRole:
+		details = name(origin) + " -> " + name(dest)
+	case sameHost:
+		details = r.role.String() + " -> " + r.nextRole.String() + " " + name(origin)
+	default:
+		details = r.role.String() + " " + name(origin) + " -> " + r.nextRole.String() + " " + name(dest)
+	}
+	line := SummaryLine{Change: change, Rsc: r.id, Details: details}
+	runnable := act != nil && act.is(flagRunnable)
+	switch {
+	case source != nil && source.reason != "" && !runnable:
+		line.Reason = "due to " + source.reason + " (blocked)"
+	case source != nil && source.reason != "":
+		line.Reason = "due to " + source.reason
+	case !runnable:
+		line.Reason = "blocked"
+	}
+	return line
+}
+
+// rscSummary is Pacemaker's rsc_action_default for one primitive.
+func (ws *workingSet) rscSummary(r *resource) []SummaryLine {
+	current, next := r.currentNode(), r.assigned
+	if !r.managed || (current == nil && next == nil) {
+		return nil
+	}
+	moving := current != nil && next != nil && current != next
+	start := ws.rscActions(r, next, "start")
+	var startNode *node
+	if start != nil && start.is(flagRunnable) {
+		startNode = current
+	}
+	stop := ws.rscActions(r, startNode, "stop")
+	if r.role == r.nextRole {
+		if next == nil {
+			return nil
+		}
+		switch {
+		case start == nil || start.is(flagOptional):
+			return nil
+		case !start.is(flagRunnable):
+			src := start
+			if stop != nil && stop.reason != "" {
+				src = stop
+			}
+			return []SummaryLine{item("Stop", r, current, nil, stop, src)}
+		case moving && current != nil:
+			ch := "Move"
+			if r.failed {
+				ch = "Recover"
+			}
+			return []SummaryLine{item(ch, r, current, next, stop, nil)}
+		case r.failed:
+			return []SummaryLine{item("Recover", r, current, nil, stop, nil)}
+		default:
+			return []SummaryLine{item("Restart", r, current, next, start, nil)}
+		}
+	}
+	if stop != nil && (r.nextRole == cib.RoleStopped || (start != nil && !start.is(flagRunnable))) {
+		var out []SummaryLine
+		for _, n := range r.running {
+			so := ws.rscActions(r, n, "stop")
+			src := start
+			if so != nil && so.reason != "" {
+				src = so
+			}
+			if so == nil {
+				continue
+			}
+			out = append(out, item("Stop", r, n, nil, so, src))
+		}
+		return out
+	}
+	switch {
+	case stop != nil && r.failed:
+		return []SummaryLine{item("Recover", r, current, next, stop, start)}
+	case moving:
+		return []SummaryLine{item("Move", r, current, next, stop, nil)}
+	case stop != nil && !stop.is(flagOptional):
+		return []SummaryLine{item("Restart", r, current, next, start, nil)}
+	case r.role == cib.RoleStopped && r.nextRole > cib.RoleStopped:
+		return []SummaryLine{item("Start", r, current, next, start, nil)}
+	}
+	return nil
+}

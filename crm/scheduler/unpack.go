@@ -1,0 +1,685 @@
+package scheduler
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"pacer/crm/cib"
+)
+
+// node is a cluster node as the scheduler sees it.
+type node struct {
+	id, name    string
+	idx         int
+	online      bool
+	standby     bool
+	unclean     bool
+	shutdown    bool
+	maintenance bool
+	pending     bool
+	expectedUp  bool
+	attrs       map[string]string
+	numRsc      int // resources assigned so far (a tie-breaker)
+}
+
+// canRun is Pacemaker's pcmk__node_available without the score check.
+func (n *node) canRun() bool {
+	return n != nil && n.online && !n.shutdown && !n.unclean && !n.standby && !n.maintenance
+}
+
+type variant int
+
+const (
+	variantPrimitive variant = iota
+	variantGroup
+)
+
+// opDef is a configured operation.
+type opDef struct {
+	name     string
+	interval time.Duration
+	role     cib.Role
+	key      string
+	enabled  bool
+}
+
+// resource is a primitive or a group.
+type resource struct {
+	id       string
+	variant  variant
+	def      *cib.Resource
+	parent   *resource
+	children []*resource
+
+	class, provider, typ string
+	meta                 map[string]string
+	priority             int
+	stickiness           cib.Score
+	managed              bool
+	orphan               bool
+	critical             bool
+	ordered, colocated   bool // groups
+	isStonith            bool
+
+	role, nextRole  cib.Role
+	targetRole      cib.Role
+	running         []*node
+	knownOn         map[*node]bool
+	failed          bool
+	activeRecurring map[string]bool // key@node of recurring ops known active
+
+	allowed  []nodeWeight // by node index
+	assigned *node
+
+	provisional, allocating, merging bool
+
+	thisWith []*colocation // colocations where this is the dependent
+	withThis []*colocation // colocations where this is the primary
+
+	ops     []opDef
+	actions []*action // creation order
+}
+
+type nodeWeight struct {
+	present bool
+	score   cib.Score
+}
+
+func (r *resource) isGroup() bool { return r.variant == variantGroup }
+
+// top is the outermost ancestor.
+func (r *resource) top() *resource {
+	for r.parent != nil {
+		r = r.parent
+	}
+	return r
+}
+
+// currentNode is the node a resource is active on (the first one).
+func (r *resource) currentNode() *node {
+	if len(r.running) == 0 {
+		return nil
+	}
+	return r.running[0]
+}
+
+// primitives lists r's primitives in order.
+func (r *resource) primitives() []*resource {
+	if !r.isGroup() {
+		return []*resource{r}
+	}
+	var out []*resource
+	for _, c := range r.children {
+		out = append(out, c.primitives()...)
+	}
+	return out
+}
+
+type workingSet struct {
+	cib        *cib.CIB
+	now        time.Time
+	nodes      []*node
+	byNodeName map[string]*node
+	byNodeID   map[string]*node
+
+	resources []*resource // top level, sorted by priority
+	all       map[string]*resource
+
+	symmetric      bool
+	stonithEnabled bool
+	haveStonith    bool
+	haveQuorum     bool
+	noQuorumPolicy string
+	stopOrphans    bool
+	startupProbes  bool
+	stopAll        bool
+	placement      string
+	props          map[string]string
+
+	colocations  []*colocation
+	orderings    []*ordering
+	actions      []*action // creation order
+	nextActionID int
+
+	scores   []NodeScore
+	warnings []string
+}
+
+func unpack(c *cib.CIB, now time.Time) (*workingSet, error) {
+	ws := &workingSet{
+		cib:        c,
+		now:        now,
+		byNodeName: map[string]*node{},
+		byNodeID:   map[string]*node{},
+		all:        map[string]*resource{},
+	}
+	ws.props = ws.nvsets(c.Configuration.CRMConfig, nil)
+	ws.symmetric = boolDefault(ws.props["symmetric-cluster"], true)
+	ws.stonithEnabled = boolDefault(ws.props["stonith-enabled"], true)
+	ws.noQuorumPolicy = strDefault(ws.props["no-quorum-policy"], "stop")
+	ws.stopOrphans = boolDefault(ws.props["stop-orphan-resources"], true)
+	ws.startupProbes = boolDefault(ws.props["startup-probes"], true)
+	ws.stopAll = boolDefault(ws.props["stop-all-resources"], false)
+	ws.placement = strDefault(ws.props["placement-strategy"], "default")
+	ws.haveQuorum = isTrue(c.HaveQuorum)
+
+	ws.unpackNodes()
+	if err := ws.unpackResources(); err != nil {
+		return nil, err
+	}
+	sort.SliceStable(ws.resources, func(i, j int) bool {
+		return ws.resources[i].priority > ws.resources[j].priority
+	})
+	ws.unpackStatus()
+	for _, r := range ws.all {
+		if r.targetRole != cib.RoleUnknown && (r.nextRole == cib.RoleUnknown || r.targetRole < r.nextRole) {
+			r.nextRole = r.targetRole
+		}
+	}
+	return ws, nil
+}
+
+func isTrue(s string) bool {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "true", "on", "yes", "y", "1":
+		return true
+	}
+	return false
+}
+
+func boolDefault(s string, def bool) bool {
+	if s == "" {
+		return def
+	}
+	return isTrue(s)
+}
+
+func strDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// nvsets flattens name/value sets: the first set that sets a name wins,
+// sets with a failing rule are skipped. Sets are taken in score order
+// (highest first), then document order.
+func (ws *workingSet) nvsets(sets []cib.NVSet, attrs map[string]string) map[string]string {
+	type scored struct {
+		set   cib.NVSet
+		score cib.Score
+	}
+	var list []scored
+	for _, s := range sets {
+		sc := cib.Score(0)
+		if s.Score != "" {
+			sc, _ = cib.ParseScore(s.Score)
+		}
+		list = append(list, scored{s, sc})
+	}
+	sort.SliceStable(list, func(i, j int) bool { return list[i].score > list[j].score })
+	out := map[string]string{}
+	for _, s := range list {
+		if s.set.Rule != nil && !ws.evalRule(s.set.Rule, attrs, nil) {
+			continue
+		}
+		for _, p := range s.set.Pairs {
+			if _, ok := out[p.Name]; !ok && p.HasValue {
+				out[p.Name] = p.Value
+			}
+		}
+	}
+	return out
+}
+
+func (ws *workingSet) unpackNodes() {
+	for i, cn := range ws.cib.Configuration.Nodes {
+		if cn.Type == "remote" || cn.Type == "ping" {
+			continue
+		}
+		n := &node{id: cn.ID, name: cn.Uname, idx: len(ws.nodes), attrs: map[string]string{}}
+		_ = i
+		if n.name == "" {
+			n.name = n.id
+		}
+		n.attrs["#uname"] = n.name
+		n.attrs["#id"] = n.id
+		n.attrs["#kind"] = "cluster"
+		if ws.cib.DCUUID != "" && ws.cib.DCUUID == n.id {
+			n.attrs["#is_dc"] = "true"
+		} else {
+			n.attrs["#is_dc"] = "false"
+		}
+		if v, ok := ws.props["cluster-name"]; ok {
+			n.attrs["#cluster-name"] = v
+		}
+		base := copyMap(n.attrs)
+		for k, v := range ws.nvsets(cn.Attributes, base) {
+			if _, ok := n.attrs[k]; !ok {
+				n.attrs[k] = v
+			}
+		}
+		ws.nodes = append(ws.nodes, n)
+		ws.byNodeName[n.name] = n
+		ws.byNodeID[n.id] = n
+	}
+	sort.SliceStable(ws.nodes, func(i, j int) bool { return naturalLess(ws.nodes[i].name, ws.nodes[j].name) })
+	for i, n := range ws.nodes {
+		n.idx = i
+	}
+	// Node states.
+	for i := range ws.cib.Status.Nodes {
+		st := &ws.cib.Status.Nodes[i]
+		n := ws.byNodeID[st.ID]
+		if n == nil {
+			n = ws.byNodeName[st.Uname]
+		}
+		if n == nil {
+			continue
+		}
+		// Transient attributes override configured ones.
+		for k, v := range ws.nvsets(st.Transient, n.attrs) {
+			n.attrs[k] = v
+		}
+		ws.determineOnline(n, st)
+	}
+	for _, n := range ws.nodes {
+		if isTrue(n.attrs["standby"]) {
+			n.standby = true
+		}
+		if isTrue(n.attrs["maintenance"]) {
+			n.maintenance = true
+		}
+		if isTrue(ws.props["maintenance-mode"]) {
+			n.maintenance = true
+		}
+	}
+}
+
+func copyMap(m map[string]string) map[string]string {
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+// determineOnline is Pacemaker's determine_online_status.
+func (ws *workingSet) determineOnline(n *node, st *cib.NodeState) {
+	if sd := n.attrs["shutdown"]; sd != "" && sd != "0" {
+		n.shutdown = true
+	}
+	n.expectedUp = st.Expected == "member"
+	inCCM := isTrue(st.InCCM)
+	crmdOnline := strings.EqualFold(st.Crmd, "online")
+	online := false
+	if !ws.stonithEnabled {
+		switch {
+		case !inCCM:
+		case crmdOnline:
+			online = strings.EqualFold(st.Join, "member")
+		case !n.expectedUp:
+		default:
+			n.unclean = true
+		}
+	} else {
+		exp := st.Expected
+		if exp == "" {
+			exp = "down"
+		}
+		term := n.attrs["terminate"]
+		doTerminate := isTrue(term) || (term != "" && term[0] != '0' && term[0] >= '0' && term[0] <= '9')
+		switch {
+		case n.shutdown:
+			online = crmdOnline
+		case st.InCCM == "":
+			n.unclean = true
+		case strings.EqualFold(st.Join, "nack"):
+			n.unclean = true
+		case !doTerminate && exp == "down":
+			if inCCM || crmdOnline {
+				n.standby, n.pending = true, true
+			}
+		case doTerminate && st.Join == "down" && !inCCM && !crmdOnline:
+		case !inCCM:
+			n.unclean = true
+		case !crmdOnline:
+			n.unclean = true
+		case doTerminate:
+			n.unclean = true
+		case strings.EqualFold(st.Join, "member"):
+			online = true
+		case st.Join == "pending" || st.Join == "down":
+			n.standby, n.pending = true, true
+		default:
+			n.unclean = true
+		}
+	}
+	n.online = online
+}
+
+func (ws *workingSet) unpackResources() error {
+	defaults := ws.nvsets(ws.cib.Configuration.RscDefaults, nil)
+	var walk func(def *cib.Resource, parent *resource) (*resource, error)
+	walk = func(def *cib.Resource, parent *resource) (*resource, error) {
+		r := &resource{id: def.ID, def: def, parent: parent, knownOn: map[*node]bool{},
+			activeRecurring: map[string]bool{}, provisional: true}
+		switch def.Kind {
+		case cib.KindPrimitive:
+			r.variant = variantPrimitive
+		case cib.KindGroup:
+			r.variant = variantGroup
+		default:
+			return nil, fmt.Errorf("schedule: resource %s: %s resources are not supported yet", def.ID, def.Kind)
+		}
+		r.meta = map[string]string{}
+		for k, v := range defaults {
+			r.meta[k] = v
+		}
+		if parent != nil {
+			for k, v := range parent.meta {
+				r.meta[k] = v
+			}
+		}
+		for k, v := range ws.nvsets(def.Meta, nil) {
+			r.meta[k] = v
+		}
+		r.class, r.provider, r.typ = def.Class, def.Provider, def.Type
+		r.isStonith = r.class == "stonith"
+		if v, ok := scanInt(r.meta["priority"]); ok {
+			r.priority = int(v)
+		}
+		if v, ok := r.meta["resource-stickiness"]; ok {
+			r.stickiness, _ = cib.ParseScore(v)
+		} else if v, ok := r.meta["default-resource-stickiness"]; ok {
+			r.stickiness, _ = cib.ParseScore(v)
+		} else if v, ok := ws.props["default-resource-stickiness"]; ok {
+			r.stickiness, _ = cib.ParseScore(v)
+		}
+		r.managed = boolDefault(r.meta["is-managed"], true)
+		if v, ok := ws.props["is-managed-default"]; ok && r.meta["is-managed"] == "" {
+			r.managed = isTrue(v)
+		}
+		if isTrue(ws.props["maintenance-mode"]) || isTrue(r.meta["maintenance"]) {
+			r.managed = false
+		}
+		r.critical = boolDefault(r.meta["critical"], true)
+		r.ordered = boolDefault(r.meta["ordered"], true)
+		r.colocated = boolDefault(r.meta["collocated"], true)
+		r.role, r.nextRole = cib.RoleStopped, cib.RoleUnknown
+		if v := r.meta["target-role"]; v != "" && !strings.EqualFold(v, "default") {
+			if role, err := cib.ParseRole(v); err == nil {
+				r.targetRole = role
+			}
+		}
+		if r.isStonith {
+			ws.haveStonith = true
+		}
+		for _, op := range def.Ops {
+			iv, _ := cib.ParseInterval(op.Interval)
+			o := opDef{name: op.Name, interval: iv, enabled: boolDefault(op.Enabled, true)}
+			if op.Role != "" {
+				o.role, _ = cib.ParseRole(op.Role)
+			}
+			o.key = opKey(r.id, op.Name, iv)
+			r.ops = append(r.ops, o)
+		}
+		ws.all[r.id] = r
+		for _, ch := range def.Children {
+			c, err := walk(ch, r)
+			if err != nil {
+				return nil, err
+			}
+			r.children = append(r.children, c)
+		}
+		return r, nil
+	}
+	for _, def := range ws.cib.Configuration.Resources {
+		if def.Kind == cib.KindTemplate {
+			continue
+		}
+		r, err := walk(def, nil)
+		if err != nil {
+			return err
+		}
+		ws.resources = append(ws.resources, r)
+	}
+	for _, r := range ws.all {
+		r.allowed = make([]nodeWeight, len(ws.nodes))
+		if ws.symmetric {
+			for i := range r.allowed {
+				r.allowed[i] = nodeWeight{present: true}
+			}
+		}
+	}
+	return nil
+}
+
+func opKey(rsc, task string, interval time.Duration) string {
+	return fmt.Sprintf("%s_%s_%d", rsc, task, interval.Milliseconds())
+}
+
+// lrmOp is a parsed lrm_rsc_op.
+type lrmOp struct {
+	op       *cib.LRMOp
+	task     string
+	interval int64
+	rc       int
+	status   int
+	callID   int
+}
+
+func (ws *workingSet) unpackStatus() {
+	for i := range ws.cib.Status.Nodes {
+		st := &ws.cib.Status.Nodes[i]
+		n := ws.byNodeID[st.ID]
+		if n == nil {
+			n = ws.byNodeName[st.Uname]
+		}
+		if n == nil || st.LRM == nil {
+			continue
+		}
+		if !n.online && !n.unclean {
+			continue
+		}
+		for j := range st.LRM.Resources {
+			lr := &st.LRM.Resources[j]
+			r := ws.all[lr.ID]
+			if r == nil {
+				r = ws.orphan(lr)
+			}
+			if r == nil || r.isGroup() {
+				continue
+			}
+			ws.unpackRscHistory(r, n, lr)
+		}
+	}
+	for _, r := range ws.all {
+		if r.isGroup() {
+			continue
+		}
+		if len(r.running) > 0 && r.role == cib.RoleStopped {
+			r.role = cib.RoleStarted
+		}
+	}
+	for _, r := range ws.resources {
+		ws.settleRoles(r)
+	}
+}
+
+// settleRoles sets a group's role from its first member's and applies
+// target-role to next_role where history was found.
+func (ws *workingSet) settleRoles(r *resource) {
+	for _, c := range r.children {
+		ws.settleRoles(c)
+	}
+	if r.isGroup() && len(r.children) > 0 {
+		r.role = r.children[0].role
+	}
+}
+
+// orphan creates a resource for history with no configuration.
+func (ws *workingSet) orphan(lr *cib.LRMResource) *resource {
+	def := &cib.Resource{Kind: cib.KindPrimitive, ID: lr.ID, Class: lr.Class, Provider: lr.Provider, Type: lr.Type}
+	r := &resource{id: lr.ID, def: def, class: lr.Class, provider: lr.Provider, typ: lr.Type,
+		meta: map[string]string{}, knownOn: map[*node]bool{}, activeRecurring: map[string]bool{},
+		orphan: true, provisional: true, critical: true, managed: true, ordered: true, colocated: true}
+	r.role, r.nextRole = cib.RoleStopped, cib.RoleUnknown
+	r.isStonith = r.class == "stonith"
+	if !ws.stopOrphans {
+		r.managed = false
+	}
+	r.allowed = make([]nodeWeight, len(ws.nodes))
+	ws.all[r.id] = r
+	ws.resources = append(ws.resources, r)
+	return r
+}
+
+func atoiDefault(s string, def int) int {
+	v, err := strconv.Atoi(strings.TrimSpace(s))
+	if err != nil {
+		return def
+	}
+	return v
+}
+
+// unpackRscHistory reads one resource's operation history on one node.
+func (ws *workingSet) unpackRscHistory(r *resource, n *node, lr *cib.LRMResource) {
+	var ops []lrmOp
+	for k := range lr.Ops {
+		o := &lr.Ops[k]
+		iv, _ := strconv.ParseInt(strings.TrimSpace(o.Interval), 10, 64)
+		ops = append(ops, lrmOp{op: o, task: o.Operation, interval: iv,
+			rc: atoiDefault(o.RCCode, 0), status: atoiDefault(o.OpStatus, 0), callID: atoiDefault(o.CallID, -1)})
+	}
+	if len(ops) == 0 {
+		return
+	}
+	sort.SliceStable(ops, func(i, j int) bool {
+		a, b := ops[i], ops[j]
+		if a.callID == -1 && b.callID != -1 {
+			return false
+		}
+		if b.callID == -1 && a.callID != -1 {
+			return true
+		}
+		return a.callID < b.callID
+	})
+	r.knownOn[n] = true
+	role := cib.RoleUnknown
+	startIdx, stopIdx := -1, -1
+	for i, o := range ops {
+		if o.status == -1 { // pending
+			if o.task == "start" || o.task == "migrate_to" {
+				role = cib.RoleStarted
+				startIdx = i
+			}
+			continue
+		}
+		if o.status != 0 && o.status != 4 && o.status != 5 {
+			continue
+		}
+		switch o.task {
+		case "stop":
+			if o.rc == 0 {
+				role = cib.RoleStopped
+				stopIdx = i
+			} else {
+				r.failed = true
+				role = cib.RoleStarted
+			}
+		case "start", "migrate_from":
+			if o.rc == 0 {
+				role = cib.RoleStarted
+				startIdx = i
+			} else {
+				r.failed = true
+				role = cib.RoleStarted
+			}
+		case "promote":
+			if o.rc == 0 {
+				role = cib.RolePromoted
+				startIdx = i
+			}
+		case "demote":
+			if o.rc == 0 {
+				role = cib.RoleUnpromoted
+			}
+		case "monitor":
+			switch o.rc {
+			case 0:
+				if o.interval == 0 || role == cib.RoleUnknown || role == cib.RoleStopped {
+					role = cib.RoleStarted
+				}
+				if o.interval == 0 {
+					startIdx = i
+				}
+			case 7:
+				role = cib.RoleStopped
+				if o.interval == 0 {
+					stopIdx = i
+				}
+			case 8:
+				role = cib.RolePromoted
+			default:
+				r.failed = true
+			}
+		}
+	}
+	if role != cib.RoleUnknown && role != cib.RoleStopped {
+		r.running = append(r.running, n)
+		if role > r.role {
+			r.role = role
+		}
+		if n.online {
+			for i, o := range ops {
+				if o.interval == 0 || o.status != 0 && o.status != 4 && o.status != 5 {
+					continue
+				}
+				if startIdx < stopIdx && i <= stopIdx || i < startIdx {
+					continue
+				}
+				iv := time.Duration(o.interval) * time.Millisecond
+				r.activeRecurring[opKey(r.id, o.task, iv)+"@"+n.name] = true
+			}
+		}
+	}
+	// target-role caps next_role once a resource has history.
+	if r.targetRole != cib.RoleUnknown && (r.nextRole == cib.RoleUnknown || r.targetRole < r.nextRole) {
+		r.nextRole = r.targetRole
+	}
+}
+
+// naturalLess orders names case-insensitively with digit runs compared as
+// numbers, as Pacemaker sorts node names.
+func naturalLess(a, b string) bool {
+	a, b = strings.ToLower(a), strings.ToLower(b)
+	for a != "" && b != "" {
+		if isDigit(a[0]) && isDigit(b[0]) {
+			i, j := 0, 0
+			for i < len(a) && isDigit(a[i]) {
+				i++
+			}
+			for j < len(b) && isDigit(b[j]) {
+				j++
+			}
+			x, _ := strconv.ParseInt(a[:i], 10, 64)
+			y, _ := strconv.ParseInt(b[:j], 10, 64)
+			if x != y {
+				return x < y
+			}
+			a, b = a[i:], b[j:]
+			continue
+		}
+		if a[0] != b[0] {
+			return a[0] < b[0]
+		}
+		a, b = a[1:], b[1:]
+	}
+	return len(a) < len(b)
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
