@@ -190,37 +190,140 @@ func (ws *workingSet) createPrimitiveActions(r *resource) {
 	ws.createRecurring(r)
 }
 
-// createRecurring schedules the configured recurring monitors.
+// opCannotRecur lists the actions that are never recurring.
+func opCannotRecur(name string) bool {
+	switch name {
+	case "stop", "start", "demote", "promote", "reload-agent", "migrate_to", "migrate_from":
+		return true
+	}
+	return false
+}
+
+// recurringOp says whether a configured op is a usable recurring action
+// (is_recurring_history): a positive interval, a name that can recur, no
+// other op with the same name and interval, and enabled.
+func (r *resource) recurringOp(op opDef) bool {
+	if op.interval <= 0 || opCannotRecur(op.name) || !op.enabled {
+		return false
+	}
+	n := 0
+	for _, o := range r.ops {
+		if o.name == op.name && o.interval == op.interval {
+			n++
+		}
+	}
+	return n == 1
+}
+
+// createRecurring is pcmk__create_recurring_actions: for each configured
+// recurring op, in order, the action for the active role (where the
+// resource will run) and the one for the Stopped role (everywhere else).
 func (ws *workingSet) createRecurring(r *resource) {
-	if r.assigned == nil || r.nextRole == cib.RoleStopped {
+	if r.blocked {
 		return
 	}
-	start := ws.findAction(r, opKey(r.id, "start", 0), r.assigned)
-	if start == nil {
-		return
+	var start *action
+	if r.assigned != nil && !r.assigned.maintenance && (r.nextRole != cib.RoleStopped || !r.managed) {
+		start = ws.startAction(r, r.assigned, true)
 	}
 	for _, op := range r.ops {
-		if op.name != "monitor" || op.interval <= 0 || !op.enabled {
+		if start != nil {
+			ws.recurringForActive(r, start, op)
+		}
+		ws.recurringForInactive(r, op)
+	}
+}
+
+// recurringForActive is recurring_op_for_active: a monitor for the role
+// the resource will have, optional when already active and the start is
+// optional; an active monitor configured for another role is cancelled.
+func (ws *workingSet) recurringForActive(r *resource, start *action, op opDef) {
+	if op.role == cib.RoleStopped || !r.recurringOp(op) {
+		return
+	}
+	n := r.assigned
+	optional := start.is(flagOptional) && ws.findAction(r, op.key, n) != nil
+	if (op.role != cib.RoleUnknown && op.role != r.nextRole) || (op.role == cib.RoleUnknown && r.nextRole == cib.RolePromoted) {
+		if optional {
+			cancel := ws.cancelAction(r, op, n)
+			after := ""
+			switch r.role {
+			case cib.RoleUnpromoted, cib.RoleStarted:
+				if r.nextRole == cib.RolePromoted {
+					after = "promote"
+				} else if r.nextRole == cib.RoleStopped {
+					after = "stop"
+				}
+			case cib.RolePromoted:
+				after = "demote"
+			}
+			if after != "" {
+				ws.newOrdering(r, "", cancel, r, opKey(r.id, after, 0), nil, orderRunnableLeft)
+			}
+		}
+		return
+	}
+	mon := ws.customAction(r, op.key, op.name, n, optional)
+	mon.interval = op.interval
+	if !start.is(flagRunnable) || !n.online || n.unclean {
+		mon.flags &^= flagRunnable
+	}
+	if r.managed {
+		ws.orderActions(start, mon, orderImpliesThen|orderRunnableLeft)
+	}
+}
+
+// cancelAction is pcmk__new_cancel_action. It shares the operation key of
+// the recurring action it cancels, so it is that (active) action, made
+// required and turned into a cancel.
+func (ws *workingSet) cancelAction(r *resource, op opDef, n *node) *action {
+	a := ws.customAction(r, op.key, "cancel", n, false)
+	a.task = "cancel"
+	a.interval = op.interval
+	a.flags |= flagRunnable
+	return a
+}
+
+// recurringForInactive is recurring_op_for_inactive: a monitor configured
+// for the Stopped role runs on every node where the resource will not
+// (after any probe and stop there), and is cancelled where it will run.
+func (ws *workingSet) recurringForInactive(r *resource, op opDef) {
+	if op.role != cib.RoleStopped || !r.recurringOp(op) {
+		return
+	}
+	for _, n := range ws.nodes {
+		if n == r.assigned {
+			if ws.findAction(r, op.key, n) != nil {
+				cancel := ws.cancelAction(r, op, n)
+				if r.nextRole == cib.RoleStarted || r.nextRole == cib.RoleUnpromoted {
+					ws.newOrdering(r, "", cancel, r, opKey(r.id, "start", 0), nil, orderRunnableLeft)
+				}
+			}
 			continue
 		}
-		if op.role == cib.RoleStopped {
-			continue
-		}
-		if op.role != cib.RoleUnknown && op.role != cib.RoleStarted && op.role != r.nextRole {
-			continue
-		}
-		optional := true
-		if !start.is(flagOptional) {
-			optional = false
-		} else if !r.activeRecurring[op.key+"@"+r.assigned.name] {
-			optional = false
-		}
-		mon := ws.customAction(r, op.key, op.name, r.assigned, optional)
+		optional := ws.findAction(r, op.key, n) != nil
+		mon := ws.customAction(r, op.key, op.name, n, optional)
 		mon.interval = op.interval
-		if !start.is(flagRunnable) || !r.assigned.online {
+		mon.targetRC = 7
+		if r.managed {
+			if p := ws.findAction(r, opKey(r.id, "monitor", 0), n); p != nil {
+				ws.orderActions(p, mon, orderRunnableLeft)
+			}
+		}
+		if stop := ws.findAction(r, opKey(r.id, "stop", 0), n); stop != nil {
+			if !stop.is(flagOptional) && !mon.is(flagOptional) && !r.managed {
+				mon.flags |= flagOptional
+			}
+			if !stop.is(flagRunnable) {
+				mon.flags &^= flagRunnable
+			}
+			if r.managed {
+				ws.orderActions(stop, mon, orderImpliesThen|orderRunnableLeft)
+			}
+		}
+		if !n.online || n.unclean {
 			mon.flags &^= flagRunnable
 		}
-		ws.orderActions(start, mon, orderImpliesThen|orderRunnableLeft)
 	}
 }
 
@@ -263,8 +366,14 @@ func (ws *workingSet) probe(r *resource, n *node) bool {
 	p := ws.customAction(r, key, "monitor", n, false)
 	p.flags &^= flagOptional
 	p.targetRC = 7
-	top := r.top()
-	ws.newOrdering(r, "", p, top, opKey(top.id, "start", 0), nil, orderOptional)
+	// The probe comes before the resource's own start (a clone's start
+	// for a clone instance; pacer has no clones yet). A probe that cannot
+	// run prevents the start of a resource that is not active anywhere.
+	flags := orderOptional
+	if !p.is(flagRunnable) && len(r.running) == 0 {
+		flags |= orderRunnableLeft
+	}
+	ws.newOrdering(r, "", p, r, opKey(r.id, "start", 0), nil, flags)
 	return true
 }
 

@@ -155,6 +155,7 @@ type ResourceStatus struct {
 	Nodes                 []string // where active
 	TargetRole            cib.Role
 	Managed               bool
+	Blocked               bool
 	Orphan                bool
 	Failed                bool
 }
@@ -185,7 +186,8 @@ func (t *Transition) CurrentStatus() *Status {
 	conv = func(r *resource) *ResourceStatus {
 		rs := &ResourceStatus{ID: r.id, Class: r.class, Provider: r.provider, Type: r.typ,
 			Group: r.isGroup(), Role: r.role, TargetRole: r.targetRole, Managed: r.unpackManaged(ws),
-			Orphan: r.orphan, Failed: r.failed}
+			Blocked: r.blocked,
+			Orphan:  r.orphan, Failed: r.failed}
 		for _, n := range r.running {
 			rs.Nodes = append(rs.Nodes, n.name)
 		}
@@ -208,6 +210,9 @@ func (t *Transition) CurrentStatus() *Status {
 func (r *resource) unpackManaged(ws *workingSet) bool {
 	if r.orphan {
 		return ws.stopOrphans
+	}
+	if r.blocked {
+		return false
 	}
 	m := boolDefault(r.meta["is-managed"], true)
 	if v, ok := ws.props["is-managed-default"]; ok && r.meta["is-managed"] == "" {

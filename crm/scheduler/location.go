@@ -115,7 +115,9 @@ func (ws *workingSet) applyLocation(r *resource, c *cib.Constraint) {
 }
 
 // addLocation adds a location score for a node to a resource and, for a
-// group, to each member.
+// group, to each member (pcmk__group_apply_location). In a colocated
+// group only the first member takes the score; the others get the node
+// with score 0, since the first member's scores already stand for theirs.
 func (r *resource) addLocation(n *node, score cib.Score) {
 	w := &r.allowed[n.idx]
 	if w.present {
@@ -123,7 +125,11 @@ func (r *resource) addLocation(n *node, score cib.Score) {
 	} else {
 		*w = nodeWeight{present: true, score: score}
 	}
-	for _, c := range r.children {
+	for i, c := range r.children {
+		if i > 0 && r.colocated {
+			c.addLocation(n, 0)
+			continue
+		}
 		c.addLocation(n, score)
 	}
 }

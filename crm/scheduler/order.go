@@ -55,10 +55,9 @@ func (ws *workingSet) rscInternal(r *resource) {
 		return
 	}
 	ws.orderRsc(r, "stopped", r, "start", orderOptional)
-	ws.orderRsc(r, "stop", r, "start", orderOptional|orderImpliesThen)
 	ws.orderRsc(r, "stop", r, "stopped", orderRunnableLeft)
 	ws.orderRsc(r, "start", r, "running", orderRunnableLeft)
-	var last *resource
+	var last, lastActive *resource
 	for _, c := range r.children {
 		ws.rscInternal(c)
 		stop := orderFlags(0)
@@ -83,11 +82,16 @@ func (ws *workingSet) rscInternal(r *resource) {
 			ws.orderRsc(last, "start", c, "start", start)
 			ws.orderRsc(c, "stop", last, "stop", orderOptional|orderRestart)
 		}
+		// A partially active ordered group shuts down in sequence: a
+		// member active after an inactive one stops before the last
+		// active member before it.
+		if len(c.running) > 0 {
+			if r.ordered && last != nil && len(last.running) == 0 && lastActive != nil && len(lastActive.running) > 0 {
+				ws.orderRsc(c, "stop", lastActive, "stop", orderOptional)
+			}
+			lastActive = c
+		}
 		last = c
-	}
-	if r.ordered && last != nil {
-		ws.orderRsc(r, "stop", last, "stop", orderImpliesThen)
-		ws.orderRsc(last, "stop", r, "stopped", orderOptional)
 	}
 }
 
@@ -457,11 +461,21 @@ func (ws *workingSet) clearRunnable(then, first *action) bool {
 	return true
 }
 
-func (ws *workingSet) clearOptional(a *action) bool {
+func (ws *workingSet) clearOptional(a, because *action) bool {
 	if !a.is(flagOptional) {
 		return false
 	}
 	a.flags &^= flagOptional
+	// clear_action_flag_because: an action made required by another
+	// resource's action records "required <rsc> <task>" unless it
+	// already has a reason.
+	if because != nil && a.rsc != because.rsc && a.reason == "" {
+		a.reason = "required"
+		if because.rsc != nil {
+			a.reason += " " + because.rsc.id
+		}
+		a.reason += " " + because.task
+	}
 	return true
 }
 
@@ -517,7 +531,7 @@ func (ws *workingSet) updateEdge(e *actionEdge) bool {
 	changed := false
 	if typ&orderImpliesThen != 0 && ff&flagOptional == 0 {
 		for _, t := range thenTargets(then) {
-			changed = ws.clearOptional(t) || changed
+			changed = ws.clearOptional(t, first) || changed
 		}
 	}
 	if typ&orderRestart != 0 && first.rsc != nil && then.rsc != nil && !first.rsc.isGroup() {
@@ -530,7 +544,7 @@ func (ws *workingSet) updateEdge(e *actionEdge) bool {
 		}
 		if reason {
 			if first.is(flagRunnable) || !then.is(flagOptional) {
-				changed = ws.clearOptional(first) || changed
+				changed = ws.clearOptional(first, then) || changed
 			}
 			if !first.is(flagOptional) && !first.is(flagRunnable) {
 				changed = ws.clearRunnable(then, first) || changed
@@ -538,7 +552,7 @@ func (ws *workingSet) updateEdge(e *actionEdge) bool {
 		}
 	}
 	if typ&orderImpliesFirst != 0 && tf&flagOptional == 0 {
-		changed = ws.clearOptional(first) || changed
+		changed = ws.clearOptional(first, then) || changed
 	}
 	if typ&orderRunnableLeft != 0 && ff&flagRunnable == 0 {
 		for _, t := range thenTargets(then) {

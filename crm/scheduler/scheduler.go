@@ -83,6 +83,10 @@ type Transition struct {
 	Now time.Time
 	// ExecutionDate is set when Now came from the CIB's execution-date.
 	ExecutionDate bool
+	// Instances counts the primitive instances; Disabled those with
+	// target-role=Stopped and Blocked those blocked from further action
+	// (crm_simulate reports them when either is non-zero).
+	Instances, Disabled, Blocked int
 
 	ws *workingSet
 }
@@ -108,6 +112,7 @@ func Schedule(in Input) (*Transition, error) {
 	if err != nil {
 		return nil, err
 	}
+	inst, dis, blk := ws.countInstances()
 	ws.applyLocations()
 	ws.applyStickiness()
 	ws.internalConstraints()
@@ -117,7 +122,7 @@ func Schedule(in Input) (*Transition, error) {
 	ws.unpackOrders()
 	ws.applyOrderings()
 	ws.updateActions()
-	t := &Transition{Now: now, ExecutionDate: fromCIB, ws: ws}
+	t := &Transition{Now: now, ExecutionDate: fromCIB, Instances: inst, Disabled: dis, Blocked: blk, ws: ws}
 	ws.buildGraph(t)
 	t.Scores = ws.scores
 	t.Summary = ws.summary()

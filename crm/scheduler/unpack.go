@@ -59,17 +59,17 @@ type resource struct {
 	priority             int
 	stickiness           cib.Score
 	managed              bool
+	blocked              bool // multiple-active=block: left alone, reported blocked
 	orphan               bool
 	critical             bool
 	ordered, colocated   bool // groups
 	isStonith            bool
 
-	role, nextRole  cib.Role
-	targetRole      cib.Role
-	running         []*node
-	knownOn         map[*node]bool
-	failed          bool
-	activeRecurring map[string]bool // key@node of recurring ops known active
+	role, nextRole cib.Role
+	targetRole     cib.Role
+	running        []*node
+	knownOn        map[*node]bool
+	failed         bool
 
 	allowed  []nodeWeight // by node index
 	assigned *node
@@ -365,8 +365,7 @@ func (ws *workingSet) unpackResources() error {
 	defaults := ws.nvsets(ws.cib.Configuration.RscDefaults, nil)
 	var walk func(def *cib.Resource, parent *resource) (*resource, error)
 	walk = func(def *cib.Resource, parent *resource) (*resource, error) {
-		r := &resource{id: def.ID, def: def, parent: parent, knownOn: map[*node]bool{},
-			activeRecurring: map[string]bool{}, provisional: true}
+		r := &resource{id: def.ID, def: def, parent: parent, knownOn: map[*node]bool{}, provisional: true}
 		switch def.Kind {
 		case cib.KindPrimitive:
 			r.variant = variantPrimitive
@@ -508,6 +507,64 @@ func (ws *workingSet) unpackStatus() {
 	for _, r := range ws.resources {
 		ws.settleRoles(r)
 	}
+	ws.multiplyActive()
+}
+
+// multiplyActive applies multiple-active to primitives found active on
+// more than one node (Pacemaker's native_add_running): block leaves the
+// resource unmanaged and blocked (with its whole group when the group is
+// configured the same way); stop_only bans it from every node so that it
+// is only stopped; stop_start (the default) recovers it by a restart.
+func (ws *workingSet) multiplyActive() {
+	for _, r := range ws.primitivesInOrder() {
+		if len(r.running) < 2 {
+			continue
+		}
+		switch r.meta["multiple-active"] {
+		case "block":
+			r.managed, r.blocked = false, true
+			if p := r.parent; p != nil && p.isGroup() && p.meta["multiple-active"] == "block" {
+				for _, c := range p.children {
+					c.managed, c.blocked = false, true
+				}
+			}
+		case "stop_only":
+			for i := range r.allowed {
+				r.allowed[i] = nodeWeight{present: true, score: -infinity}
+			}
+		}
+	}
+}
+
+// primitivesInOrder lists every primitive, orphans included, in
+// resource (priority) order.
+func (ws *workingSet) primitivesInOrder() []*resource {
+	var out []*resource
+	for _, r := range ws.resources {
+		out = append(out, r.primitives()...)
+	}
+	return out
+}
+
+// countInstances is pe__count_common: the primitives counted for
+// crm_simulate's "N of M resource instances DISABLED and K BLOCKED"
+// line. Orphans count only while active.
+func (ws *workingSet) countInstances() (instances, disabled, blocked int) {
+	for _, r := range ws.primitivesInOrder() {
+		if r.orphan && r.role <= cib.RoleStopped {
+			continue
+		}
+		instances++
+		if v := r.meta["target-role"]; v != "" {
+			if role, err := cib.ParseRole(v); err == nil && role == cib.RoleStopped {
+				disabled++
+			}
+		}
+		if r.blocked {
+			blocked++
+		}
+	}
+	return
 }
 
 // settleRoles sets a group's role from its first member's and applies
@@ -525,7 +582,7 @@ func (ws *workingSet) settleRoles(r *resource) {
 func (ws *workingSet) orphan(lr *cib.LRMResource) *resource {
 	def := &cib.Resource{Kind: cib.KindPrimitive, ID: lr.ID, Class: lr.Class, Provider: lr.Provider, Type: lr.Type}
 	r := &resource{id: lr.ID, def: def, class: lr.Class, provider: lr.Provider, typ: lr.Type,
-		meta: map[string]string{}, knownOn: map[*node]bool{}, activeRecurring: map[string]bool{},
+		meta: map[string]string{}, knownOn: map[*node]bool{},
 		orphan: true, provisional: true, critical: true, managed: true, ordered: true, colocated: true}
 	r.role, r.nextRole = cib.RoleStopped, cib.RoleUnknown
 	r.isStonith = r.class == "stonith"
@@ -570,12 +627,10 @@ func (ws *workingSet) unpackRscHistory(r *resource, n *node, lr *cib.LRMResource
 	})
 	r.knownOn[n] = true
 	role := cib.RoleUnknown
-	startIdx, stopIdx := -1, -1
-	for i, o := range ops {
+	for _, o := range ops {
 		if o.status == -1 { // pending
 			if o.task == "start" || o.task == "migrate_to" {
 				role = cib.RoleStarted
-				startIdx = i
 			}
 			continue
 		}
@@ -586,7 +641,6 @@ func (ws *workingSet) unpackRscHistory(r *resource, n *node, lr *cib.LRMResource
 		case "stop":
 			if o.rc == 0 {
 				role = cib.RoleStopped
-				stopIdx = i
 			} else {
 				r.failed = true
 				role = cib.RoleStarted
@@ -594,7 +648,6 @@ func (ws *workingSet) unpackRscHistory(r *resource, n *node, lr *cib.LRMResource
 		case "start", "migrate_from":
 			if o.rc == 0 {
 				role = cib.RoleStarted
-				startIdx = i
 			} else {
 				r.failed = true
 				role = cib.RoleStarted
@@ -602,7 +655,6 @@ func (ws *workingSet) unpackRscHistory(r *resource, n *node, lr *cib.LRMResource
 		case "promote":
 			if o.rc == 0 {
 				role = cib.RolePromoted
-				startIdx = i
 			}
 		case "demote":
 			if o.rc == 0 {
@@ -614,14 +666,8 @@ func (ws *workingSet) unpackRscHistory(r *resource, n *node, lr *cib.LRMResource
 				if o.interval == 0 || role == cib.RoleUnknown || role == cib.RoleStopped {
 					role = cib.RoleStarted
 				}
-				if o.interval == 0 {
-					startIdx = i
-				}
 			case 7:
 				role = cib.RoleStopped
-				if o.interval == 0 {
-					stopIdx = i
-				}
 			case 8:
 				role = cib.RolePromoted
 			default:
@@ -634,22 +680,64 @@ func (ws *workingSet) unpackRscHistory(r *resource, n *node, lr *cib.LRMResource
 		if role > r.role {
 			r.role = role
 		}
-		if n.online {
-			for i, o := range ops {
-				if o.interval == 0 || o.status != 0 && o.status != 4 && o.status != 5 {
-					continue
-				}
-				if startIdx < stopIdx && i <= stopIdx || i < startIdx {
-					continue
-				}
-				iv := time.Duration(o.interval) * time.Millisecond
-				r.activeRecurring[opKey(r.id, o.task, iv)+"@"+n.name] = true
-			}
-		}
 	}
+	ws.activeRecurring(r, n, ops)
 	// target-role caps next_role once a resource has history.
 	if r.targetRole != cib.RoleUnknown && (r.nextRole == cib.RoleUnknown || r.targetRole < r.nextRole) {
 		r.nextRole = r.targetRole
+	}
+}
+
+// activeOpsRange is Pacemaker's calculate_active_ops: the index of the
+// last successful stop and of the last start (a start, a migrate_from,
+// else a promote or demote, else a successful monitor after the stop).
+func activeOpsRange(ops []lrmOp) (start, stop int) {
+	start, stop = -1, -1
+	impliedMonitor, impliedClone := -1, -1
+	for i, o := range ops {
+		switch {
+		case o.task == "stop" && o.status == 0:
+			stop = i
+		case o.task == "start" || o.task == "migrate_from":
+			start = i
+		case impliedMonitor <= stop && o.task == "monitor":
+			if o.rc == 0 || o.rc == 8 {
+				impliedMonitor = i
+			}
+		case o.task == "promote" || o.task == "demote":
+			impliedClone = i
+		}
+	}
+	if start == -1 {
+		if impliedClone != -1 {
+			start = impliedClone
+		} else if impliedMonitor != -1 {
+			start = impliedMonitor
+		}
+	}
+	return start, stop
+}
+
+// activeRecurring is Pacemaker's process_recurring: every recurring
+// operation recorded since the resource last started (and not before a
+// later stop) is active on the node, and gets an optional action there.
+// Later stages find it to decide whether a recurring action is new, or
+// turn it into a cancel.
+func (ws *workingSet) activeRecurring(r *resource, n *node, ops []lrmOp) {
+	if !n.online {
+		return
+	}
+	start, stop := activeOpsRange(ops)
+	for i, o := range ops {
+		if start < stop && i <= stop || i < start {
+			continue
+		}
+		if o.interval == 0 || o.status == -1 {
+			continue
+		}
+		iv := time.Duration(o.interval) * time.Millisecond
+		a := ws.customAction(r, opKey(r.id, o.task, iv), o.task, n, true)
+		a.interval = iv
 	}
 }
 

@@ -27,6 +27,10 @@ func Write(w io.Writer, t *scheduler.Transition, o Options) error {
 		date = "Using the original execution date of: " + t.Now.UTC().Format("2006-01-02 15:04:05Z") + "\n"
 	}
 	b.WriteString(date)
+	if t.Disabled > 0 || t.Blocked > 0 {
+		fmt.Fprintf(&b, "%d of %d resource instances DISABLED and %d BLOCKED from further action due to failure\n\n",
+			t.Disabled, t.Instances, t.Blocked)
+	}
 	b.WriteString("Current cluster status:\n")
 	writeStatus(&b, t.CurrentStatus())
 	b.WriteString("\n")
@@ -200,11 +204,14 @@ func writeResource(b *strings.Builder, r *scheduler.ResourceStatus, indent strin
 		words = append(words, nodes[0])
 	}
 	var flags []string
-	if !r.Managed {
-		flags = append(flags, "unmanaged")
-	}
 	if r.TargetRole == cib.RoleStopped {
 		flags = append(flags, "disabled")
+	}
+	switch {
+	case r.Blocked:
+		flags = append(flags, "blocked")
+	case !r.Managed:
+		flags = append(flags, "unmanaged")
 	}
 	s := strings.Join(words, " ")
 	if len(flags) > 0 {
