@@ -15,7 +15,7 @@ FUZZ_TARGETS = \
 	./crm/cib/haresources:FuzzParse \
 	./crm/cib/cibxml:FuzzRead
 
-.PHONY: all build test unit fuzz-short fuzz bench demo lint clean
+.PHONY: all build test unit fuzz-short fuzz bench bench-cib conformance demo lint clean
 
 all: build
 
@@ -44,6 +44,10 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./heartbeat/... ./membership/...
 	$(GO) test -run '^$$' -bench 'DetectionLatency' -benchtime 20x -timeout 20m ./test/integration/
 	$(GO) test -run '^$$' -bench 'Idle' -benchtime 1x -timeout 20m ./test/integration/
+
+# CIB read + validate + write of generated CIBs, side by side with crm_verify.
+bench-cib: build
+	./test/bench/cib.sh $(BIN) ../shared
 
 # A 3-node cluster on loopback: kill one node, watch the others declare it dead.
 demo: build

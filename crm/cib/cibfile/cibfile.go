@@ -6,9 +6,11 @@
 package cibfile
 
 import (
-	"bytes"
+	"bufio"
+	"encoding/xml"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -75,11 +77,7 @@ func (f *File) Save() error {
 	if f.CIB.AdminEpoch == "" {
 		f.CIB.AdminEpoch = "0"
 	}
-	var buf bytes.Buffer
-	if err := cibxml.Write(&buf, f.CIB); err != nil {
-		return fmt.Errorf("write %s: %w", f.Path, err)
-	}
-	if err := writeAtomic(f.Path, buf.Bytes()); err != nil {
+	if err := writeAtomic(f.Path, func(w io.Writer) error { return cibxml.Write(w, f.CIB) }); err != nil {
 		return err
 	}
 	f.admin, f.epoch, f.updates, f.existed = f.CIB.AdminEpoch, f.CIB.Epoch, f.CIB.NumUpdates, true
@@ -94,7 +92,7 @@ func orZero(s string) string {
 }
 
 func (f *File) checkUnchanged() error {
-	cur, err := cibxml.ReadFile(f.Path)
+	admin, epoch, updates, err := readVersion(f.Path)
 	if errors.Is(err, fs.ErrNotExist) {
 		if f.existed {
 			return fmt.Errorf("%s: %w (it was removed)", f.Path, ErrChanged)
@@ -102,16 +100,50 @@ func (f *File) checkUnchanged() error {
 		return nil
 	}
 	if err != nil {
-		return fmt.Errorf("re-read before write: %w", err)
+		return fmt.Errorf("re-read version before write: %w", err)
 	}
-	if !f.existed || cur.AdminEpoch != f.admin || cur.Epoch != f.epoch || cur.NumUpdates != f.updates {
+	if !f.existed || admin != f.admin || epoch != f.epoch || updates != f.updates {
 		return fmt.Errorf("%s: %w (version %s.%s.%s, read %s.%s.%s): read it again and redo the change",
-			f.Path, ErrChanged, cur.AdminEpoch, cur.Epoch, cur.NumUpdates, f.admin, f.epoch, f.updates)
+			f.Path, ErrChanged, admin, epoch, updates, f.admin, f.epoch, f.updates)
 	}
 	return nil
 }
 
-func writeAtomic(path string, data []byte) (err error) {
+// readVersion reads only the version triple from the <cib> start tag: the
+// compare-and-swap must not cost a second parse of a 40 MB CIB.
+func readVersion(path string) (admin, epoch, updates string, err error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		return "", "", "", err
+	}
+	defer fh.Close()
+	d := xml.NewDecoder(bufio.NewReader(fh))
+	d.Strict = false
+	for {
+		tok, err := d.RawToken()
+		if err != nil {
+			return "", "", "", fmt.Errorf("%s: no <cib> element: %w", path, err)
+		}
+		if se, ok := tok.(xml.StartElement); ok {
+			if se.Name.Local != "cib" {
+				return "", "", "", fmt.Errorf("%s: root element <%s>, want <cib>", path, se.Name.Local)
+			}
+			for _, a := range se.Attr {
+				switch a.Name.Local {
+				case "admin_epoch":
+					admin = a.Value
+				case "epoch":
+					epoch = a.Value
+				case "num_updates":
+					updates = a.Value
+				}
+			}
+			return admin, epoch, updates, nil
+		}
+	}
+}
+
+func writeAtomic(path string, write func(io.Writer) error) (err error) {
 	dir := filepath.Dir(path)
 	mode := fs.FileMode(0o600)
 	if st, err := os.Stat(path); err == nil {
@@ -130,7 +162,11 @@ func writeAtomic(path string, data []byte) (err error) {
 	if err = tmp.Chmod(mode); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
-	if _, err = tmp.Write(data); err != nil {
+	bw := bufio.NewWriterSize(tmp, 1<<16)
+	if err = write(bw); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err = bw.Flush(); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	if err = tmp.Sync(); err != nil {
