@@ -28,6 +28,9 @@ type action struct {
 	reason   string
 	targetRC int  // -1 when unset
 	cluster  bool // a controller action (do_shutdown)
+	// reschedule: a recurring action whose definition changed, so it is
+	// required even where it is already active.
+	reschedule bool
 
 	before []*actionEdge // orderings where this is 'then'
 	after  []*actionEdge // orderings where this is 'first'
@@ -51,12 +54,24 @@ func sameNode(a, b *node) bool { return a == b }
 func (ws *workingSet) customAction(r *resource, key, task string, n *node, optional bool) *action {
 	if r != nil {
 		for _, a := range r.actions {
-			if a.key == key && sameNode(a.node, n) {
-				if !optional {
-					a.flags &^= flagOptional
-				}
-				return a
+			if a.key != key {
+				continue
 			}
+			switch {
+			case n == nil && !r.isGroup():
+				// find_actions without a node matches any node.
+			case a.node == nil && n != nil && !r.isGroup():
+				// An action scheduled before its node was known
+				// (force_restart) takes the node it is asked for.
+				a.node = n
+				ws.setRunnable(a)
+			case !sameNode(a.node, n):
+				continue
+			}
+			if !optional {
+				a.flags &^= flagOptional
+			}
+			return a
 		}
 	}
 	a := &action{seq: len(ws.actions), key: key, rsc: r, task: task, node: n, targetRC: -1}
@@ -67,13 +82,21 @@ func (ws *workingSet) customAction(r *resource, key, task string, n *node, optio
 	if r != nil {
 		r.actions = append(r.actions, a)
 	}
+	ws.setRunnable(a)
+	return a
+}
+
+// setRunnable sets a new action's runnable flag (and pseudo for a
+// group's actions) as custom_action does from its resource and node.
+func (ws *workingSet) setRunnable(a *action) {
+	r, n, task := a.rsc, a.node, a.task
 	switch {
 	case r == nil:
 		a.flags |= flagRunnable
 	case r.isGroup():
 		a.flags |= flagPseudo | flagRunnable
 	case n == nil:
-		a.reason = ""
+		// unrunnable until it is given a node
 	case !r.managed && task != "monitor" && task != "cancel":
 		a.flags |= flagOptional
 		a.flags &^= flagRunnable
@@ -86,7 +109,6 @@ func (ws *workingSet) customAction(r *resource, key, task string, n *node, optio
 	default:
 		a.flags |= flagRunnable
 	}
-	return a
 }
 
 func (ws *workingSet) pseudoAction(r *resource, task string, optional bool) *action {
@@ -173,6 +195,11 @@ func (ws *workingSet) createPrimitiveActions(r *resource) {
 	if !needStop && r.failed && current != nil {
 		needStop = true
 	}
+	if r.startPending && r.assigned != nil {
+		// create_pending_start
+		start := ws.startAction(r, r.assigned, true)
+		start.flags |= flagPrintAlways
+	}
 	// Bring the resource down, then back up to its current role.
 	if r.role != cib.RoleStopped {
 		ws.stopResource(r, !needStop)
@@ -242,7 +269,8 @@ func (ws *workingSet) recurringForActive(r *resource, start *action, op opDef) {
 		return
 	}
 	n := r.assigned
-	optional := start.is(flagOptional) && ws.findAction(r, op.key, n) != nil
+	existing := ws.findAction(r, op.key, n)
+	optional := start.is(flagOptional) && existing != nil && !existing.reschedule
 	if (op.role != cib.RoleUnknown && op.role != r.nextRole) || (op.role == cib.RoleUnknown && r.nextRole == cib.RolePromoted) {
 		if optional {
 			cancel := ws.cancelAction(r, op, n)

@@ -19,6 +19,9 @@ const (
 	orderAsymmetrical
 	orderOneOrMore
 	orderSerializeOnly
+	// orderThenCancelsFirst: a required 'then' (a stop or demote) makes
+	// 'first' (a reload) unnecessary.
+	orderThenCancelsFirst
 )
 
 // ordering is an ordering between resource actions by key, or between
@@ -571,6 +574,13 @@ func (ws *workingSet) updateEdge(e *actionEdge) bool {
 		if !skip {
 			changed = ws.clearRunnable(then, first) || changed
 		}
+	}
+	if typ&orderThenCancelsFirst != 0 && tf&flagOptional == 0 && !first.is(flagOptional) {
+		first.flags |= flagOptional
+		if first.task == "reload-agent" && first.rsc != nil {
+			first.rsc.reload = false
+		}
+		changed = true
 	}
 	if first.is(flagRunnable) && typ&orderImpliesThenPrinted != 0 && ff&flagOptional == 0 {
 		then.flags |= flagPrintAlways

@@ -26,6 +26,12 @@ type Input struct {
 	// execution-date is used; when that is absent too, the Unix epoch
 	// (the scheduler never reads the wall clock).
 	Now time.Time
+	// LiveCIB says the CIB is the cluster's own. By default the scheduler
+	// treats it as crm_simulate does, as a possibly sanitized copy (a
+	// troubleshooting report masks passwords): an operation whose
+	// parameters differ only in private ones (op-secure-digest still
+	// matches) is not taken as a definition change.
+	LiveCIB bool
 }
 
 // ActionKind says what executes an action.
@@ -112,10 +118,12 @@ func Schedule(in Input) (*Transition, error) {
 	if err != nil {
 		return nil, err
 	}
+	ws.liveCIB = in.LiveCIB
 	inst, dis, blk := ws.countInstances()
 	ws.applyLocations()
 	ws.applyStickiness()
 	ws.internalConstraints()
+	ws.checkConfigChanges()
 	ws.unpackColocations()
 	ws.allocateAll()
 	ws.createActions()

@@ -107,6 +107,8 @@ func (ws *workingSet) rscSummary(r *resource) []SummaryLine {
 			return nil
 		}
 		switch {
+		case r.reload:
+			return []SummaryLine{item("Reload", r, current, next, start, nil)}
 		case start == nil || start.is(flagOptional):
 			return nil
 		case !start.is(flagRunnable):
@@ -147,6 +149,8 @@ func (ws *workingSet) rscSummary(r *resource) []SummaryLine {
 		return []SummaryLine{item("Recover", r, current, next, stop, start)}
 	case moving:
 		return []SummaryLine{item("Move", r, current, next, stop, nil)}
+	case r.reload:
+		return []SummaryLine{item("Reload", r, current, next, start, nil)}
 	case stop != nil && !stop.is(flagOptional):
 		return []SummaryLine{item("Restart", r, current, next, start, nil)}
 	case r.role == cib.RoleStopped && r.nextRole > cib.RoleStopped:

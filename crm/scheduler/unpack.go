@@ -81,6 +81,14 @@ type resource struct {
 
 	ops     []opDef
 	actions []*action // creation order
+
+	// history is the resource's operation history per node, sorted by
+	// call id (rsc_history_as_list).
+	history map[*node][]lrmOp
+	// startPending: a start is needed whatever else happens (the agent
+	// changed under an active resource); reload: an agent reload is
+	// scheduled for a definition change.
+	startPending, reload bool
 }
 
 type nodeWeight struct {
@@ -146,6 +154,8 @@ type workingSet struct {
 
 	scores   []NodeScore
 	warnings []string
+
+	liveCIB bool // Input.LiveCIB
 }
 
 func unpack(c *cib.CIB, now time.Time) (*workingSet, error) {
@@ -626,6 +636,10 @@ func (ws *workingSet) unpackRscHistory(r *resource, n *node, lr *cib.LRMResource
 		return a.callID < b.callID
 	})
 	r.knownOn[n] = true
+	if r.history == nil {
+		r.history = map[*node][]lrmOp{}
+	}
+	r.history[n] = ops
 	role := cib.RoleUnknown
 	for _, o := range ops {
 		if o.status == -1 { // pending

@@ -101,19 +101,21 @@ func assemble(objs []Object, file string) (*cib.Configuration, error) {
 		}
 	}
 	// A resource that contains its own ancestor would make the tree a
-	// loop; report each loop once, at its first member.
-	inLoop := map[string]bool{}
+	// loop; report each loop once, at the member met first. Every
+	// resource's chain of parents is walked once.
+	state := map[string]int{} // 1: on the chain being walked, 2: done
 	for _, o := range order {
-		seen := map[string]bool{}
-		for id := o.Resource.ID; id != "" && !inLoop[id]; id = parent[id] {
-			if seen[id] {
+		var chain []string
+		for id := o.Resource.ID; id != "" && state[id] != 2; id = parent[id] {
+			if state[id] == 1 {
 				fail(o.Resource.Pos, describe(o), "is part of a containment loop")
-				for m := range seen {
-					inLoop[m] = true
-				}
 				break
 			}
-			seen[id] = true
+			state[id] = 1
+			chain = append(chain, id)
+		}
+		for _, id := range chain {
+			state[id] = 2
 		}
 	}
 	for _, o := range order {

@@ -275,6 +275,17 @@ type override struct {
 	tok   token
 }
 
+// noIDOverride rejects `$id=` and `$-id` for objects whose id is the word
+// after the keyword.
+func noIDOverride(p *parser, ovs []override) {
+	for _, o := range ovs {
+		if o.name == "id" {
+			p.errorf(o.tok, "%q: the id is the word after the keyword", o.tok.text)
+			return
+		}
+	}
+}
+
 // applyOverrides applies overrides after an element's ordinary syntax was
 // parsed, so they win over what that syntax implied.
 func applyOverrides[T any](p *parser, fs []f[T], v *T, extra *[]cib.Attr, ovs []override) {

@@ -21,6 +21,7 @@ package crmsh
 
 import (
 	"bytes"
+	"strings"
 
 	"pacer/crm/cib"
 )
@@ -238,6 +239,11 @@ func ParseObject(args []string, opts ...Option) (Object, error) {
 	if len(args) == 0 {
 		return nil, ErrorList{{Msg: "empty statement"}}
 	}
+	for _, t := range argsTokens(args) {
+		if i := strings.IndexByte(t.text, 0); i >= 0 {
+			return nil, ErrorList{{Line: 1, Col: t.pos.Col + i, Msg: "NUL byte in input"}}
+		}
+	}
 	p := &parser{}
 	obj := p.statement(argsTokens(args), line{})
 	if p.err != nil {
@@ -267,7 +273,7 @@ func finishOne(obj Object, opts []Option) (Object, error) {
 			return nil, ErrorList{err}
 		}
 	}
-	g.object(obj)
+	g.assign([]Object{obj})
 	return obj, nil
 }
 

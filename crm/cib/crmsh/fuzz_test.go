@@ -21,6 +21,13 @@ func FuzzParse(f *testing.F) {
 	for _, tc := range parseErrorCases {
 		f.Add([]byte(tc.src))
 	}
+	// The printed awkward models: text full of pacer's $-words.
+	for _, c := range awkwardModels() {
+		var b bytes.Buffer
+		if err := Print(&b, c); err == nil {
+			f.Add(b.Bytes())
+		}
+	}
 	f.Fuzz(func(t *testing.T, src []byte) {
 		c, err := ParseConfiguration(src, "fuzz.crm")
 		if err != nil {

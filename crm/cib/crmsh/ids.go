@@ -39,6 +39,7 @@ const (
 type idWalker struct {
 	mode idMode
 	used map[string]bool
+	next map[string]int // where free's search for a base resumes
 	// Predict mode: how often each id occurs in the whole configuration
 	// (a duplicated id is always printed), and the results.
 	count map[string]int
@@ -52,14 +53,20 @@ func newAssigner() *idWalker {
 	return &idWalker{mode: modeReserve, used: map[string]bool{}}
 }
 
-// free is the first of base, base-0, base-1, ... not taken yet.
+// free is the first of base, base-0, base-1, ... not taken yet. Ids are
+// only ever added to used, so the search for a base resumes where it
+// stopped last time: a thousand pairs of one name cost no more than one.
 func (g *idWalker) free(base string) string {
 	if !g.used[base] {
 		return base
 	}
-	for n := 0; ; n++ {
+	if g.next == nil {
+		g.next = map[string]int{}
+	}
+	for n := g.next[base]; ; n++ {
 		c := base + "-" + strconv.Itoa(n)
 		if !g.used[c] {
+			g.next[base] = n
 			return c
 		}
 	}

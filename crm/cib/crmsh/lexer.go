@@ -126,6 +126,11 @@ func tokenize(l line) ([]token, *lexError) {
 		}
 		return l.end
 	}
+	if i := indexByte(text, 0); i >= 0 {
+		// Nothing in a CIB can hold a NUL, and the parser uses one
+		// internally (noID).
+		return nil, &lexError{posAt(i), "NUL byte in input"}
+	}
 	i := 0
 	for i < len(text) {
 		for i < len(text) && isSpace(text[i]) {

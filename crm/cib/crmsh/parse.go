@@ -154,7 +154,7 @@ func (p *parser) objectID(kw string) token {
 	if strings.HasPrefix(t.text, "id=") && t.bare {
 		t.text = t.text[3:]
 	}
-	if t.bare && (hasEq(t) || strings.HasPrefix(t.text, "$") || strings.HasPrefix(t.text, "@")) {
+	if t.text == "" || t.bare && (hasEq(t) || strings.HasPrefix(t.text, "$") || strings.HasPrefix(t.text, "@")) {
 		p.errorf(t, "expected an id, got %q", t.text)
 		return t
 	}
@@ -188,7 +188,7 @@ func overrideToken(t token) (override, bool) {
 }
 
 // headAttrs reads an element's attribute slot: `$name=value`, `$-name`
-// and, where allowed, `description=...` (stored through set as well).
+// and, where allowed, `description=...`, which is one more attribute.
 func (p *parser) headAttrs(desc bool) []override {
 	var ovs []override
 	for p.err == nil {

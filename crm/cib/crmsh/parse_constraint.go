@@ -73,10 +73,11 @@ func (p *parser) location(c *cib.Constraint) {
 			return
 		}
 		c.Sets = sp.finish()
-		ovs = append(ovs, sp.outer...)
 		if len(c.Sets) == 0 {
 			p.errorf(t, "empty resource set")
 		}
+		p.checkOuter(c, sp.outer)
+		ovs = append(ovs, sp.outer...)
 	case len(t.text) >= 3 && strings.HasPrefix(t.text, "/") && strings.HasSuffix(t.text, "/"):
 		setAttr(locationFields, c, &c.Extra, "rsc-pattern", t.text[1:len(t.text)-1])
 	default:
@@ -87,7 +88,6 @@ func (p *parser) location(c *cib.Constraint) {
 		setAttr(locationFields, c, &c.Extra, "rsc", t.text)
 	}
 	ovs = append(ovs, p.constraintAttrs(c)...)
-	any := len(ovs) > 0
 	if s, ok := scoreTok(p.peek()); ok {
 		st := p.next()
 		v, kind := interpretScore(s)
@@ -100,7 +100,6 @@ func (p *parser) location(c *cib.Constraint) {
 		setAttr(locationFields, c, &c.Extra, "node", n.text)
 		// crmsh used to take the role after the node; it still does.
 		ovs = append(ovs, p.constraintAttrs(c)...)
-		any = true
 	}
 	for p.err == nil {
 		t, ok := p.acceptKw("rule")
@@ -108,15 +107,18 @@ func (p *parser) location(c *cib.Constraint) {
 			break
 		}
 		c.Rules = append(c.Rules, p.rule(t))
-		any = true
 	}
 	if p.err == nil && !p.atEnd() {
 		p.errorf(p.peek(), "unexpected %q", p.peek().text)
 	}
-	if !any && p.err == nil && !p.lenient {
+	noIDOverride(p, ovs)
+	applyOverrides(p, locationFields, c, &c.Extra, ovs)
+	// Judge by the result, not the words, so that what Print writes for
+	// a location reads back whatever `$`-words it needed.
+	some := c.Node != "" || c.Score != "" || len(c.Rules) > 0 || len(c.Extra) > 0 || c.Role != "" || c.ResourceDiscovery != ""
+	if !some && p.err == nil && !p.lenient {
 		p.errorf(p.peek(), "expected <score>: <node> or rule")
 	}
-	applyOverrides(p, locationFields, c, &c.Extra, ovs)
 }
 
 // constraintAttrs reads `<attribute>=<value>` words naming attributes of
@@ -202,11 +204,9 @@ func (p *parser) setConstraint(c *cib.Constraint) {
 		return
 	}
 	ovs := sp.outer
-	for _, o := range ovs {
-		if !strings.HasPrefix(o.tok.text, "$") && (!modelled(fs, o.name) || o.name == "id") {
-			p.errorf(o.tok, "unknown %s attribute %q", constraintKeyword(c.Kind), o.name)
-			return
-		}
+	p.checkOuter(c, ovs)
+	if p.err != nil {
+		return
 	}
 	simple := 2
 	if c.Kind == cib.KindTicket {
@@ -225,11 +225,26 @@ func (p *parser) setConstraint(c *cib.Constraint) {
 		}
 	} else {
 		c.Sets = sets
-		if len(sets) == 0 && len(ovs) == 0 && !p.lenient {
-			p.errorf(p.peek(), "expected resources")
+	}
+	noIDOverride(p, ovs)
+	applyOverrides(p, fs, c, &c.Extra, ovs)
+	// Judge by the result, as for locations.
+	refs := c.Rsc + c.WithRsc + c.First + c.Then + c.RscRole + c.WithRscRole + c.FirstAction + c.ThenAction
+	if len(c.Sets) == 0 && len(c.Extra) == 0 && refs == "" && p.err == nil && !p.lenient {
+		p.errorf(p.peek(), "expected resources")
+	}
+}
+
+// checkOuter rejects attribute words outside brackets that are not the
+// constraint's: `sequential=false` goes inside ( ) or [ ].
+func (p *parser) checkOuter(c *cib.Constraint, ovs []override) {
+	fs := constraintFields(c.Kind)
+	for _, o := range ovs {
+		if !strings.HasPrefix(o.tok.text, "$") && (!modelled(fs, o.name) || o.name == "id") {
+			p.errorf(o.tok, "unknown %s attribute %q", constraintKeyword(c.Kind), o.name)
+			return
 		}
 	}
-	applyOverrides(p, fs, c, &c.Extra, ovs)
 }
 
 func (p *parser) setRef(c *cib.Constraint, attr, qualAttr string, r setRef) {

@@ -39,6 +39,7 @@ func (p *parser) propertySet(kw token) Object {
 	if id, ok := nodeIDTok(p.peek()); ok {
 		p.i++
 		headID = id
+		p.name(string(obj.Section), id)
 	}
 	s := p.attrList(kind, kw, nil)
 	if headID != "" {
@@ -74,9 +75,8 @@ func (p *parser) propertySet(kw token) Object {
 // those (pacer's extension).
 func (p *parser) fencingTopology(kw token) Object {
 	obj := &FencingObject{pos: kw.pos}
-	type key struct{ kind, a, b string }
-	var cur *key
-	next := map[key]int{}
+	var cur *levelKey
+	next := map[levelKey]int{}
 	var ovs []override
 	for p.err == nil && !p.atEnd() {
 		t := p.next()
@@ -88,47 +88,30 @@ func (p *parser) fencingTopology(kw token) Object {
 			ovs = append(ovs, o)
 			continue
 		}
-		switch {
-		case hasPrefixFold(t.text, "attr:") && hasEq(t):
-			n, v, _ := splitNV(t.text[len("attr:"):])
-			cur = &key{kind: "attr", a: n, b: v}
-			continue
-		case hasPrefixFold(t.text, "pattern:") && len(t.text) > len("pattern:"):
-			cur = &key{kind: "pattern", a: t.text[len("pattern:"):]}
-			continue
-		case len(t.text) > 1 && strings.HasSuffix(t.text, ":"):
-			cur = &key{kind: "node", a: t.text[:len(t.text)-1]}
+		if k, ok := targetKey(t); ok {
+			cur = &k
 			continue
 		}
-		l := cib.FencingLevel{Pos: t.pos}
 		if cur == nil {
-			if len(obj.Levels) > 0 && len(obj.anyNode) == 0 {
+			if len(obj.Levels) > 0 {
 				p.errorf(t, "level %q has no target but earlier ones do", t.text)
 				break
 			}
+			l := cib.FencingLevel{Pos: t.pos}
+			setAttr(fencingLevelFields, &l, &l.Extra, "devices", t.text)
 			obj.anyNode = append(obj.anyNode, l)
-			setAttr(fencingLevelFields, &obj.anyNode[len(obj.anyNode)-1], &obj.anyNode[len(obj.anyNode)-1].Extra, "devices", t.text)
 			continue
 		}
 		if len(obj.anyNode) > 0 {
 			p.errorf(t, "levels without a target cannot be mixed with targets")
 			break
 		}
-		switch cur.kind {
-		case "attr":
-			setAttr(fencingLevelFields, &l, &l.Extra, "target-attribute", cur.a)
-			setAttr(fencingLevelFields, &l, &l.Extra, "target-value", cur.b)
-		case "pattern":
-			setAttr(fencingLevelFields, &l, &l.Extra, "target-pattern", cur.a)
-		default:
-			setAttr(fencingLevelFields, &l, &l.Extra, "target", cur.a)
-		}
 		n := next[*cur]
 		if n == 0 {
 			n = 1
 		}
-		l.Index = strconv.Itoa(n)
-		setAttr(fencingLevelFields, &l, &l.Extra, "devices", t.text)
+		l := newLevel(*cur, n, t.text)
+		l.Pos = t.pos
 		applyOverrides(p, fencingLevelFields, &l, &l.Extra, ovs)
 		ovs = nil
 		next[*cur] = nextIndex(l.Index, n)
@@ -141,6 +124,41 @@ func (p *parser) fencingTopology(kw token) Object {
 		return nil
 	}
 	return obj
+}
+
+// levelKey is a fencing target as written: a node, a node attribute
+// (attr:<name>=<value>) or a pattern (pattern:<regex>).
+type levelKey struct{ kind, a, b string }
+
+// targetKey recognises a target word.
+func targetKey(t token) (levelKey, bool) {
+	switch {
+	case hasPrefixFold(t.text, "attr:") && hasEq(t):
+		n, v, _ := splitNV(t.text[len("attr:"):])
+		return levelKey{kind: "attr", a: n, b: v}, true
+	case hasPrefixFold(t.text, "pattern:") && len(t.text) > len("pattern:"):
+		return levelKey{kind: "pattern", a: t.text[len("pattern:"):]}, true
+	case len(t.text) > 1 && strings.HasSuffix(t.text, ":"):
+		return levelKey{kind: "node", a: t.text[:len(t.text)-1]}, true
+	}
+	return levelKey{}, false
+}
+
+// newLevel is the level a devices word makes under target k with index n.
+func newLevel(k levelKey, n int, devices string) cib.FencingLevel {
+	var l cib.FencingLevel
+	switch k.kind {
+	case "attr":
+		setAttr(fencingLevelFields, &l, &l.Extra, "target-attribute", k.a)
+		setAttr(fencingLevelFields, &l, &l.Extra, "target-value", k.b)
+	case "pattern":
+		setAttr(fencingLevelFields, &l, &l.Extra, "target-pattern", k.a)
+	default:
+		setAttr(fencingLevelFields, &l, &l.Extra, "target", k.a)
+	}
+	l.Index = strconv.Itoa(n)
+	setAttr(fencingLevelFields, &l, &l.Extra, "devices", devices)
+	return l
 }
 
 // nextIndex is the index the next level of a target gets when this one
@@ -186,7 +204,7 @@ func (p *parser) tag(kw token) Object {
 	}
 	id := p.next()
 	t := &cib.Tag{ID: strings.TrimSuffix(id.text, ":"), Pos: kw.pos}
-	if id.text == ":" {
+	if t.ID == "" {
 		p.errorf(id, "expected a tag name")
 		return nil
 	}
@@ -254,6 +272,7 @@ func (p *parser) alert(kw token) Object {
 			p.errorf(t, "unexpected %q (want attributes, meta, select or to)", t.text)
 		}
 	}
+	noIDOverride(p, ovs)
 	applyOverrides(p, alertFields, a, &a.Extra, ovs)
 	if p.err != nil {
 		return nil

@@ -66,6 +66,7 @@ func (p *parser) resource(kw token) Object {
 	}
 	ovs = append(ovs, p.headAttrs(true)...)
 	p.resourceBody(obj)
+	noIDOverride(p, ovs)
 	applyOverrides(p, fs, r, &r.Extra, ovs)
 	if p.err != nil {
 		return nil
@@ -195,6 +196,7 @@ func (p *parser) op(at token) cib.Op {
 	setAttr(opFields, &op, &op.Extra, "name", n.text)
 	var ovs []override
 	hasInterval := false
+	seen := map[string]bool{}
 	for p.err == nil {
 		t := p.peek()
 		if t.eof || isKw(t, primitiveKeywords...) {
@@ -210,6 +212,11 @@ func (p *parser) op(at token) cib.Op {
 			p.errorf(t, "op %s: unexpected %q", n.text, t.text)
 			break
 		}
+		if seen[name] {
+			p.errorf(t, "op %s: %s given twice", n.text, name)
+			break
+		}
+		seen[name] = true
 		p.i++
 		switch {
 		case name != "name" && modelled(opFields, name):

@@ -264,12 +264,18 @@ func (p *parser) dateExpr(x *cib.Expr) {
 		}
 		var d cib.DateSpec
 		n := 0
+		seen := map[string]bool{}
 		for p.err == nil {
 			k := p.peek()
 			name, val, ok := splitNV(k.text)
 			if k.eof || !ok {
 				break
 			}
+			if seen[strings.ToLower(name)] {
+				p.errorf(k, "date: %s given twice", name)
+				break
+			}
+			seen[strings.ToLower(name)] = true
 			switch {
 			case strings.EqualFold(name, "start") || strings.EqualFold(name, "end"):
 				setAttr(dateExprFields, x, &x.Extra, strings.ToLower(name), val)
@@ -303,12 +309,18 @@ func (p *parser) dateExpr(x *cib.Expr) {
 			x.Operation = t.text
 		}
 		d := &cib.DateSpec{}
+		seen := map[string]bool{}
 		for p.err == nil {
 			k := p.peek()
 			name, val, ok := splitNV(k.text)
 			if k.eof || !ok {
 				break
 			}
+			if seen[strings.ToLower(name)] {
+				p.errorf(k, "date spec: %s given twice", name)
+				break
+			}
+			seen[strings.ToLower(name)] = true
 			switch {
 			case oneOf(name, dateSpecKeys):
 				d.Attrs = append(d.Attrs, cib.Attr{Name: name, Value: val})

@@ -65,7 +65,7 @@ func newPrinter(objs []Object) *printer {
 		g.object(o)
 	}
 	g.mode = modePredict
-	g.used = map[string]bool{}
+	g.used, g.next = map[string]bool{}, nil
 	g.elide = map[*string]bool{}
 	g.none = map[*string]bool{}
 	for _, o := range objs {

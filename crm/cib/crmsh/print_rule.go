@@ -23,7 +23,7 @@ func (pr *printer) nvsetWords(obj, kw string, s *cib.NVSet, stop []string) ([]st
 	var body []string
 	if s.Score != "" {
 		if _, ok := scoreTok(token{text: s.Score + ":"}); ok {
-			body = append(body, s.Score+":")
+			body = append(body, quoteLight(s.Score+":"))
 		}
 	}
 	if s.Rule != nil {
@@ -92,12 +92,13 @@ func (pr *printer) pairWord(obj string, p *cib.NVPair, afterRule bool, stop []st
 		if p.Name == "" {
 			return bad("an nvpair without a name has no crm syntax")
 		}
-		if strings.ContainsAny(p.ID, "=: \t\r\n\v\f'\"\\") {
+		id := p.ID
+		if id == "" || strings.ContainsAny(id, "=: \t\r\n\v\f'\"\\") {
 			// A quoted id ends at its quote: the word cannot read as
 			// `$name=value`, and a ':' in the id is the id's.
-			return "$" + dquote(p.ID) + ":" + quoteName(p.Name) + val, nil
+			id = dquote(id)
 		}
-		return "$" + quoteName(p.ID+":"+p.Name) + val, nil
+		return "$" + id + ":" + quoteName(p.Name) + val, nil
 	}
 	return quoteName(p.Name) + val, nil
 }
@@ -154,7 +155,7 @@ func (pr *printer) ruleWords(obj string, r *cib.Rule) ([]string, error) {
 		score := ""
 		if v, k := interpretScore(r.ScoreAttribute); r.ScoreAttribute != "" && k == scoreAttribute && v == r.ScoreAttribute {
 			if _, ok := scoreTok(token{text: r.ScoreAttribute + ":"}); ok {
-				score = r.ScoreAttribute + ":"
+				score = quoteLight(r.ScoreAttribute + ":")
 			}
 		} else if w, ok := scoreWord(r.Score); ok && (r.Score != "INFINITY" || prefixed) {
 			score = w + ":"

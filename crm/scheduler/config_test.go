@@ -1,0 +1,105 @@
+package scheduler_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// Digests of the parameter sets used below (calculate_operation_digest).
+const (
+	digestNone    = "f2317cad3d54cec5d7d7aa7d0bf35cf8" // no parameters
+	digestTimeout = "4811cef7f7f94e3a35a70be7916cb2fd" // CRM_meta_timeout=20000
+)
+
+// rscOp is an lrm_rsc_op with digests.
+func rscOp(id, task string, interval, call int, extra string) string {
+	if !strings.Contains(extra, "rc-code") {
+		extra += ` rc-code="0"`
+	}
+	return fmt.Sprintf(`<lrm_rsc_op id="%s_%s_%d" operation="%s" interval="%d" op-status="0" call-id="%d" crm_feature_set="3.16.2" transition-key="1:1:0:x" transition-magic="0:0;1:1:0:x" %s/>`,
+		id, task, interval, task, interval, call, extra)
+}
+
+// oneNode renders node1's history for a resource of the given agent.
+func oneNode(id, class, provider, typ string, ops ...string) string {
+	return withStatus(`<node_state id="1" uname="node1" in_ccm="true" crmd="online" join="member" expected="member"><lrm id="1"><lrm_resources>` +
+		`<lrm_resource id="` + id + `" class="` + class + `" provider="` + provider + `" type="` + typ + `">` + strings.Join(ops, "") +
+		`</lrm_resource></lrm_resources></lrm></node_state>` +
+		`<node_state id="2" uname="node2" in_ccm="true" crmd="online" join="member" expected="member"/>`)
+}
+
+// TestDefinitionChange checks pcmk__check_action_config: an active
+// resource whose parameters differ from those its operations ran with is
+// restarted, reloaded (when the agent recorded a restart digest) or has
+// its recurring operation rescheduled; a recurring operation no longer
+// configured is cancelled; history of another agent is deleted; a
+// difference in private parameters only is ignored (sanitized CIB).
+func TestDefinitionChange(t *testing.T) {
+	param := `<instance_attributes id="ia"><nvpair id="p1" name="fake" value="1"/></instance_attributes>`
+	mon := `<operations><op id="m" name="monitor" interval="10s"/></operations>`
+	loc := `<constraints><rsc_location id="l" rsc="a" node="node1" score="100"/></constraints></configuration>`
+	cfg := func(body string) string {
+		return head + `<resources><primitive id="a" class="ocf" provider="heartbeat" type="Dummy">` + body + `</primitive></resources>` + loc
+	}
+	probe := rscOp("a", "monitor", 0, 1, `op-digest="`+digestNone+`"`)
+	tests := []struct{ name, xml, summary, want string }{
+		{"unchanged", cfg(""), "", ""},
+		{"changed parameter restarts",
+			cfg(param) + oneNode("a", "ocf", "heartbeat", "Dummy", probe, rscOp("a", "start", 0, 2, `op-digest="`+digestNone+`"`)),
+			"Restart    a    ( node1 )  due to resource definition change", "a_stop_0@node1 a_start_0@node1"},
+		{"reloadable parameter reloads",
+			cfg(param) + oneNode("a", "ocf", "heartbeat", "Dummy", probe, rscOp("a", "start", 0, 2,
+				`op-digest="`+digestNone+`" op-force-restart=" state " op-restart-digest="`+digestNone+`"`)),
+			"Reload     a    ( node1 )", "a_reload-agent_0@node1"},
+		{"non-reloadable parameter restarts",
+			cfg(param) + oneNode("a", "ocf", "heartbeat", "Dummy", probe, rscOp("a", "start", 0, 2,
+				`op-digest="`+digestNone+`" op-force-restart=" fake " op-restart-digest="`+digestNone+`"`)),
+			"Restart    a    ( node1 )  due to resource definition change", "a_stop_0@node1 a_start_0@node1"},
+		{"recurring operation rescheduled",
+			cfg(mon) + oneNode("a", "ocf", "heartbeat", "Dummy", probe, rscOp("a", "start", 0, 2, `op-digest="`+digestNone+`"`),
+				rscOp("a", "monitor", 10000, 3, `op-digest="`+digestNone+`"`)),
+			"", "a_monitor_10000@node1"},
+		{"recurring operation unchanged",
+			cfg(mon) + oneNode("a", "ocf", "heartbeat", "Dummy", probe, rscOp("a", "start", 0, 2, `op-digest="`+digestNone+`"`),
+				rscOp("a", "monitor", 10000, 3, `op-digest="`+digestTimeout+`"`)),
+			"", ""},
+		{"orphaned recurring operation cancelled",
+			cfg("") + oneNode("a", "ocf", "heartbeat", "Dummy", probe, rscOp("a", "start", 0, 2, `op-digest="`+digestNone+`"`),
+				rscOp("a", "monitor", 5000, 3, `op-digest="`+digestTimeout+`"`)),
+			"", "a_cancel_5000@node1"},
+		{"inactive history of another agent deleted",
+			cfg("") + oneNode("a", "lsb", "", "Dummy", rscOp("a", "monitor", 0, 1, `rc-code="7"`)),
+			"Start      a    ( node1 )", "a_delete_0@node1 a_start_0@node1"},
+		{"only private parameters differ",
+			cfg(`<instance_attributes id="ia"><nvpair id="p1" name="passwd" value="****"/></instance_attributes>`) +
+				oneNode("a", "ocf", "heartbeat", "Dummy", probe, rscOp("a", "start", 0, 2,
+					`op-digest="0123" op-secure-params=" passwd " op-secure-digest="`+digestNone+`"`)),
+			"", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.name == "unchanged" {
+				tc.xml = cfg("") + oneNode("a", "ocf", "heartbeat", "Dummy", probe, rscOp("a", "start", 0, 2, `op-digest="`+digestNone+`"`))
+			}
+			tr := schedule(t, tc.xml)
+			var got []string
+			for _, a := range strings.Fields(executed(tr)) {
+				if !strings.Contains(a, "_monitor_0@") {
+					got = append(got, a)
+				}
+			}
+			if g := strings.Join(got, " "); g != tc.want {
+				t.Errorf("executed %q, want %q", g, tc.want)
+			}
+			out := simulated(t, tr)
+			sum := out[strings.Index(out, "Transition Summary:"):strings.Index(out, "Executing Cluster Transition:")]
+			if tc.summary == "" && strings.Contains(sum, "*") {
+				t.Errorf("unexpected summary:\n%s", sum)
+			}
+			if tc.summary != "" && !strings.Contains(strings.Join(strings.Fields(sum), " "), strings.Join(strings.Fields(tc.summary), " ")) {
+				t.Errorf("summary lacks %q:\n%s", tc.summary, sum)
+			}
+		})
+	}
+}
