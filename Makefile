@@ -13,7 +13,8 @@ FUZZ_TARGETS = \
 	./crm/cib:FuzzParseDuration \
 	./crm/cib:FuzzParseISODate \
 	./crm/cib/haresources:FuzzParse \
-	./crm/cib/cibxml:FuzzRead
+	./crm/cib/cibxml:FuzzRead \
+	./crm/cib/crmsh:FuzzParse
 
 .PHONY: all build test unit fuzz-short fuzz bench bench-cib conformance demo lint clean
 
