@@ -8,7 +8,7 @@ import "pacer/crm/cib"
 
 func (r *reader) cib(e *start) (*cib.CIB, error) {
 	c := &cib.CIB{Pos: e.pos}
-	if err := readAttrs(r, e, c, cibFields, &c.Extra); err != nil {
+	if err := readAttrs(r, e, c, cib.CIBFields, &c.Extra); err != nil {
 		return nil, err
 	}
 	var conf, status bool
@@ -146,7 +146,7 @@ func (r *reader) sectionChild(e, ch *start, conf *cib.Configuration) error {
 	case "fencing-topology/fencing-level":
 		var l cib.FencingLevel
 		l.Pos = ch.pos
-		if err := readAttrs(r, ch, &l, fencingLevelFields, &l.Extra); err != nil {
+		if err := readAttrs(r, ch, &l, cib.FencingLevelFields, &l.Extra); err != nil {
 			return err
 		}
 		conf.FencingTopology = append(conf.FencingTopology, l)
@@ -179,7 +179,7 @@ func (r *reader) idOnly(e *start) (string, error) {
 // cluster_property_set: an optional rule, then name/value pairs.
 func (r *reader) nvset(e *start, kind cib.NVSetKind) (cib.NVSet, error) {
 	s := cib.NVSet{Kind: kind, Pos: e.pos}
-	if err := readAttrs(r, e, &s, nvsetFields, &s.Extra); err != nil {
+	if err := readAttrs(r, e, &s, cib.NVSetFields, &s.Extra); err != nil {
 		return s, err
 	}
 	for {
@@ -221,13 +221,13 @@ func (r *reader) nvpair(e *start) (cib.NVPair, error) {
 		}
 		n := qname(a.Name)
 		i := 0
-		for ; i < len(nvpairFields); i++ {
-			if nvpairFields[i].name == n {
-				*nvpairFields[i].ptr(&p) = r.intern(a.Value)
+		for ; i < len(cib.NVPairFields); i++ {
+			if cib.NVPairFields[i].Name == n {
+				*cib.NVPairFields[i].Ptr(&p) = r.intern(a.Value)
 				break
 			}
 		}
-		if i == len(nvpairFields) {
+		if i == len(cib.NVPairFields) {
 			return p, r.attrErr(e, n, "unknown attribute")
 		}
 	}
@@ -236,7 +236,7 @@ func (r *reader) nvpair(e *start) (cib.NVPair, error) {
 
 func (r *reader) node(e *start) (cib.Node, error) {
 	n := cib.Node{Pos: e.pos}
-	if err := readAttrs(r, e, &n, nodeFields, &n.Extra); err != nil {
+	if err := readAttrs(r, e, &n, cib.NodeFields, &n.Extra); err != nil {
 		return n, err
 	}
 	for {
@@ -297,7 +297,7 @@ func (r *reader) tag(e *start) (cib.Tag, error) {
 
 func (r *reader) alert(e *start) (cib.Alert, error) {
 	a := cib.Alert{Pos: e.pos}
-	if err := readAttrs(r, e, &a, alertFields, &a.Extra); err != nil {
+	if err := readAttrs(r, e, &a, cib.AlertFields, &a.Extra); err != nil {
 		return a, err
 	}
 	for {
@@ -344,7 +344,7 @@ func (r *reader) alert(e *start) (cib.Alert, error) {
 
 func (r *reader) recipient(e *start) (cib.Recipient, error) {
 	rc := cib.Recipient{}
-	if err := readAttrs(r, e, &rc, recipientFields, &rc.Extra); err != nil {
+	if err := readAttrs(r, e, &rc, cib.RecipientFields, &rc.Extra); err != nil {
 		return rc, err
 	}
 	for {

@@ -4,7 +4,7 @@ import "pacer/crm/cib"
 
 func (r *reader) constraint(e *start) (*cib.Constraint, error) {
 	c := &cib.Constraint{Kind: cib.ConstraintKind(e.name), Pos: e.pos}
-	if err := readAttrs(r, e, c, constraintFields(c.Kind), &c.Extra); err != nil {
+	if err := readAttrs(r, e, c, cib.ConstraintFields(c.Kind), &c.Extra); err != nil {
 		return c, err
 	}
 	var lifetime bool
@@ -68,7 +68,7 @@ func (r *reader) constraint(e *start) (*cib.Constraint, error) {
 
 func (r *reader) resourceSet(e *start) (cib.ResourceSet, error) {
 	s := cib.ResourceSet{Pos: e.pos}
-	if err := readAttrs(r, e, &s, resourceSetFields, &s.Extra); err != nil {
+	if err := readAttrs(r, e, &s, cib.ResourceSetFields, &s.Extra); err != nil {
 		return s, err
 	}
 	for {
@@ -95,7 +95,7 @@ func (r *reader) resourceSet(e *start) (cib.ResourceSet, error) {
 
 func (r *reader) rule(e *start) (cib.Rule, error) {
 	rule := cib.Rule{Pos: e.pos}
-	if err := readAttrs(r, e, &rule, ruleFields, &rule.Extra); err != nil {
+	if err := readAttrs(r, e, &rule, cib.RuleFields, &rule.Extra); err != nil {
 		return rule, err
 	}
 	for {
@@ -125,12 +125,12 @@ func (r *reader) expr(parent, e *start) (cib.Expr, error) {
 		x.ID, x.Rule = rule.ID, &rule
 		return x, nil
 	case cib.ExprAttribute, cib.ExprResource, cib.ExprOp:
-		if err := readAttrs(r, e, &x, exprFields(x.Kind), &x.Extra); err != nil {
+		if err := readAttrs(r, e, &x, cib.ExprFields(x.Kind), &x.Extra); err != nil {
 			return x, err
 		}
 		return x, r.empty(e)
 	case cib.ExprDate:
-		if err := readAttrs(r, e, &x, dateExprFields, &x.Extra); err != nil {
+		if err := readAttrs(r, e, &x, cib.DateExprFields, &x.Extra); err != nil {
 			return x, err
 		}
 		for {

@@ -6,9 +6,9 @@ import "pacer/crm/cib"
 func (r *reader) resource(e *start) (*cib.Resource, error) {
 	rsc := &cib.Resource{Kind: cib.ResourceKind(e.name), Pos: e.pos}
 	agent := rsc.Kind == cib.KindPrimitive || rsc.Kind == cib.KindTemplate
-	fs := containerFields
+	fs := cib.ContainerFields
 	if agent {
-		fs = primitiveFields
+		fs = cib.PrimitiveFields
 	}
 	if err := readAttrs(r, e, rsc, fs, &rsc.Extra); err != nil {
 		return rsc, err
@@ -111,7 +111,7 @@ func (r *reader) operations(e *start, rsc *cib.Resource) error {
 
 func (r *reader) op(e *start) (cib.Op, error) {
 	op := cib.Op{Pos: e.pos}
-	if err := readAttrs(r, e, &op, opFields, &op.Extra); err != nil {
+	if err := readAttrs(r, e, &op, cib.OpFields, &op.Extra); err != nil {
 		return op, err
 	}
 	for {

@@ -68,7 +68,7 @@ func (r *reader) tickets(e *start, st *cib.Status) error {
 
 func (r *reader) nodeState(e *start) (cib.NodeState, error) {
 	n := cib.NodeState{Pos: e.pos}
-	if err := readAttrs(r, e, &n, nodeStateFields, &n.Extra); err != nil {
+	if err := readAttrs(r, e, &n, cib.NodeStateFields, &n.Extra); err != nil {
 		return n, err
 	}
 	var transient bool
@@ -133,7 +133,7 @@ func (r *reader) transient(e *start, n *cib.NodeState) error {
 
 func (r *reader) lrm(e *start) (*cib.LRM, error) {
 	lrm := &cib.LRM{}
-	if err := readAttrs(r, e, lrm, lrmFields, &lrm.Extra); err != nil {
+	if err := readAttrs(r, e, lrm, cib.LRMFields, &lrm.Extra); err != nil {
 		return lrm, err
 	}
 	var resources bool
@@ -179,7 +179,7 @@ func (r *reader) lrm(e *start) (*cib.LRM, error) {
 
 func (r *reader) lrmResource(e *start) (cib.LRMResource, error) {
 	res := cib.LRMResource{}
-	if err := readAttrs(r, e, &res, lrmResourceFields, &res.Extra); err != nil {
+	if err := readAttrs(r, e, &res, cib.LRMResourceFields, &res.Extra); err != nil {
 		return res, err
 	}
 	for {
@@ -194,7 +194,7 @@ func (r *reader) lrmResource(e *start) (cib.LRMResource, error) {
 			return res, r.unexpected(e, &ch)
 		}
 		var op cib.LRMOp
-		if err := readAttrs(r, &ch, &op, lrmOpFields, &op.Extra); err != nil {
+		if err := readAttrs(r, &ch, &op, cib.LRMOpFields, &op.Extra); err != nil {
 			return res, err
 		}
 		res.Ops = append(res.Ops, op)

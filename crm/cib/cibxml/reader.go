@@ -400,17 +400,13 @@ func (r *reader) noAttrs(e *start) error {
 // field maps one modelled attribute of a T to its string field. The same
 // tables drive Write, so their order is the order attributes are written
 // in.
-type field[T any] struct {
-	name string
-	ptr  func(*T) *string
-}
 
 // readAttrs fills v's modelled fields from e's attributes and appends the
 // rest to *extra in document order. An attribute that is present but empty
 // goes to *extra as well, so `exit-reason=""` survives a round trip while
 // the field stays "" (the model cannot tell empty from absent otherwise).
 // With extra == nil an unmodelled attribute is an error.
-func readAttrs[T any](r *reader, e *start, v *T, fs []field[T], extra *[]cib.Attr) error {
+func readAttrs[T any](r *reader, e *start, v *T, fs []cib.Field[T], extra *[]cib.Attr) error {
 	for _, a := range e.attrs {
 		n := a.Name.Local
 		if a.Name.Space != "" {
@@ -418,13 +414,13 @@ func readAttrs[T any](r *reader, e *start, v *T, fs []field[T], extra *[]cib.Att
 		}
 		i := 0
 		for ; i < len(fs); i++ {
-			if fs[i].name == n {
+			if fs[i].Name == n {
 				break
 			}
 		}
 		switch {
 		case i < len(fs) && (a.Value != "" || extra == nil):
-			*fs[i].ptr(v) = r.intern(a.Value)
+			*fs[i].Ptr(v) = r.intern(a.Value)
 		case extra != nil:
 			*extra = append(*extra, cib.Attr{Name: r.intern(n), Value: r.intern(a.Value)})
 		default:

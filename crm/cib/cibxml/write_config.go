@@ -4,7 +4,7 @@ import "pacer/crm/cib"
 
 func (w *writer) cib(c *cib.CIB) {
 	w.open("cib")
-	writeFields(w, c, cibFields, c.Extra)
+	writeFields(w, c, cib.CIBFields, c.Extra)
 	w.begin()
 	w.configuration(&c.Configuration)
 	w.status(&c.Status)
@@ -67,7 +67,7 @@ func (w *writer) configuration(conf *cib.Configuration) {
 			for i := range conf.FencingTopology {
 				l := &conf.FencingTopology[i]
 				w.open("fencing-level")
-				writeFields(w, l, fencingLevelFields, l.Extra)
+				writeFields(w, l, cib.FencingLevelFields, l.Extra)
 				w.end()
 			}
 			w.close("fencing-topology")
@@ -141,7 +141,7 @@ func (w *writer) nvsets(sets []cib.NVSet, name string) {
 
 func (w *writer) nvset(s *cib.NVSet, name string) {
 	w.open(name)
-	writeFields(w, s, nvsetFields, s.Extra)
+	writeFields(w, s, cib.NVSetFields, s.Extra)
 	if s.Rule == nil && len(s.Pairs) == 0 {
 		w.end()
 		return
@@ -153,7 +153,7 @@ func (w *writer) nvset(s *cib.NVSet, name string) {
 	for i := range s.Pairs {
 		p := &s.Pairs[i]
 		w.open("nvpair")
-		writeFields(w, p, nvpairFields, nil)
+		writeFields(w, p, cib.NVPairFields, nil)
 		if p.HasValue || p.Value != "" {
 			w.attr("value", p.Value)
 		}
@@ -164,7 +164,7 @@ func (w *writer) nvset(s *cib.NVSet, name string) {
 
 func (w *writer) node(n *cib.Node) {
 	w.open("node")
-	writeFields(w, n, nodeFields, n.Extra)
+	writeFields(w, n, cib.NodeFields, n.Extra)
 	if len(n.Attributes) == 0 && len(n.Utilization) == 0 {
 		w.end()
 		return
@@ -197,7 +197,7 @@ func (w *writer) tag(t *cib.Tag) {
 
 func (w *writer) alert(a *cib.Alert) {
 	w.open("alert")
-	writeFields(w, a, alertFields, a.Extra)
+	writeFields(w, a, cib.AlertFields, a.Extra)
 	if len(a.Instance)+len(a.Meta)+len(a.Recipients) == 0 && a.Select == nil {
 		w.end()
 		return
@@ -215,7 +215,7 @@ func (w *writer) alert(a *cib.Alert) {
 	for i := range a.Recipients {
 		rc := &a.Recipients[i]
 		w.open("recipient")
-		writeFields(w, rc, recipientFields, rc.Extra)
+		writeFields(w, rc, cib.RecipientFields, rc.Extra)
 		if len(rc.Instance) == 0 && len(rc.Meta) == 0 {
 			w.end()
 			continue

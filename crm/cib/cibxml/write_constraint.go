@@ -11,7 +11,7 @@ func (w *writer) constraint(c *cib.Constraint) {
 		w.fail("nil constraint")
 		return
 	}
-	fs := constraintFields(c.Kind)
+	fs := cib.ConstraintFields(c.Kind)
 	if fs == nil {
 		w.elem, w.elemID = "constraints", ""
 		w.fail("constraint " + strconv.Quote(c.ID) + " has unknown kind " + strconv.Quote(string(c.Kind)))
@@ -52,7 +52,7 @@ func (w *writer) constraint(c *cib.Constraint) {
 
 func (w *writer) resourceSet(s *cib.ResourceSet) {
 	w.open("resource_set")
-	writeFields(w, s, resourceSetFields, s.Extra)
+	writeFields(w, s, cib.ResourceSetFields, s.Extra)
 	if len(s.Resources) == 0 {
 		w.end()
 		return
@@ -70,7 +70,7 @@ func (w *writer) resourceSet(s *cib.ResourceSet) {
 
 func (w *writer) rule(r *cib.Rule) {
 	w.open("rule")
-	writeFields(w, r, ruleFields, r.Extra)
+	writeFields(w, r, cib.RuleFields, r.Extra)
 	if len(r.Exprs) == 0 {
 		w.end()
 		return
@@ -92,7 +92,7 @@ func (w *writer) expr(x *cib.Expr) {
 		w.rule(x.Rule)
 		return
 	}
-	fs := exprFields(x.Kind)
+	fs := cib.ExprFields(x.Kind)
 	if fs == nil {
 		w.elem, w.elemID = "rule", ""
 		w.fail("expression " + strconv.Quote(x.ID) + " has unknown kind " + strconv.Quote(string(x.Kind)))

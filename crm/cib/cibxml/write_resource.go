@@ -23,12 +23,12 @@ func (w *writer) resource(r *cib.Resource, parent cib.ResourceKind) {
 		return
 	}
 	name := string(r.Kind)
-	var fs []field[cib.Resource]
+	var fs []cib.Field[cib.Resource]
 	switch r.Kind {
 	case cib.KindPrimitive, cib.KindTemplate:
-		fs = primitiveFields
+		fs = cib.PrimitiveFields
 	case cib.KindGroup, cib.KindClone, cib.KindMaster, cib.KindBundle:
-		fs = containerFields
+		fs = cib.ContainerFields
 	default:
 		w.elem, w.elemID = "resources", ""
 		w.fail("resource " + strconv.Quote(r.ID) + " has unknown kind " + strconv.Quote(name))
@@ -86,7 +86,7 @@ func (w *writer) resource(r *cib.Resource, parent cib.ResourceKind) {
 
 func (w *writer) op(op *cib.Op) {
 	w.open("op")
-	writeFields(w, op, opFields, op.Extra)
+	writeFields(w, op, cib.OpFields, op.Extra)
 	if len(op.Instance) == 0 && len(op.Meta) == 0 {
 		w.end()
 		return

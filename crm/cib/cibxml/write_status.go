@@ -41,7 +41,7 @@ func (w *writer) status(st *cib.Status) {
 
 func (w *writer) nodeState(n *cib.NodeState) {
 	w.open("node_state")
-	writeFields(w, n, nodeStateFields, n.Extra)
+	writeFields(w, n, cib.NodeStateFields, n.Extra)
 	transient := n.HasTransient || n.TransientID != "" || len(n.Transient) > 0
 	if !transient && n.LRM == nil {
 		w.end()
@@ -69,7 +69,7 @@ func (w *writer) nodeState(n *cib.NodeState) {
 
 func (w *writer) lrm(l *cib.LRM) {
 	w.open("lrm")
-	writeFields(w, l, lrmFields, l.Extra)
+	writeFields(w, l, cib.LRMFields, l.Extra)
 	w.begin()
 	w.open("lrm_resources")
 	if l.ResourcesID != "" {
@@ -82,7 +82,7 @@ func (w *writer) lrm(l *cib.LRM) {
 		for i := range l.Resources {
 			res := &l.Resources[i]
 			w.open("lrm_resource")
-			writeFields(w, res, lrmResourceFields, res.Extra)
+			writeFields(w, res, cib.LRMResourceFields, res.Extra)
 			if len(res.Ops) == 0 {
 				w.end()
 				continue
@@ -91,7 +91,7 @@ func (w *writer) lrm(l *cib.LRM) {
 			for j := range res.Ops {
 				op := &res.Ops[j]
 				w.open("lrm_rsc_op")
-				writeFields(w, op, lrmOpFields, op.Extra)
+				writeFields(w, op, cib.LRMOpFields, op.Extra)
 				w.end()
 			}
 			w.close("lrm_resource")

@@ -152,10 +152,10 @@ func (w *writer) attr(name, value string) {
 }
 
 // writeFields prints v's non-empty modelled attributes, then extra.
-func writeFields[T any](w *writer, v *T, fs []field[T], extra []cib.Attr) {
+func writeFields[T any](w *writer, v *T, fs []cib.Field[T], extra []cib.Attr) {
 	for i := range fs {
-		if s := *fs[i].ptr(v); s != "" {
-			w.attr(fs[i].name, s)
+		if s := *fs[i].Ptr(v); s != "" {
+			w.attr(fs[i].Name, s)
 		}
 	}
 	if len(extra) == 0 {
@@ -163,7 +163,7 @@ func writeFields[T any](w *writer, v *T, fs []field[T], extra []cib.Attr) {
 	}
 	for _, a := range extra {
 		for j := range fs {
-			if fs[j].name == a.Name && *fs[j].ptr(v) != "" {
+			if fs[j].Name == a.Name && *fs[j].Ptr(v) != "" {
 				w.fail("attribute " + strconv.Quote(a.Name) + " is both a field and in Extra")
 				return
 			}

@@ -79,13 +79,13 @@ func (p *parser) location(c *cib.Constraint) {
 		p.checkOuter(c, sp.outer)
 		ovs = append(ovs, sp.outer...)
 	case len(t.text) >= 3 && strings.HasPrefix(t.text, "/") && strings.HasSuffix(t.text, "/"):
-		setAttr(locationFields, c, &c.Extra, "rsc-pattern", t.text[1:len(t.text)-1])
+		setAttr(cib.LocationFields, c, &c.Extra, "rsc-pattern", t.text[1:len(t.text)-1])
 	default:
 		if hasEq(t) || isKw(t, "rule") {
 			p.errorf(t, "expected a resource, got %q", t.text)
 			return
 		}
-		setAttr(locationFields, c, &c.Extra, "rsc", t.text)
+		setAttr(cib.LocationFields, c, &c.Extra, "rsc", t.text)
 	}
 	ovs = append(ovs, p.constraintAttrs(c)...)
 	if s, ok := scoreTok(p.peek()); ok {
@@ -97,7 +97,7 @@ func (p *parser) location(c *cib.Constraint) {
 		}
 		c.Score = v
 		n := p.want("a node name after the score")
-		setAttr(locationFields, c, &c.Extra, "node", n.text)
+		setAttr(cib.LocationFields, c, &c.Extra, "node", n.text)
 		// crmsh used to take the role after the node; it still does.
 		ovs = append(ovs, p.constraintAttrs(c)...)
 	}
@@ -112,7 +112,7 @@ func (p *parser) location(c *cib.Constraint) {
 		p.errorf(p.peek(), "unexpected %q", p.peek().text)
 	}
 	noIDOverride(p, ovs)
-	applyOverrides(p, locationFields, c, &c.Extra, ovs)
+	applyOverrides(p, cib.LocationFields, c, &c.Extra, ovs)
 	// Judge by the result, not the words, so that what Print writes for
 	// a location reads back whatever `$`-words it needed.
 	some := c.Node != "" || c.Score != "" || len(c.Rules) > 0 || len(c.Extra) > 0 || c.Role != "" || c.ResourceDiscovery != ""
@@ -125,7 +125,7 @@ func (p *parser) location(c *cib.Constraint) {
 // the constraint's kind, and pacer's `$name=value` for any attribute.
 func (p *parser) constraintAttrs(c *cib.Constraint) []override {
 	var ovs []override
-	fs := constraintFields(c.Kind)
+	fs := cib.ConstraintFields(c.Kind)
 	for p.err == nil {
 		t := p.peek()
 		if o, ok := overrideToken(t); ok {
@@ -156,7 +156,7 @@ func (p *parser) constraintAttrs(c *cib.Constraint) []override {
 //
 // or the same with resource sets in place of the resources.
 func (p *parser) setConstraint(c *cib.Constraint) {
-	fs := constraintFields(c.Kind)
+	fs := cib.ConstraintFields(c.Kind)
 	if s, ok := scoreTok(p.peek()); ok {
 		st := p.next()
 		switch c.Kind {
@@ -238,7 +238,7 @@ func (p *parser) setConstraint(c *cib.Constraint) {
 // checkOuter rejects attribute words outside brackets that are not the
 // constraint's: `sequential=false` goes inside ( ) or [ ].
 func (p *parser) checkOuter(c *cib.Constraint, ovs []override) {
-	fs := constraintFields(c.Kind)
+	fs := cib.ConstraintFields(c.Kind)
 	for _, o := range ovs {
 		if !strings.HasPrefix(o.tok.text, "$") && (!modelled(fs, o.name) || o.name == "id") {
 			p.errorf(o.tok, "unknown %s attribute %q", constraintKeyword(c.Kind), o.name)
@@ -248,7 +248,7 @@ func (p *parser) checkOuter(c *cib.Constraint, ovs []override) {
 }
 
 func (p *parser) setRef(c *cib.Constraint, attr, qualAttr string, r setRef) {
-	fs := constraintFields(c.Kind)
+	fs := cib.ConstraintFields(c.Kind)
 	setAttr(fs, c, &c.Extra, attr, r.id)
 	if r.qual != "" {
 		setAttr(fs, c, &c.Extra, qualAttr, r.qual)
@@ -338,7 +338,7 @@ func (sp *setParser) one(t token) {
 			p.errorf(t, "empty resource set")
 			return
 		}
-		applyOverrides(p, resourceSetFields, sp.cur, &sp.cur.Extra, sp.ovs)
+		applyOverrides(p, cib.ResourceSetFields, sp.cur, &sp.cur.Extra, sp.ovs)
 		sp.sets = append(sp.sets, *sp.cur)
 		sp.cur, sp.open, sp.ovs = nil, 0, nil
 	default:
@@ -361,7 +361,7 @@ func (sp *setParser) attr(o override) {
 		sp.outer = append(sp.outer, o)
 		return
 	}
-	if !strings.HasPrefix(o.tok.text, "$") && !modelled(resourceSetFields, o.name) {
+	if !strings.HasPrefix(o.tok.text, "$") && !modelled(cib.ResourceSetFields, o.name) {
 		sp.p.errorf(o.tok, "unknown resource set attribute %q", o.name)
 		return
 	}
@@ -394,7 +394,7 @@ func (sp *setParser) ref(t token) {
 			return
 		}
 		if len(sp.cur.Resources) == 0 && qual != "" {
-			setAttr(resourceSetFields, sp.cur, &sp.cur.Extra, sp.qual, qual)
+			setAttr(cib.ResourceSetFields, sp.cur, &sp.cur.Extra, sp.qual, qual)
 		}
 		sp.cur.Resources = append(sp.cur.Resources, id)
 		return
@@ -403,7 +403,7 @@ func (sp *setParser) ref(t token) {
 		sp.flush()
 		s := cib.ResourceSet{Pos: t.pos}
 		if qual != "" {
-			setAttr(resourceSetFields, &s, &s.Extra, sp.qual, qual)
+			setAttr(cib.ResourceSetFields, &s, &s.Extra, sp.qual, qual)
 		}
 		sp.cur = &s
 	}

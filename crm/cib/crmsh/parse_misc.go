@@ -98,7 +98,7 @@ func (p *parser) fencingTopology(kw token) Object {
 				break
 			}
 			l := cib.FencingLevel{Pos: t.pos}
-			setAttr(fencingLevelFields, &l, &l.Extra, "devices", t.text)
+			setAttr(cib.FencingLevelFields, &l, &l.Extra, "devices", t.text)
 			obj.anyNode = append(obj.anyNode, l)
 			continue
 		}
@@ -112,7 +112,7 @@ func (p *parser) fencingTopology(kw token) Object {
 		}
 		l := newLevel(*cur, n, t.text)
 		l.Pos = t.pos
-		applyOverrides(p, fencingLevelFields, &l, &l.Extra, ovs)
+		applyOverrides(p, cib.FencingLevelFields, &l, &l.Extra, ovs)
 		ovs = nil
 		next[*cur] = nextIndex(l.Index, n)
 		obj.Levels = append(obj.Levels, l)
@@ -149,15 +149,15 @@ func newLevel(k levelKey, n int, devices string) cib.FencingLevel {
 	var l cib.FencingLevel
 	switch k.kind {
 	case "attr":
-		setAttr(fencingLevelFields, &l, &l.Extra, "target-attribute", k.a)
-		setAttr(fencingLevelFields, &l, &l.Extra, "target-value", k.b)
+		setAttr(cib.FencingLevelFields, &l, &l.Extra, "target-attribute", k.a)
+		setAttr(cib.FencingLevelFields, &l, &l.Extra, "target-value", k.b)
 	case "pattern":
-		setAttr(fencingLevelFields, &l, &l.Extra, "target-pattern", k.a)
+		setAttr(cib.FencingLevelFields, &l, &l.Extra, "target-pattern", k.a)
 	default:
-		setAttr(fencingLevelFields, &l, &l.Extra, "target", k.a)
+		setAttr(cib.FencingLevelFields, &l, &l.Extra, "target", k.a)
 	}
 	l.Index = strconv.Itoa(n)
-	setAttr(fencingLevelFields, &l, &l.Extra, "devices", devices)
+	setAttr(cib.FencingLevelFields, &l, &l.Extra, "devices", devices)
 	return l
 }
 
@@ -243,7 +243,7 @@ func (p *parser) alert(kw token) Object {
 	if p.err != nil {
 		return nil
 	}
-	setAttr(alertFields, a, &a.Extra, "path", path.text)
+	setAttr(cib.AlertFields, a, &a.Extra, "path", path.text)
 	ovs := p.headAttrs(true)
 	for p.err == nil && !p.atEnd() {
 		t := p.next()
@@ -273,7 +273,7 @@ func (p *parser) alert(kw token) Object {
 		}
 	}
 	noIDOverride(p, ovs)
-	applyOverrides(p, alertFields, a, &a.Extra, ovs)
+	applyOverrides(p, cib.AlertFields, a, &a.Extra, ovs)
 	if p.err != nil {
 		return nil
 	}
@@ -325,7 +325,7 @@ func (p *parser) recipient() cib.Recipient {
 	var rc cib.Recipient
 	_, brace := p.acceptKw("{")
 	v := p.want("a recipient")
-	setAttr(recipientFields, &rc, &rc.Extra, "value", v.text)
+	setAttr(cib.RecipientFields, &rc, &rc.Extra, "value", v.text)
 	ovs := p.headAttrs(true)
 	stop := []string{"attributes", "meta", "to", "select", "}"}
 	for p.err == nil {
@@ -344,6 +344,6 @@ func (p *parser) recipient() cib.Recipient {
 			p.errorf(p.peek(), "expected } to end the recipient")
 		}
 	}
-	applyOverrides(p, recipientFields, &rc, &rc.Extra, ovs)
+	applyOverrides(p, cib.RecipientFields, &rc, &rc.Extra, ovs)
 	return rc
 }

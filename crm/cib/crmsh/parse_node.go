@@ -34,7 +34,7 @@ func (p *parser) node(kw token) Object {
 	if i := strings.LastIndexByte(u.text, ':'); i >= 0 && oneOf(u.text[i+1:], nodeTypes) {
 		uname, typ = u.text[:i], u.text[i+1:]
 	}
-	setAttr(nodeFields, &n, &n.Extra, "uname", uname)
+	setAttr(cib.NodeFields, &n, &n.Extra, "uname", uname)
 	if typ != "" {
 		n.Type = typ
 	}
@@ -61,7 +61,7 @@ func (p *parser) node(kw token) Object {
 		}
 		first = false
 	}
-	applyOverrides(p, nodeFields, &n, &n.Extra, ovs)
+	applyOverrides(p, cib.NodeFields, &n, &n.Extra, ovs)
 	return &NodeObject{Node: n}
 }
 

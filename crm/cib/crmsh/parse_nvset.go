@@ -25,7 +25,7 @@ func (p *parser) attrList(kind cib.NVSetKind, at token, stop []string) cib.NVSet
 	ovs := p.headAttrs(false)
 	if sc, ok := scoreTok(p.peek()); ok {
 		p.i++
-		setAttr(nvsetFields, &s, &s.Extra, "score", sc)
+		setAttr(cib.NVSetFields, &s, &s.Extra, "score", sc)
 	}
 	for p.err == nil {
 		t, ok := p.acceptKw("rule")
@@ -40,7 +40,7 @@ func (p *parser) attrList(kind cib.NVSetKind, at token, stop []string) cib.NVSet
 		s.Rule = &r
 	}
 	s.Pairs = p.nvpairs(stop)
-	applyOverrides(p, nvsetFields, &s, &s.Extra, ovs)
+	applyOverrides(p, cib.NVSetFields, &s, &s.Extra, ovs)
 	return s
 }
 

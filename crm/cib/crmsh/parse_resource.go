@@ -30,7 +30,7 @@ func (p *parser) resource(kw token) Object {
 		return nil
 	}
 	r.ID = id.text
-	fs := resourceFields(r.Kind)
+	fs := cib.ResourceFields(r.Kind)
 	var ovs []override
 	switch r.Kind {
 	case cib.KindPrimitive, cib.KindTemplate:
@@ -83,7 +83,7 @@ func (p *parser) agent(r *cib.Resource) {
 		return
 	}
 	if strings.HasPrefix(t.text, "@") && r.Kind == cib.KindPrimitive {
-		setAttr(primitiveFields, r, &r.Extra, "template", t.text[1:])
+		setAttr(cib.PrimitiveFields, r, &r.Extra, "template", t.text[1:])
 		return
 	}
 	if hasEq(t) || isKw(t, primitiveKeywords...) {
@@ -106,11 +106,11 @@ func (p *parser) agent(r *cib.Resource) {
 		p.errorf(t, "resource agent %q: want [class:[provider:]]type", t.text)
 		return
 	}
-	setAttr(primitiveFields, r, &r.Extra, "class", class)
+	setAttr(cib.PrimitiveFields, r, &r.Extra, "class", class)
 	if provider != "" || len(parts) == 3 {
-		setAttr(primitiveFields, r, &r.Extra, "provider", provider)
+		setAttr(cib.PrimitiveFields, r, &r.Extra, "provider", provider)
 	}
-	setAttr(primitiveFields, r, &r.Extra, "type", typ)
+	setAttr(cib.PrimitiveFields, r, &r.Extra, "type", typ)
 }
 
 // resourceBody reads the attribute sets, operations and bundle parts.
@@ -193,7 +193,7 @@ func (p *parser) op(at token) cib.Op {
 		p.errorf(n, "expected an operation name, got %q", n.text)
 		return op
 	}
-	setAttr(opFields, &op, &op.Extra, "name", n.text)
+	setAttr(cib.OpFields, &op, &op.Extra, "name", n.text)
 	var ovs []override
 	hasInterval := false
 	seen := map[string]bool{}
@@ -219,11 +219,11 @@ func (p *parser) op(at token) cib.Op {
 		seen[name] = true
 		p.i++
 		switch {
-		case name != "name" && modelled(opFields, name):
+		case name != "name" && modelled(cib.OpFields, name):
 			if name == "interval" {
 				hasInterval = true
 			}
-			setAttr(opFields, &op, &op.Extra, name, value)
+			setAttr(cib.OpFields, &op, &op.Extra, name, value)
 		case name == "OCF_CHECK_LEVEL":
 			if len(op.Instance) == 0 {
 				op.Instance = append(op.Instance, cib.NVSet{Kind: cib.InstanceAttributes, Pos: t.pos})
@@ -248,7 +248,7 @@ func (p *parser) op(at token) cib.Op {
 			op.Meta = append(op.Meta, p.attrList(cib.MetaAttributes, t, primitiveKeywords))
 		}
 	}
-	applyOverrides(p, opFields, &op, &op.Extra, ovs)
+	applyOverrides(p, cib.OpFields, &op, &op.Extra, ovs)
 	return op
 }
 

@@ -61,7 +61,7 @@ func (p *parser) rule(at token) cib.Rule {
 	for _, o := range ovs {
 		if o.name == "id-ref" && !o.unset && o.value != "" {
 			// A reference is the whole rule (crmsh reads nothing more).
-			applyOverrides(p, ruleFields, &r, &r.Extra, ovs)
+			applyOverrides(p, cib.RuleFields, &r, &r.Extra, ovs)
 			return r
 		}
 	}
@@ -95,7 +95,7 @@ func (p *parser) rule(at token) cib.Rule {
 			r.BooleanOp = join
 		}
 	}
-	applyOverrides(p, ruleFields, &r, &r.Extra, ovs)
+	applyOverrides(p, cib.RuleFields, &r, &r.Extra, ovs)
 	return r
 }
 
@@ -180,7 +180,7 @@ func (p *parser) expr() cib.Expr {
 		x.Kind = cib.ExprAttribute
 		x.Operation = t.text
 		a := p.want("an attribute name")
-		setAttr(attrExprFields, &x, &x.Extra, "attribute", a.text)
+		setAttr(cib.AttrExprFields, &x, &x.Extra, "attribute", a.text)
 	case isKw(t, "resource") && !isBinop(p.peekAt(1)):
 		p.i++
 		x.Kind = cib.ExprResource
@@ -200,10 +200,10 @@ func (p *parser) expr() cib.Expr {
 		p.i++
 		x.Kind = cib.ExprOp
 		n := p.want("an operation name")
-		setAttr(opExprFields, &x, &x.Extra, "name", n.text)
+		setAttr(cib.OpExprFields, &x, &x.Extra, "name", n.text)
 		if v := p.peek(); !v.eof && hasPrefixFold(v.text, "interval=") {
 			p.i++
-			setAttr(opExprFields, &x, &x.Extra, "interval", v.text[len("interval="):])
+			setAttr(cib.OpExprFields, &x, &x.Extra, "interval", v.text[len("interval="):])
 		}
 	default:
 		x.Kind = cib.ExprAttribute
@@ -219,16 +219,16 @@ func (p *parser) expr() cib.Expr {
 		}
 		p.i++
 		v := p.want("a value")
-		setAttr(attrExprFields, &x, &x.Extra, "attribute", a.text)
+		setAttr(cib.AttrExprFields, &x, &x.Extra, "attribute", a.text)
 		x.Operation, x.Type = op, typ
 		if m := valueSourceRE.FindStringSubmatch(v.text); m != nil {
 			x.ValueSource = m[1]
-			setAttr(attrExprFields, &x, &x.Extra, "value", m[2])
+			setAttr(cib.AttrExprFields, &x, &x.Extra, "value", m[2])
 		} else {
-			setAttr(attrExprFields, &x, &x.Extra, "value", v.text)
+			setAttr(cib.AttrExprFields, &x, &x.Extra, "value", v.text)
 		}
 	}
-	applyOverrides(p, exprFields(x.Kind), &x, &x.Extra, ovs)
+	applyOverrides(p, cib.ExprFields(x.Kind), &x, &x.Extra, ovs)
 	return x
 }
 
@@ -253,9 +253,9 @@ func (p *parser) dateExpr(x *cib.Expr) {
 		x.Operation = t.text
 		v := p.want("a date")
 		if op == "lt" {
-			setAttr(dateExprFields, x, &x.Extra, "end", v.text)
+			setAttr(cib.DateExprFields, x, &x.Extra, "end", v.text)
 		} else {
-			setAttr(dateExprFields, x, &x.Extra, "start", v.text)
+			setAttr(cib.DateExprFields, x, &x.Extra, "start", v.text)
 		}
 	case "in", "in_range":
 		x.Operation = "in_range"
@@ -278,7 +278,7 @@ func (p *parser) dateExpr(x *cib.Expr) {
 			seen[strings.ToLower(name)] = true
 			switch {
 			case strings.EqualFold(name, "start") || strings.EqualFold(name, "end"):
-				setAttr(dateExprFields, x, &x.Extra, strings.ToLower(name), val)
+				setAttr(cib.DateExprFields, x, &x.Extra, strings.ToLower(name), val)
 			case oneOf(name, dateSpecKeys):
 				d.Attrs = append(d.Attrs, cib.Attr{Name: name, Value: val})
 			case name == "$id":

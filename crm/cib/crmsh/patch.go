@@ -17,11 +17,11 @@ import (
 
 // patchAttrs returns the words that turn got into want. got's fields and
 // extras are those the parser produced from the words printed so far.
-func patchAttrs[T any](fs []f[T], got, want *T, gotExtra, wantExtra []cib.Attr) []string {
+func patchAttrs[T any](fs []cib.Field[T], got, want *T, gotExtra, wantExtra []cib.Attr) []string {
 	var words []string
 	cur := map[string]string{}
 	for _, fl := range fs {
-		cur[fl.name] = *fl.ptr(got)
+		cur[fl.Name] = *fl.Ptr(got)
 	}
 	extra := gotExtra
 	if !sameAttrs(gotExtra, wantExtra) && len(gotExtra) > 0 {
@@ -39,17 +39,17 @@ func patchAttrs[T any](fs []f[T], got, want *T, gotExtra, wantExtra []cib.Attr) 
 		extra = nil
 	}
 	for _, fl := range fs {
-		if fl.name == "id" {
+		if fl.Name == "id" {
 			continue
 		}
-		w := *fl.ptr(want)
-		if cur[fl.name] == w {
+		w := *fl.Ptr(want)
+		if cur[fl.Name] == w {
 			continue
 		}
 		if w == "" {
-			words = append(words, "$-"+fl.name)
+			words = append(words, "$-"+fl.Name)
 		} else {
-			words = append(words, "$"+fl.name+"="+quoteValue(w))
+			words = append(words, "$"+fl.Name+"="+quoteValue(w))
 		}
 	}
 	if !sameAttrs(extra, wantExtra) {

@@ -94,7 +94,7 @@ func (pr *printer) constraint(c *cib.Constraint) (*stmt, error) {
 	if got == nil {
 		return nil, &printError{object: obj, msg: "cannot print the resource sets"}
 	}
-	fix := patchAttrs(constraintFields(c.Kind), got, c, withoutID(got.Extra), c.Extra)
+	fix := patchAttrs(cib.ConstraintFields(c.Kind), got, c, withoutID(got.Extra), c.Extra)
 	st.lines[0] = insert(st.lines[0], slot, fix...)
 	return st, nil
 }
@@ -270,7 +270,7 @@ func (pr *printer) setWords(obj string, sets []cib.ResourceSet, qual string, val
 		if p.err != nil || len(got) != 1 {
 			return nil, &printError{object: obj, msg: "cannot print a resource set"}
 		}
-		body = append(body, patchAttrs(resourceSetFields, &got[0], s, withoutID(got[0].Extra), s.Extra)...)
+		body = append(body, patchAttrs(cib.ResourceSetFields, &got[0], s, withoutID(got[0].Extra), s.Extra)...)
 		if len(body) == 1 {
 			// An empty set reads only with a word inside; restate what
 			// the bracket implies.

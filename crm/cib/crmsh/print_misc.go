@@ -61,7 +61,7 @@ func (pr *printer) setObject(o *SetObject) (*stmt, error) {
 	if !ok || !isSet || got.Set == nil || len(got.Set.Pairs) != len(s.Pairs) {
 		return nil, &printError{object: obj, msg: "cannot print the set"}
 	}
-	fix := patchAttrs(nvsetFields, got.Set, s, withoutID(got.Set.Extra), s.Extra)
+	fix := patchAttrs(cib.NVSetFields, got.Set, s, withoutID(got.Set.Extra), s.Extra)
 	st.lines[0] = insert(st.lines[0], slot, fix...)
 	return st, nil
 }
@@ -112,7 +112,7 @@ func (pr *printer) fencing(o *FencingObject) (*stmt, error) {
 			n = 1
 		}
 		got := newLevel(*cur, n, wordToken(dev).text)
-		lw = append(lw, patchAttrs(fencingLevelFields, &got, l, withoutID(got.Extra), l.Extra)...)
+		lw = append(lw, patchAttrs(cib.FencingLevelFields, &got, l, withoutID(got.Extra), l.Extra)...)
 		lw = append(lw, dev)
 		next[*cur] = nextIndex(l.Index, n)
 		last := len(st.lines) - 1
@@ -201,7 +201,7 @@ func (pr *printer) alert(o *AlertObject) (*stmt, error) {
 	if (got.Alert.Select == nil) != (a.Select == nil) || a.Select != nil && !sameSelect(got.Alert.Select, a.Select) {
 		return nil, &printError{object: obj, msg: "this alert select has no crm syntax"}
 	}
-	fix := patchAttrs(alertFields, got.Alert, a, withoutID(got.Alert.Extra), a.Extra)
+	fix := patchAttrs(cib.AlertFields, got.Alert, a, withoutID(got.Alert.Extra), a.Extra)
 	st.lines[0] = insert(st.lines[0], slot, fix...)
 	return st, nil
 }
@@ -238,7 +238,7 @@ func (pr *printer) recipientWords(obj string, rc *cib.Recipient) ([]string, erro
 	if p.err != nil || !p.atEnd() {
 		return nil, &printError{object: obj, msg: "cannot print recipient " + rc.ID}
 	}
-	return insert(w, slot, patchAttrs(recipientFields, &got, rc, withoutID(got.Extra), rc.Extra)...), nil
+	return insert(w, slot, patchAttrs(cib.RecipientFields, &got, rc, withoutID(got.Extra), rc.Extra)...), nil
 }
 
 // selectWords prints an alert's <select> as crmsh does:

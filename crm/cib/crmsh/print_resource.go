@@ -48,7 +48,7 @@ func (pr *printer) node(n *cib.Node) (*stmt, error) {
 	if !ok || !isNode {
 		return nil, &printError{object: obj, msg: "cannot print node"}
 	}
-	fix := patchAttrs(nodeFields, &got.Node, n, withoutID(got.Node.Extra), n.Extra)
+	fix := patchAttrs(cib.NodeFields, &got.Node, n, withoutID(got.Node.Extra), n.Extra)
 	st.lines[0] = insert(st.lines[0], slot, fix...)
 	return st, nil
 }
@@ -154,7 +154,7 @@ func (pr *printer) resource(o *ResourceObject) (*stmt, error) {
 	if !ok || !isRsc {
 		return nil, &printError{object: obj, msg: "cannot print resource"}
 	}
-	fix := patchAttrs(resourceFields(r.Kind), got.Resource, r, withoutID(got.Resource.Extra), r.Extra)
+	fix := patchAttrs(cib.ResourceFields(r.Kind), got.Resource, r, withoutID(got.Resource.Extra), r.Extra)
 	st.lines[0] = insert(st.lines[0], slot, fix...)
 	return st, nil
 }
@@ -170,9 +170,9 @@ func (pr *printer) opLines(obj string, op *cib.Op) ([][]string, error) {
 			w = append(w, nv("id", op.ID))
 		}
 	}
-	for _, fl := range opFields[2:] {
-		if v := *fl.ptr(op); v != "" {
-			w = append(w, nv(fl.name, v))
+	for _, fl := range cib.OpFields[2:] {
+		if v := *fl.Ptr(op); v != "" {
+			w = append(w, nv(fl.Name, v))
 		}
 	}
 	lines := [][]string{w}
@@ -202,7 +202,7 @@ func (pr *printer) opLines(obj string, op *cib.Op) ([][]string, error) {
 	if p.err != nil || !p.atEnd() || len(got.Instance) != len(op.Instance) || len(got.Meta) != len(op.Meta) {
 		return nil, &printError{object: obj, msg: "cannot print op " + op.Name}
 	}
-	lines[0] = append(lines[0], patchAttrs(opFields, &got, op, withoutID(got.Extra), op.Extra)...)
+	lines[0] = append(lines[0], patchAttrs(cib.OpFields, &got, op, withoutID(got.Extra), op.Extra)...)
 	return lines, nil
 }
 

@@ -49,7 +49,7 @@ func (pr *printer) nvsetWords(obj, kw string, s *cib.NVSet, stop []string) ([]st
 	if p.err != nil || !p.atEnd() || len(got.Pairs) != len(s.Pairs) || (got.Rule == nil) != (s.Rule == nil) {
 		return nil, &printError{object: obj, msg: "cannot print attribute set " + s.ID}
 	}
-	fix := patchAttrs(nvsetFields, &got, s, withoutID(got.Extra), s.Extra)
+	fix := patchAttrs(cib.NVSetFields, &got, s, withoutID(got.Extra), s.Extra)
 	return insert(words, slot, fix...), nil
 }
 
@@ -185,7 +185,7 @@ func (pr *printer) ruleWords(obj string, r *cib.Rule) ([]string, error) {
 	if p.err != nil || !p.atEnd() || len(got.Exprs) != len(r.Exprs) {
 		return nil, &printError{object: obj, msg: "cannot print rule " + r.ID}
 	}
-	fix := patchAttrs(ruleFields, &got, r, withoutID(got.Extra), r.Extra)
+	fix := patchAttrs(cib.RuleFields, &got, r, withoutID(got.Extra), r.Extra)
 	return insert(words, slot, fix...), nil
 }
 
@@ -204,7 +204,7 @@ func (pr *printer) exprWords(obj string, x *cib.Expr) (words []string, pre bool,
 		}
 		return append(append([]string{"("}, rw[1:]...), ")"), false, nil
 	}
-	fs := exprFields(x.Kind)
+	fs := cib.ExprFields(x.Kind)
 	if fs == nil {
 		return nil, false, bad
 	}
