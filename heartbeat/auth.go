@@ -11,21 +11,39 @@ import (
 	"pacer/internal/cluster"
 )
 
-// macPool keeps keyed HMAC states so sealing and verifying a frame does not
-// allocate a new hash per packet.
+// macPool keeps keyed HMAC states, each with its own scratch for the sum,
+// so sealing and verifying a frame allocate nothing: a stack array passed
+// to hash.Hash.Sum would escape through the interface.
 type macPool struct{ p sync.Pool }
+
+type macState struct {
+	h   hash.Hash
+	sum [MACSize]byte
+}
 
 func newMACPool(key []byte) *macPool {
 	k := append([]byte(nil), key...)
-	return &macPool{p: sync.Pool{New: func() any { return hmac.New(sha256.New, k) }}}
+	return &macPool{p: sync.Pool{New: func() any { return &macState{h: hmac.New(sha256.New, k)} }}}
 }
 
-func (m *macPool) sum(dst *[MACSize]byte, data []byte) {
-	h := m.p.Get().(hash.Hash)
-	h.Reset()
-	h.Write(data)
-	h.Sum(dst[:0])
-	m.p.Put(h)
+// appendMAC appends the MAC of data to dst (data may alias dst[:len(dst)]).
+func (m *macPool) appendMAC(dst, data []byte) []byte {
+	st := m.p.Get().(*macState)
+	st.h.Reset()
+	st.h.Write(data)
+	dst = st.h.Sum(dst)
+	m.p.Put(st)
+	return dst
+}
+
+// verify reports, in constant time, whether mac is the MAC of data.
+func (m *macPool) verify(data, mac []byte) bool {
+	st := m.p.Get().(*macState)
+	st.h.Reset()
+	st.h.Write(data)
+	ok := hmac.Equal(st.h.Sum(st.sum[:0]), mac)
+	m.p.Put(st)
+	return ok
 }
 
 type keyTable map[KeyID]*macPool
@@ -92,9 +110,7 @@ func (s *Sealer) Seal(dst []byte, t FrameType, body []byte) ([]byte, error) {
 	start := len(dst)
 	dst = appendHeader(dst, Header{Type: t, KeyID: k.id, Sender: s.self, Epoch: s.epoch, Seq: s.seq.Add(1)}, s.cluster)
 	dst = append(dst, body...)
-	var mac [MACSize]byte
-	k.mac.sum(&mac, dst[start:])
-	return append(dst, mac[:]...), nil
+	return k.mac.appendMAC(dst, dst[start:]), nil
 }
 
 func checkClusterName(name string) error {
@@ -155,9 +171,7 @@ func (v *Verifier) Open(buf []byte) (Frame, error) {
 	if !ok {
 		return Frame{}, fmt.Errorf("%w: %d", ErrUnknownKey, h.KeyID)
 	}
-	var want [MACSize]byte
-	pool.sum(&want, signed)
-	if !hmac.Equal(want[:], mac) {
+	if !pool.verify(signed, mac) {
 		return Frame{}, ErrBadMAC
 	}
 	if h.Sender == v.self {
