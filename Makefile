@@ -17,7 +17,8 @@ FUZZ_TARGETS = \
 	./crm/cib:FuzzParseISODate \
 	./crm/cib/haresources:FuzzParse \
 	./crm/cib/cibxml:FuzzRead \
-	./crm/cib/crmsh:FuzzParse
+	./crm/cib/crmsh:FuzzParse \
+	./agents/ocf:FuzzParseMetadata
 
 .PHONY: all build test unit fuzz-short fuzz bench bench-cib conformance demo lint clean
 
