@@ -1,6 +1,7 @@
 package scheduler
 
 import (
+	"strings"
 	"time"
 
 	"pacer/crm/cib"
@@ -58,9 +59,9 @@ func (ws *workingSet) customAction(r *resource, key, task string, n *node, optio
 				continue
 			}
 			switch {
-			case n == nil && !r.isGroup():
+			case n == nil && !r.isCollective():
 				// find_actions without a node matches any node.
-			case a.node == nil && n != nil && !r.isGroup():
+			case a.node == nil && n != nil && !r.isCollective():
 				// An action scheduled before its node was known
 				// (force_restart) takes the node it is asked for.
 				a.node = n
@@ -93,7 +94,7 @@ func (ws *workingSet) setRunnable(a *action) {
 	switch {
 	case r == nil:
 		a.flags |= flagRunnable
-	case r.isGroup():
+	case r.isCollective():
 		a.flags |= flagPseudo | flagRunnable
 	case n == nil:
 		// unrunnable until it is given a node
@@ -102,10 +103,14 @@ func (ws *workingSet) setRunnable(a *action) {
 		a.flags &^= flagRunnable
 	case !n.online:
 	case n.pending:
+	case (task == "start" || task == "promote") && strings.EqualFold(r.meta["requires"], "nothing"):
+		// requires=nothing: starting needs neither quorum nor fencing.
+		a.flags |= flagRunnable
 	case (task == "start" || task == "promote") && !ws.haveQuorum && ws.noQuorumPolicy == "stop":
 		a.reason = "no quorum"
 	case (task == "start" || task == "promote") && !ws.haveQuorum && ws.noQuorumPolicy == "freeze" &&
 		(len(r.running) == 0 || r.nextRole > r.role):
+		a.reason = "quorum freeze"
 	default:
 		a.flags |= flagRunnable
 	}
@@ -129,6 +134,10 @@ func (ws *workingSet) createActions() {
 }
 
 func (ws *workingSet) createRscActions(r *resource) {
+	if r.isClone() {
+		ws.createCloneActions(r)
+		return
+	}
 	if r.isGroup() {
 		for _, c := range r.children {
 			ws.createRscActions(c)
@@ -378,6 +387,9 @@ func (ws *workingSet) scheduleProbes() {
 }
 
 func (ws *workingSet) probe(r *resource, n *node) bool {
+	if r.isClone() {
+		return ws.probeClone(r, n)
+	}
 	if r.isGroup() {
 		any := false
 		for _, c := range r.children {
@@ -401,7 +413,11 @@ func (ws *workingSet) probe(r *resource, n *node) bool {
 	if !p.is(flagRunnable) && len(r.running) == 0 {
 		flags |= orderRunnableLeft
 	}
-	ws.newOrdering(r, "", p, r, opKey(r.id, "start", 0), nil, flags)
+	top := r
+	if r.parent != nil && r.parent.isClone() {
+		top = r.parent
+	}
+	ws.newOrdering(r, "", p, top, opKey(top.id, "start", 0), nil, flags)
 	return true
 }
 
@@ -415,7 +431,7 @@ func (ws *workingSet) scheduleShutdowns() {
 		down.cluster = true
 		down.flags |= flagRunnable
 		for _, r := range ws.allInOrder() {
-			if r.isGroup() {
+			if r.isCollective() {
 				continue
 			}
 			for _, a := range r.actions {

@@ -20,6 +20,9 @@ func (ws *workingSet) assign(r *resource, prefer *node) *node {
 	if r.isGroup() {
 		return ws.assignGroup(r, prefer)
 	}
+	if r.isClone() {
+		return ws.assignClone(r, prefer)
+	}
 	return ws.assignPrimitive(r, prefer)
 }
 
@@ -232,12 +235,57 @@ func (ws *workingSet) applyColocation(dep *resource, c *colocation) {
 		return
 	}
 	p = primaryFor(p, c.score)
-	if p.provisional {
+	if p.provisional || !dep.provisional {
 		return
 	}
-	if !dep.provisional {
+	if p.isClone() {
+		ws.applyCloneColocation(dep, c, p)
 		return
 	}
+	ws.applyColocationWith(dep, c, p)
+}
+
+// applyCloneColocation is pcmk__clone_apply_coloc_score for a primitive
+// dependent: a mandatory colocation bans the dependent from every node
+// no instance is assigned to; an optional one applies each instance's
+// node in turn.
+func (ws *workingSet) applyCloneColocation(dep *resource, c *colocation, p *resource) {
+	if d := c.dependent; d.isClone() && isTrue(d.meta["interleave"]) && d.clone.nodeMax == p.clone.nodeMax {
+		// Interleaved: pair the instance with the primary's instance
+		// on the same node.
+		if pi := ws.compatibleInstance(dep, p, false); pi != nil {
+			ws.applyColocationWith(dep, c, pi)
+		} else if c.score >= infinity {
+			for i := range dep.allowed {
+				if dep.allowed[i].present {
+					dep.allowed[i].score = -infinity
+				}
+			}
+		}
+		return
+	}
+	if c.score >= infinity {
+		on := map[*node]bool{}
+		for _, ch := range p.children {
+			if ch.assigned != nil && !ch.blocked {
+				on[ch.assigned] = true
+			}
+		}
+		for i := range dep.allowed {
+			if dep.allowed[i].present && !on[ws.nodes[i]] {
+				dep.allowed[i].score = -infinity
+			}
+		}
+		return
+	}
+	for _, ch := range p.children {
+		ws.applyColocationWith(dep, c, ch)
+	}
+}
+
+// applyColocationWith applies colocation c to dep with primary p (a
+// primitive, or the member of a group standing for it).
+func (ws *workingSet) applyColocationWith(dep *resource, c *colocation, p *resource) {
 	if c.score > 0 && c.depRole != cib.RoleUnknown && c.depRole != dep.nextRole {
 		return
 	}

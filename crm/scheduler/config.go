@@ -48,8 +48,8 @@ func (ws *workingSet) checkConfigChanges() {
 			if len(lr.Ops) == 0 {
 				continue
 			}
-			r := ws.all[lr.ID]
-			if r == nil || r.isGroup() {
+			r := ws.historyRsc[n][lr.ID]
+			if r == nil || r.isCollective() {
 				continue
 			}
 			ws.processRscHistory(r, n, lr)

@@ -20,15 +20,16 @@ type op struct {
 
 // history renders a node_state for node n (1 or 2) with the given
 // resource histories (rsc id -> ops). Every op records the digest of no
-// parameters, so the resources' definitions (none) are unchanged.
+// parameters, so the resources' definitions (none) are unchanged, and
+// was expected to return the rc it returned.
 func history(n int, rscs map[string][]op, order ...string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, `<node_state id="%d" uname="node%d" in_ccm="true" crmd="online" join="member" expected="member"><lrm id="%d"><lrm_resources>`, n, n, n)
 	for _, id := range order {
 		fmt.Fprintf(&b, `<lrm_resource id="%s" class="ocf" provider="heartbeat" type="Dummy">`, id)
 		for _, o := range rscs[id] {
-			fmt.Fprintf(&b, `<lrm_rsc_op id="%s_%s_%d" operation="%s" interval="%d" rc-code="%d" op-status="0" call-id="%d" transition-key="1:1:0:x" transition-magic="0:0;1:1:0:x" op-digest="f2317cad3d54cec5d7d7aa7d0bf35cf8"/>`,
-				id, o.task, o.interval, o.task, o.interval, o.rc, o.call)
+			fmt.Fprintf(&b, `<lrm_rsc_op id="%s_%s_%d" operation="%s" interval="%d" rc-code="%d" op-status="0" call-id="%d" transition-key="1:1:%d:x" transition-magic="0:%d;1:1:%d:x" op-digest="f2317cad3d54cec5d7d7aa7d0bf35cf8"/>`,
+				id, o.task, o.interval, o.task, o.interval, o.rc, o.call, o.rc, o.rc, o.rc)
 		}
 		b.WriteString(`</lrm_resource>`)
 	}

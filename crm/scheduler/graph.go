@@ -59,6 +59,16 @@ func (ws *workingSet) buildGraph(t *Transition) {
 	}
 	var addRsc func(r *resource)
 	addRsc = func(r *resource) {
+		if r.isClone() {
+			// clone_expand: the instances, then the clone itself.
+			for _, c := range r.children {
+				addRsc(c)
+			}
+			for i := len(r.actions) - 1; i >= 0; i-- {
+				add(r.actions[i])
+			}
+			return
+		}
 		for i := len(r.actions) - 1; i >= 0; i-- {
 			add(r.actions[i])
 		}
@@ -77,7 +87,10 @@ func (ws *workingSet) buildGraph(t *Transition) {
 	for _, a := range order {
 		out := &Action{ID: a.graphID, Key: a.key, Task: a.task, Interval: a.interval, Reason: a.reason}
 		if a.rsc != nil {
-			out.Rsc = a.rsc.id
+			out.Rsc, out.RscName = a.rsc.id, a.rsc.id
+			if p := a.rsc.parent; p != nil && p.anonymous() && ws.knownName(p.clone.base) {
+				out.RscName = p.clone.base
+			}
 		}
 		if a.node != nil {
 			out.Node = a.node.name
@@ -150,14 +163,29 @@ type ResourceStatus struct {
 	ID                    string
 	Class, Provider, Type string
 	Group                 bool
-	Children              []*ResourceStatus
-	Role                  cib.Role
-	Nodes                 []string // where active
-	TargetRole            cib.Role
-	Managed               bool
-	Blocked               bool
-	Orphan                bool
-	Failed                bool
+	// Clone: a clone set; Base is its child's configured id; Unique
+	// for globally-unique clones. AllNodes lists the nodes a stopped
+	// anonymous instance is reported on (the clone's allowed nodes).
+	Clone, Unique bool
+	Base          string
+	AllNodes      []string
+	Max           int // clone-max
+	// Pending is the operation in flight (start, stop, monitor, ...),
+	// PendingInterval its interval in ms.
+	Pending         string
+	PendingInterval int64
+	// PendingNode is where the pending operation runs.
+	PendingNode string
+	// Unclean: the one node it is active on is unclean and offline.
+	Unclean    bool
+	Children   []*ResourceStatus
+	Role       cib.Role
+	Nodes      []string // where active
+	TargetRole cib.Role
+	Managed    bool
+	Blocked    bool
+	Orphan     bool
+	Failed     bool
 }
 
 // NodeStatus is one node's state.
@@ -187,12 +215,26 @@ func (t *Transition) CurrentStatus() *Status {
 		rs := &ResourceStatus{ID: r.id, Class: r.class, Provider: r.provider, Type: r.typ,
 			Group: r.isGroup(), Role: r.role, TargetRole: r.targetRole, Managed: r.unpackManaged(ws),
 			Blocked: r.blocked,
-			Orphan:  r.orphan, Failed: r.failed}
+			Orphan:  r.orphan, Failed: r.failed, Pending: r.pendingTask, PendingInterval: r.pendingInterval}
 		for _, n := range r.running {
 			rs.Nodes = append(rs.Nodes, n.name)
 		}
+		if r.pendingNode != nil {
+			rs.PendingNode = r.pendingNode.name
+		}
+		if len(r.running) == 1 && r.running[0].unclean && !r.running[0].online {
+			rs.Unclean = true
+		}
 		for _, c := range r.children {
 			rs.Children = append(rs.Children, conv(c))
+		}
+		if r.isClone() {
+			rs.Clone, rs.Unique, rs.Base, rs.Max = true, r.clone.unique, r.clone.base, r.clone.max
+			for _, n := range ws.nodes {
+				if ws.symmetric || r.knownOnAny(n) {
+					rs.AllNodes = append(rs.AllNodes, n.name)
+				}
+			}
 		}
 		return rs
 	}
@@ -244,6 +286,9 @@ func (t *Transition) RevisedStatus(executed []*Action) *Status {
 		if r == nil {
 			continue
 		}
+		if r.Pending == a.Task && r.PendingInterval == a.Interval.Milliseconds() {
+			r.Pending = "" // the simulated result replaces the pending one
+		}
 		switch a.Task {
 		case "stop":
 			var keep []string
@@ -258,7 +303,9 @@ func (t *Transition) RevisedStatus(executed []*Action) *Status {
 			}
 			r.Failed = false
 		case "start":
-			r.Nodes = append(r.Nodes, a.Node)
+			if !containsString(r.Nodes, a.Node) {
+				r.Nodes = append(r.Nodes, a.Node)
+			}
 			if r.Role < cib.RoleStarted {
 				r.Role = cib.RoleStarted
 			}
@@ -278,3 +325,12 @@ func (t *Transition) RevisedStatus(executed []*Action) *Status {
 }
 
 var _ = time.Second
+
+func containsString(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

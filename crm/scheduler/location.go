@@ -126,7 +126,7 @@ func (r *resource) addLocation(n *node, score cib.Score) {
 		*w = nodeWeight{present: true, score: score}
 	}
 	for i, c := range r.children {
-		if i > 0 && r.colocated {
+		if i > 0 && r.isGroup() && r.colocated {
 			c.addLocation(n, 0)
 			continue
 		}

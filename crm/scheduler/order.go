@@ -53,6 +53,10 @@ func (ws *workingSet) internalConstraints() {
 }
 
 func (ws *workingSet) rscInternal(r *resource) {
+	if r.isClone() {
+		ws.cloneInternal(r)
+		return
+	}
 	if !r.isGroup() {
 		ws.orderRsc(r, "stop", r, "start", orderOptional|orderImpliesThen|orderRestart)
 		return
@@ -206,7 +210,11 @@ func (ws *workingSet) unpackOrders() {
 			if sym {
 				s = symSymmetric
 			}
-			ws.orderRsc(first, fa, then, ta, flagsForKind(kind, fa, s))
+			if min := minimumFirstInstances(first, c); min > 0 {
+				ws.cloneMinOrdering(c.ID, first, fa, then, ta, flagsForKind(kind, fa, s), min)
+			} else {
+				ws.orderRsc(first, fa, then, ta, flagsForKind(kind, fa, s))
+			}
 			if sym {
 				ifa, ita := invertTask(fa), invertTask(ta)
 				ws.orderRsc(then, ita, first, ifa, flagsForKind(kind, ifa, symInverse))
@@ -369,7 +377,7 @@ func (ws *workingSet) applyOrderings() {
 		}
 		// A collective 'first' orders others after its completion
 		// pseudo-action (start -> running, stop -> stopped).
-		if o.firstRsc != nil && o.firstRsc.isGroup() && o.thenRsc != o.firstRsc && (o.thenRsc == nil || o.thenRsc.parent != o.firstRsc) {
+		if o.firstRsc != nil && o.firstRsc.isCollective() && o.thenRsc != o.firstRsc && (o.thenRsc == nil || o.thenRsc.parent != o.firstRsc) {
 			for i, f := range firsts {
 				if done := completionTask(f.task); done != "" {
 					if a := ws.findAction(o.firstRsc, opKey(o.firstRsc.id, done, 0), nil); a != nil {
@@ -408,8 +416,11 @@ func keyTask(rsc, key string) string {
 // members' actions (pcmk__group_action_flags). It also updates the group
 // action itself, as Pacemaker does.
 func (ws *workingSet) effectiveFlags(a *action) actionFlags {
-	if a.rsc == nil || !a.rsc.isGroup() {
+	if a.rsc == nil || !a.rsc.isCollective() {
 		return a.flags
+	}
+	if a.rsc.isClone() {
+		return ws.cloneActionFlags(a)
 	}
 	flags := flagOptional | flagRunnable | flagPseudo
 	for _, c := range a.rsc.children {
@@ -486,7 +497,7 @@ func (ws *workingSet) clearOptional(a, because *action) bool {
 // action itself and, for a group, the members' actions of the same task.
 func thenTargets(then *action) []*action {
 	out := []*action{then}
-	if then.rsc != nil && then.rsc.isGroup() {
+	if then.rsc != nil && then.rsc.isCollective() {
 		for _, c := range then.rsc.children {
 			for _, x := range c.actions {
 				if x.task == then.task {
@@ -528,6 +539,9 @@ func (ws *workingSet) updateActions() {
 }
 
 func (ws *workingSet) updateEdge(e *actionEdge) bool {
+	if canInterleave(e.first, e.then) {
+		return ws.interleaveEdge(e)
+	}
 	first, then, typ := e.first, e.then, e.typ
 	ff := ws.effectiveFlags(first)
 	tf := ws.effectiveFlags(then)
@@ -537,7 +551,7 @@ func (ws *workingSet) updateEdge(e *actionEdge) bool {
 			changed = ws.clearOptional(t, first) || changed
 		}
 	}
-	if typ&orderRestart != 0 && first.rsc != nil && then.rsc != nil && !first.rsc.isGroup() {
+	if typ&orderRestart != 0 && first.rsc != nil && then.rsc != nil && !first.rsc.isCollective() {
 		reason := false
 		if !then.is(flagOptional) {
 			reason = true

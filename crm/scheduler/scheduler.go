@@ -50,9 +50,14 @@ const (
 
 // Action is one action of a transition.
 type Action struct {
-	ID       int    // position in the graph (synapse id)
-	Key      string // operation key, e.g. rsc1_start_0
-	Rsc      string // resource id, empty for node actions
+	ID  int    // position in the graph (synapse id)
+	Key string // operation key, e.g. rsc1_start_0
+	Rsc string // resource id, empty for node actions
+	// RscName is the name crm_simulate shows for the resource: for an
+	// anonymous clone instance the graph carries the configured
+	// (instance-free) id, shown when some resource's id or history
+	// name is that id, and otherwise the instance id.
+	RscName  string
 	Task     string // start, stop, monitor, ...
 	Interval time.Duration
 	Node     string // node name, empty for pseudo actions
@@ -122,6 +127,7 @@ func Schedule(in Input) (*Transition, error) {
 	inst, dis, blk := ws.countInstances()
 	ws.applyLocations()
 	ws.applyStickiness()
+	ws.applyFailureThresholds()
 	ws.internalConstraints()
 	ws.checkConfigChanges()
 	ws.unpackColocations()

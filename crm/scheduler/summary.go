@@ -17,7 +17,7 @@ func (ws *workingSet) summary() []SummaryLine {
 	var out []SummaryLine
 	var walk func(r *resource)
 	walk = func(r *resource) {
-		if r.isGroup() {
+		if r.isCollective() {
 			for _, c := range r.children {
 				walk(c)
 			}

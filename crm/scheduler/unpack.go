@@ -35,6 +35,7 @@ type variant int
 const (
 	variantPrimitive variant = iota
 	variantGroup
+	variantClone
 )
 
 // opDef is a configured operation.
@@ -89,6 +90,16 @@ type resource struct {
 	// changed under an active resource); reload: an agent reload is
 	// scheduled for a definition change.
 	startPending, reload bool
+
+	clone *cloneInfo // clones only
+	// pendingTask is the first operation found in flight (op-status
+	// -1), shown in the status ("Starting", "(Monitoring)").
+	pendingTask     string
+	pendingInterval int64
+	pendingNode     *node
+	// cloneName is the name an anonymous clone instance's history was
+	// found under, when it differs from the instance id.
+	cloneName string
 }
 
 type nodeWeight struct {
@@ -97,6 +108,13 @@ type nodeWeight struct {
 }
 
 func (r *resource) isGroup() bool { return r.variant == variantGroup }
+
+// isClone says r is a clone (its children are the instances).
+func (r *resource) isClone() bool { return r.variant == variantClone }
+
+// isCollective says r is a group or a clone, whose actions are
+// pseudo-actions summarising its children's.
+func (r *resource) isCollective() bool { return r.variant != variantPrimitive }
 
 // top is the outermost ancestor.
 func (r *resource) top() *resource {
@@ -116,7 +134,7 @@ func (r *resource) currentNode() *node {
 
 // primitives lists r's primitives in order.
 func (r *resource) primitives() []*resource {
-	if !r.isGroup() {
+	if !r.isCollective() {
 		return []*resource{r}
 	}
 	var out []*resource
@@ -156,6 +174,12 @@ type workingSet struct {
 	warnings []string
 
 	liveCIB bool // Input.LiveCIB
+
+	// cloneByBase maps a cloned primitive's configured id to its clone.
+	cloneByBase map[string]*resource
+	// historyRsc maps each node's lrm_resource ids to the resource
+	// (clone instance) the history was unpacked into.
+	historyRsc map[*node]map[string]*resource
 }
 
 func unpack(c *cib.CIB, now time.Time) (*workingSet, error) {
@@ -165,6 +189,9 @@ func unpack(c *cib.CIB, now time.Time) (*workingSet, error) {
 		byNodeName: map[string]*node{},
 		byNodeID:   map[string]*node{},
 		all:        map[string]*resource{},
+
+		cloneByBase: map[string]*resource{},
+		historyRsc:  map[*node]map[string]*resource{},
 	}
 	ws.props = ws.nvsets(c.Configuration.CRMConfig, nil)
 	ws.symmetric = boolDefault(ws.props["symmetric-cluster"], true)
@@ -175,6 +202,19 @@ func unpack(c *cib.CIB, now time.Time) (*workingSet, error) {
 	ws.stopAll = boolDefault(ws.props["stop-all-resources"], false)
 	ws.placement = strDefault(ws.props["placement-strategy"], "default")
 	ws.haveQuorum = isTrue(c.HaveQuorum)
+	if ws.noQuorumPolicy == "suicide" {
+		// unpack_config: suicide needs fencing, and a cluster that has
+		// never had quorum (no no-quorum-panic) stops instead.
+		panic := false
+		for _, a := range c.Extra {
+			if a.Name == "no-quorum-panic" && atoiDefault(a.Value, 0) != 0 {
+				panic = true
+			}
+		}
+		if !ws.stonithEnabled || !(panic || ws.haveQuorum) {
+			ws.noQuorumPolicy = "stop"
+		}
+	}
 
 	ws.unpackNodes()
 	if err := ws.unpackResources(); err != nil {
@@ -381,6 +421,8 @@ func (ws *workingSet) unpackResources() error {
 			r.variant = variantPrimitive
 		case cib.KindGroup:
 			r.variant = variantGroup
+		case cib.KindClone:
+			r.variant = variantClone
 		default:
 			return nil, fmt.Errorf("schedule: resource %s: %s resources are not supported yet", def.ID, def.Kind)
 		}
@@ -437,6 +479,12 @@ func (ws *workingSet) unpackResources() error {
 			r.ops = append(r.ops, o)
 		}
 		ws.all[r.id] = r
+		if r.isClone() {
+			if err := ws.unpackClone(r, walk); err != nil {
+				return nil, err
+			}
+			return r, nil
+		}
 		for _, ch := range def.Children {
 			c, err := walk(ch, r)
 			if err != nil {
@@ -496,18 +544,25 @@ func (ws *workingSet) unpackStatus() {
 		}
 		for j := range st.LRM.Resources {
 			lr := &st.LRM.Resources[j]
-			r := ws.all[lr.ID]
-			if r == nil {
+			r, isInstance := ws.historyResource(n, lr.ID)
+			if r == nil && !isInstance {
 				r = ws.orphan(lr)
 			}
-			if r == nil || r.isGroup() {
+			if r == nil || r.isCollective() {
 				continue
+			}
+			if ws.historyRsc[n] == nil {
+				ws.historyRsc[n] = map[string]*resource{}
+			}
+			ws.historyRsc[n][lr.ID] = r
+			if lr.ID != r.id {
+				r.cloneName = lr.ID
 			}
 			ws.unpackRscHistory(r, n, lr)
 		}
 	}
 	for _, r := range ws.all {
-		if r.isGroup() {
+		if r.isCollective() {
 			continue
 		}
 		if len(r.running) > 0 && r.role == cib.RoleStopped {
@@ -646,6 +701,14 @@ func (ws *workingSet) unpackRscHistory(r *resource, n *node, lr *cib.LRMResource
 			if o.task == "start" || o.task == "migrate_to" {
 				role = cib.RoleStarted
 			}
+			if o.task == "start" {
+				r.startPending = true
+			}
+			// The first pending task (not a probe) is shown in the
+			// status, as crm_mon does.
+			if r.pendingTask == "" && (o.interval != 0 || o.task != "monitor") {
+				r.pendingTask, r.pendingInterval, r.pendingNode = o.task, o.interval, n
+			}
 			continue
 		}
 		if o.status != 0 && o.status != 4 && o.status != 5 {
@@ -677,10 +740,25 @@ func (ws *workingSet) unpackRscHistory(r *resource, n *node, lr *cib.LRMResource
 		case "monitor":
 			switch o.rc {
 			case 0:
+				if o.interval > 0 && expectedRC(o.op) == 7 {
+					// A monitor for role Stopped found it running:
+					// a failure (remap_operation).
+					r.failed = true
+				}
 				if o.interval == 0 || role == cib.RoleUnknown || role == cib.RoleStopped {
 					role = cib.RoleStarted
 				}
 			case 7:
+				if o.interval > 0 && expectedRC(o.op) >= 0 && expectedRC(o.op) != 7 {
+					// remap_operation: a recurring monitor that finds
+					// the resource unexpectedly stopped is a failure;
+					// the resource stays active (set_active).
+					r.failed = true
+					if role < cib.RoleStarted {
+						role = cib.RoleStarted
+					}
+					continue
+				}
 				role = cib.RoleStopped
 			case 8:
 				role = cib.RolePromoted
@@ -785,3 +863,13 @@ func naturalLess(a, b string) bool {
 }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+// expectedRC is the rc an operation was expected to return, the third
+// field of its transition-key (-1 when unknown).
+func expectedRC(o *cib.LRMOp) int {
+	parts := strings.Split(o.TransitionKey, ":")
+	if len(parts) < 4 {
+		return -1
+	}
+	return atoiDefault(parts[2], -1)
+}

@@ -6,7 +6,6 @@ package simout
 import (
 	"fmt"
 	"io"
-	"sort"
 	"strings"
 
 	"pacer/crm/cib"
@@ -90,7 +89,11 @@ func actionLine(a *scheduler.Action) string {
 	if a.Interval > 0 {
 		task = fmt.Sprintf("%s=%d", a.Task, a.Interval.Milliseconds())
 	}
-	return fmt.Sprintf("  * Resource action: %-15s %s on %s\n", a.Rsc, task, a.Node)
+	name := a.RscName
+	if name == "" {
+		name = a.Rsc
+	}
+	return fmt.Sprintf("  * Resource action: %-15s %s on %s\n", name, task, a.Node)
 }
 
 func writeStatus(b *strings.Builder, st *scheduler.Status) {
@@ -167,7 +170,99 @@ func agent(r *scheduler.ResourceStatus) string {
 	return r.Class + ":" + r.Type
 }
 
+// writeClone prints a clone set as pe__clone_default does: a unique
+// clone lists every instance; an anonymous one collapses its healthy
+// started instances into "Started: [ ... ]" and lists the nodes it is
+// not active on as Stopped.
+func writeClone(b *strings.Builder, r *scheduler.ResourceStatus, indent string) {
+	var flags []string
+	if r.Unique {
+		flags = append(flags, "unique")
+	}
+	if !r.Managed {
+		flags = append(flags, "unmanaged")
+	}
+	if r.TargetRole == cib.RoleStopped {
+		flags = append(flags, "disabled")
+	}
+	f := ""
+	if len(flags) > 0 {
+		f = " (" + strings.Join(flags, ", ") + ")"
+	}
+	fmt.Fprintf(b, "%s* Clone Set: %s [%s]%s:\n", indent, r.ID, r.Base, f)
+	in := indent + "  "
+	if r.Unique {
+		for _, c := range r.Children {
+			writeResource(b, c, in, r)
+		}
+		return
+	}
+	active := map[string]bool{}
+	var startedOn []string
+	activeInstances := 0
+	for _, c := range r.Children {
+		for _, n := range c.Nodes {
+			active[n] = true
+		}
+		if len(c.Nodes) > 0 {
+			activeInstances++
+		}
+		switch {
+		case len(c.Nodes) == 0:
+		case len(c.Nodes) == 1 && !c.Failed && c.Managed && !c.Blocked && c.Role == cib.RoleStarted:
+			startedOn = append(startedOn, c.Nodes[0])
+		default:
+			writeResource(b, c, in, r)
+		}
+	}
+	if len(startedOn) > 0 {
+		fmt.Fprintf(b, "%s* Started: [ %s ]\n", in, strings.Join(nodeOrder(r.AllNodes, startedOn), " "))
+	}
+	var stopped []string
+	for _, n := range r.AllNodes {
+		if activeInstances >= r.Max {
+			break // every instance is active: no Stopped list
+		}
+		if !active[n] {
+			stopped = append(stopped, n)
+		}
+	}
+	if len(stopped) > 0 {
+		label := "Stopped"
+		if r.TargetRole == cib.RoleStopped {
+			label = "Stopped (disabled)"
+		}
+		fmt.Fprintf(b, "%s* %s: [ %s ]\n", in, label, strings.Join(stopped, " "))
+	}
+}
+
+// nodeOrder lists names in the order of all (the node list's order),
+// names not in all last.
+func nodeOrder(all, names []string) []string {
+	want := map[string]bool{}
+	for _, n := range names {
+		want[n] = true
+	}
+	var out []string
+	for _, n := range all {
+		if want[n] {
+			out = append(out, n)
+			delete(want, n)
+		}
+	}
+	for _, n := range names {
+		if want[n] {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
 func writeResource(b *strings.Builder, r *scheduler.ResourceStatus, indent string, parent *scheduler.ResourceStatus) {
+	if r.Clone {
+		writeClone(b, r, indent)
+		return
+	}
 	if r.Group {
 		var flags []string
 		if !r.Managed {
@@ -195,15 +290,27 @@ func writeResource(b *strings.Builder, r *scheduler.ResourceStatus, indent strin
 		if r.Role > cib.RoleUnpromoted {
 			words = append(words, r.Role.String())
 		}
+	} else if s := pendingState(r.Pending); s != "" {
+		words = append(words, s)
 	} else {
 		words = append(words, r.Role.String())
 	}
 	nodes := append([]string(nil), r.Nodes...)
-	sort.Strings(nodes)
-	if len(nodes) == 1 {
+	// crm_mon lists the nodes in the order the resource was found on them.
+	switch {
+	case len(nodes) == 1:
 		words = append(words, nodes[0])
+	case len(nodes) == 0 && r.PendingNode != "":
+		// Not active anywhere: the node of the pending operation.
+		words = append(words, r.PendingNode)
 	}
 	var flags []string
+	if r.Unclean {
+		flags = append(flags, "UNCLEAN")
+	}
+	if r.Pending == "monitor" {
+		flags = append(flags, "Monitoring")
+	}
 	if r.TargetRole == cib.RoleStopped {
 		flags = append(flags, "disabled")
 	}
@@ -221,4 +328,22 @@ func writeResource(b *strings.Builder, r *scheduler.ResourceStatus, indent strin
 		s += " [ " + strings.Join(nodes, " ") + " ]"
 	}
 	fmt.Fprintf(b, "%s* %s\t(%s):\t %s\n", indent, r.ID, agent(r), s)
+}
+
+// pendingState is native_pending_state: the word shown instead of the
+// role while an operation is in flight.
+func pendingState(task string) string {
+	switch task {
+	case "start":
+		return "Starting"
+	case "stop":
+		return "Stopping"
+	case "migrate_to", "migrate_from":
+		return "Migrating"
+	case "promote":
+		return "Promoting"
+	case "demote":
+		return "Demoting"
+	}
+	return ""
 }

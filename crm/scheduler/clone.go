@@ -1,0 +1,688 @@
+package scheduler
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"pacer/crm/cib"
+)
+
+// cloneInfo is a clone's configuration and assignment bookkeeping.
+type cloneInfo struct {
+	base       string // the child's configured id (instances are base:N)
+	max        int    // clone-max
+	nodeMax    int    // clone-node-max
+	unique     bool   // globally-unique
+	ordered    bool
+	interleave bool
+	counts     []int // instances assigned per node (pe_node_t.count)
+}
+
+// unpackClone is clone_unpack: a clone of a primitive gets clone-max
+// instances (default: one per cluster node) named base:0 ... base:N-1,
+// each a primitive with the clone's meta attributes under its own.
+func (ws *workingSet) unpackClone(r *resource, walk func(*cib.Resource, *resource) (*resource, error)) error {
+	def := r.def
+	if isTrue(r.meta["promotable"]) {
+		return fmt.Errorf("schedule: resource %s: promotable clones are not supported yet", def.ID)
+	}
+	if len(def.Children) != 1 || def.Children[0].Kind != cib.KindPrimitive {
+		return fmt.Errorf("schedule: resource %s: clones of groups are not supported yet", def.ID)
+	}
+	child := def.Children[0]
+	ci := &cloneInfo{base: child.ID, max: len(ws.nodes), nodeMax: 1}
+	if v, ok := scanInt(r.meta["clone-max"]); ok && v >= 0 {
+		ci.max = int(v)
+	}
+	if v, ok := scanInt(r.meta["clone-node-max"]); ok && v >= 0 {
+		ci.nodeMax = int(v)
+	}
+	ci.unique = isTrue(r.meta["globally-unique"])
+	ci.ordered = isTrue(r.meta["ordered"])
+	ci.interleave = isTrue(r.meta["interleave"])
+	r.clone = ci
+	for i := 0; i < ci.max; i++ {
+		cp := *child
+		cp.ID = child.ID + ":" + strconv.Itoa(i)
+		c, err := walk(&cp, r)
+		if err != nil {
+			return err
+		}
+		r.children = append(r.children, c)
+	}
+	ws.cloneByBase[child.ID] = r
+	return nil
+}
+
+// anonymous says r is an anonymous (not globally-unique) clone.
+func (r *resource) anonymous() bool { return r.isClone() && !r.clone.unique }
+
+// cloneStrip drops a ":N" instance suffix.
+func cloneStrip(id string) string {
+	if i := strings.LastIndexByte(id, ':'); i >= 0 {
+		return id[:i]
+	}
+	return id
+}
+
+// historyResource is unpack_find_resource: the resource an lrm_resource
+// entry on node n belongs to. For an anonymous clone the entry (named
+// base or base:N) is matched to an instance as find_anonymous_clone
+// does: the instance already active only on n, else the first inactive
+// one. isInstance says the entry belongs to a clone even when no
+// instance was left for it.
+func (ws *workingSet) historyResource(n *node, id string) (r *resource, isInstance bool) {
+	r = ws.all[id]
+	var clone *resource
+	switch {
+	case r == nil:
+		clone = ws.cloneByBase[cloneStrip(id)]
+		if clone == nil {
+			clone = ws.cloneByBase[id]
+		}
+		if clone == nil || clone.clone.unique {
+			return nil, false
+		}
+	case r.isCollective():
+		return r, false
+	case r.parent != nil && r.parent.anonymous():
+		clone = r.parent
+	default:
+		return r, false
+	}
+	var inactive *resource
+	for _, c := range clone.children {
+		if len(c.running) > 0 {
+			if len(c.running) == 1 && c.running[0] == n {
+				return c, true
+			}
+			continue
+		}
+		if inactive == nil && !c.blocked {
+			inactive = c
+		}
+	}
+	return inactive, true
+}
+
+// assignClone is pcmk__clone_allocate: the clone's colocation primaries
+// are assigned first, its dependents' preferences merged in, then the
+// instances are distributed over the nodes.
+func (ws *workingSet) assignClone(r *resource, prefer *node) *node {
+	if !r.provisional || r.allocating {
+		return nil
+	}
+	r.allocating = true
+	for _, c := range r.thisWith {
+		ws.assign(c.primary, prefer)
+	}
+	for _, c := range r.withThis {
+		if !c.hasInfluence(nil) {
+			continue
+		}
+		r.allowed = ws.mergeWeights(c.dependent, r.allowed, c.nodeAttr, float64(c.score)/float64(infinity), mergeRollback|mergePositive)
+	}
+	ws.recordScores("pcmk__clone_allocate", r)
+	ws.distributeInstances(r)
+	r.allocating, r.provisional = false, false
+	return nil
+}
+
+// sortedInstances orders a clone's instances for assignment as
+// sort_clone_instance does: active before inactive (less multiply active
+// first), not active on a disallowed node, higher priority, current node
+// able to run resources, clone allowed there, fewer instances there, not
+// failed, then by id.
+func (ws *workingSet) sortedInstances(r *resource) []*resource {
+	list := append([]*resource(nil), r.children...)
+	activeCount := func(c *resource) map[*node]int {
+		m := map[*node]int{}
+		for _, x := range r.children {
+			if cur := x.currentNode(); cur != nil {
+				m[cur]++
+			}
+		}
+		return m
+	}(nil)
+	cmp := func(a, b *resource) int {
+		na, nb := len(a.running), len(b.running)
+		if na > 0 && nb > 0 && na != nb {
+			if na < nb {
+				return -1
+			}
+			return 1
+		}
+		n1, n2 := a.currentNode(), b.currentNode()
+		allowed := func(c *resource, n **node) bool {
+			if *n == nil {
+				return true
+			}
+			if w := c.allowed[(*n).idx]; !w.present || w.score < 0 {
+				*n = nil
+				return false
+			}
+			return true
+		}
+		c1, c2 := allowed(a, &n1), allowed(b, &n2)
+		if c1 != c2 {
+			if c1 {
+				return -1
+			}
+			return 1
+		}
+		if a.priority != b.priority {
+			if a.priority > b.priority {
+				return -1
+			}
+			return 1
+		}
+		switch {
+		case n1 == nil && n2 == nil:
+			return 0
+		case n1 == nil:
+			return 1
+		case n2 == nil:
+			return -1
+		}
+		if r1, r2 := n1.canRun(), n2.canRun(); r1 != r2 {
+			if r1 {
+				return -1
+			}
+			return 1
+		}
+		p1, p2 := r.allowed[n1.idx].present, r.allowed[n2.idx].present
+		switch {
+		case !p1 && !p2:
+			return 0
+		case !p1:
+			return 1
+		case !p2:
+			return -1
+		}
+		if activeCount[n1] != activeCount[n2] {
+			if activeCount[n1] < activeCount[n2] {
+				return -1
+			}
+			return 1
+		}
+		if a.failed != b.failed {
+			if !a.failed {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(a.id, b.id)
+	}
+	sort.SliceStable(list, func(i, j int) bool { return cmp(list[i], list[j]) < 0 })
+	return list
+}
+
+// distributeInstances is distribute_children: first every active,
+// healthy instance is assigned to its current node where that node still
+// has room (at most clone-max / available nodes each), then the others
+// are assigned in order until clone-max instances are placed; the rest
+// are banned everywhere.
+func (ws *workingSet) distributeInstances(r *resource) {
+	ci := r.clone
+	ci.counts = make([]int, len(ws.nodes))
+	available := 0
+	for _, n := range ws.nodes {
+		if r.allowed[n.idx].present && n.canRun() {
+			available++
+		}
+	}
+	allColoc := ci.max < available
+	loopMax := 1
+	if available > 0 && ci.max/available > 1 {
+		loopMax = ci.max / available
+	}
+	list := ws.sortedInstances(r)
+	assigned := 0
+	for _, c := range list {
+		if assigned >= ci.max {
+			break
+		}
+		cur := c.currentNode()
+		if cur == nil || !c.provisional || c.failed || !cur.canRun() {
+			continue
+		}
+		if r.allowed[cur.idx].present && ci.counts[cur.idx] >= loopMax {
+			continue
+		}
+		if ws.assignInstance(r, c, cur, allColoc) {
+			assigned++
+		}
+	}
+	for _, c := range list {
+		if !c.provisional {
+			continue
+		}
+		if assigned >= ci.max {
+			for i := range c.allowed {
+				if c.allowed[i].present {
+					c.allowed[i].score = -infinity
+				}
+			}
+			ws.finalize(c, nil, true)
+			continue
+		}
+		if ws.assignInstance(r, c, nil, allColoc) {
+			assigned++
+		}
+	}
+}
+
+// assignInstance is allocate_instance: the instance inherits the clone's
+// colocations (positive ones only when not every node gets an instance),
+// is banned where the clone cannot run another instance, and is
+// assigned; an early assignment to prefer that picks another node is
+// undone.
+func (ws *workingSet) assignInstance(r, c *resource, prefer *node, allColoc bool) bool {
+	if !c.provisional {
+		return c.assigned != nil
+	}
+	if c.allocating {
+		return false
+	}
+	for _, k := range r.thisWith {
+		if allColoc || k.score < 0 || k.score == infinity {
+			c.thisWith = append([]*colocation{k}, c.thisWith...)
+		}
+	}
+	for _, k := range r.withThis {
+		if !k.hasInfluence(c) {
+			continue
+		}
+		if allColoc || k.score < 0 {
+			c.withThis = append([]*colocation{k}, c.withThis...)
+		}
+	}
+	if prefer != nil {
+		if w := c.allowed[prefer.idx]; !w.present || w.score < 0 {
+			return false
+		}
+	}
+	ws.canRunInstance(r, c)
+	backup := append([]nodeWeight(nil), c.allowed...)
+	chosen := ws.assignPrimitive(c, prefer)
+	if chosen != nil && prefer != nil && chosen != prefer {
+		c.allowed = backup
+		c.provisional = true
+		c.assigned = nil
+		c.nextRole = cib.RoleUnknown
+		chosen.numRsc--
+		chosen = nil
+	}
+	if chosen != nil && r.allowed[chosen.idx].present {
+		r.clone.counts[chosen.idx]++
+	}
+	return chosen != nil
+}
+
+// canRunInstance is can_run_instance over every allowed node: a node
+// that cannot run resources, or where the clone is not allowed or already
+// has clone-node-max instances, is banned; a negative clone score is
+// added to the instance's.
+func (ws *workingSet) canRunInstance(r, c *resource) {
+	for _, n := range ws.nodes {
+		w := &c.allowed[n.idx]
+		if !w.present {
+			continue
+		}
+		pw := r.allowed[n.idx]
+		switch {
+		case !n.canRun() || c.orphan || !pw.present:
+			w.score = -infinity
+		case pw.score < 0:
+			w.score = w.score.Add(pw.score)
+		case r.clone.counts[n.idx] >= r.clone.nodeMax:
+			w.score = -infinity
+		}
+	}
+}
+
+// createCloneActions is clone_create_actions: the instances' actions,
+// then the clone's start/running/stop/stopped pseudo-actions, optional
+// unless an instance starts or stops; running is runnable only when an
+// instance is active or starting.
+func (ws *workingSet) createCloneActions(r *resource) {
+	active, starting, stopping := false, false, false
+	for _, c := range r.children {
+		ws.createRscActions(c)
+		if len(c.running) > 0 {
+			active = true
+		}
+		for _, a := range c.actions {
+			if a.is(flagOptional) {
+				continue
+			}
+			switch a.task {
+			case "stop":
+				stopping = true
+			case "start":
+				if a.is(flagRunnable) {
+					starting = true
+				}
+			}
+		}
+	}
+	ws.pseudoAction(r, "start", !starting)
+	running := ws.pseudoAction(r, "running", !starting)
+	if !active && !starting {
+		running.flags &^= flagRunnable
+	}
+	ws.pseudoAction(r, "stop", !stopping)
+	ws.pseudoAction(r, "stopped", !stopping)
+	if r.clone.ordered {
+		var lastStop, lastStart *action
+		for _, c := range r.children {
+			if a := requiredAction(c, "stop"); a != nil {
+				if lastStop != nil {
+					ws.orderActions(a, lastStop, orderOptional)
+				}
+				lastStop = a
+			}
+			if a := requiredAction(c, "start"); a != nil {
+				if lastStart != nil {
+					ws.orderActions(lastStart, a, orderOptional)
+				}
+				lastStart = a
+			}
+		}
+	}
+}
+
+// requiredAction is the single required action of a task, if exactly one.
+func requiredAction(r *resource, task string) *action {
+	var match *action
+	for _, a := range r.actions {
+		if a.task != task || a.is(flagOptional) {
+			continue
+		}
+		if match != nil {
+			return nil
+		}
+		match = a
+	}
+	return match
+}
+
+// cloneInternal is clone_internal_constraints.
+func (ws *workingSet) cloneInternal(r *resource) {
+	ws.orderRsc(r, "stopped", r, "start", orderOptional)
+	ws.orderRsc(r, "start", r, "running", orderRunnableLeft)
+	ws.orderRsc(r, "stop", r, "stopped", orderRunnableLeft)
+	var last *resource
+	for _, c := range r.children {
+		ws.rscInternal(c)
+		ws.orderRsc(r, "start", c, "start", orderRunnableLeft|orderImpliesFirstPrinted)
+		ws.orderRsc(c, "start", r, "running", orderImpliesThenPrinted)
+		if r.clone.ordered && last != nil {
+			ws.orderRsc(last, "start", c, "start", orderOptional)
+		}
+		ws.orderRsc(r, "stop", c, "stop", orderImpliesFirstPrinted)
+		ws.orderRsc(c, "stop", r, "stopped", orderImpliesThenPrinted)
+		if r.clone.ordered && last != nil {
+			ws.orderRsc(c, "stop", last, "stop", orderOptional)
+		}
+		last = c
+	}
+}
+
+// probeClone is clone_create_probe: a unique clone probes every
+// instance; an anonymous clone probes one instance per node, none when
+// an instance's state there is known: the one assigned there, else the
+// first.
+func (ws *workingSet) probeClone(r *resource, n *node) bool {
+	if len(r.children) == 0 {
+		return false
+	}
+	if r.clone.unique {
+		any := false
+		for _, c := range r.children {
+			if ws.probe(c, n) {
+				any = true
+			}
+		}
+		return any
+	}
+	for _, c := range r.children {
+		if c.knownOn[n] {
+			return false
+		}
+	}
+	child := r.children[0]
+	for _, c := range r.children {
+		if c.assigned == n {
+			child = c
+			break
+		}
+	}
+	return ws.probe(child, n)
+}
+
+// cloneActionFlags is summary_action_flags: a clone action is required
+// when any instance's matching action is, and runnable when any is.
+func (ws *workingSet) cloneActionFlags(a *action) actionFlags {
+	flags := flagOptional | flagRunnable | flagPseudo
+	task := a.task
+	switch task {
+	case "running":
+		task = "start"
+	case "stopped":
+		task = "stop"
+	}
+	anyRunnable := false
+	for _, c := range a.rsc.children {
+		var ca *action
+		for _, x := range c.actions {
+			if x.task == task {
+				ca = x
+				break
+			}
+		}
+		if ca == nil {
+			continue
+		}
+		cf := ws.effectiveFlags(ca)
+		if flags&flagOptional != 0 && cf&flagOptional == 0 {
+			flags &^= flagOptional
+			a.flags &^= flagOptional
+		}
+		if cf&flagRunnable != 0 {
+			anyRunnable = true
+		}
+	}
+	if !anyRunnable {
+		flags &^= flagRunnable
+		a.flags &^= flagRunnable
+	}
+	return flags | (a.flags & flagPrintAlways)
+}
+
+// knownOnAny says some instance's state on n is known.
+func (r *resource) knownOnAny(n *node) bool {
+	for _, c := range r.children {
+		if c.knownOn[n] {
+			return true
+		}
+	}
+	return false
+}
+
+// knownName is pe_find_resource with renamed matching: some resource
+// has id as its id or as the name its history was found under.
+func (ws *workingSet) knownName(id string) bool {
+	if ws.all[id] != nil {
+		return true
+	}
+	for _, r := range ws.all {
+		if r.cloneName == id {
+			return true
+		}
+	}
+	return false
+}
+
+// minimumFirstInstances is get_minimum_first_instances: how many
+// instances of a clone ordered first must be runnable for 'then' (the
+// clone's clone-min, else 1 for the deprecated require-all=false).
+func minimumFirstInstances(first *resource, c *cib.Constraint) int {
+	if !first.isClone() {
+		return 0
+	}
+	if v, ok := first.meta["clone-min"]; ok {
+		n, _ := scanInt(v)
+		if n < 0 {
+			n = 0
+		}
+		return int(n)
+	}
+	if c.RequireAll != "" && !isTrue(c.RequireAll) {
+		return 1
+	}
+	return 0
+}
+
+// cloneMinOrdering is clone_min_ordering: each instance's first action
+// comes before a "clone-one-or-more:ID" pseudo-action, runnable once min
+// of them are, which comes before 'then'.
+func (ws *workingSet) cloneMinOrdering(id string, first *resource, fa string, then *resource, ta string, flags orderFlags, min int) {
+	key := "clone-one-or-more:" + id
+	p := ws.customAction(nil, key, key, nil, true)
+	p.flags |= flagPseudo | flagRunnable | flagRequiresAny
+	p.requiredRunnableBefore = min
+	for _, c := range first.children {
+		ws.newOrdering(c, opKey(c.id, fa, 0), nil, nil, "", p, orderOneOrMore|orderImpliesThenPrinted)
+	}
+	ws.newOrdering(nil, "", p, then, opKey(then.id, ta, 0), nil, flags|orderRunnableLeft)
+}
+
+// canInterleave is can_interleave_actions: an ordering between two
+// different clones is applied instance by instance when the relevant
+// clone (first's for a stop or demote, then's otherwise) has
+// interleave=true.
+func canInterleave(first, then *action) bool {
+	if first.rsc == nil || then.rsc == nil || first.rsc == then.rsc || !first.rsc.isClone() || !then.rsc.isClone() {
+		return false
+	}
+	r := then.rsc
+	if then.task == "stop" || then.task == "demote" {
+		r = first.rsc
+	}
+	return isTrue(r.meta["interleave"])
+}
+
+// compatibleInstance is find_compatible_child: the instance of clone r
+// on the node local (an instance of another clone) is, or will be,
+// on (current: is now), trying local's allowed nodes best first when
+// it has no node.
+func (ws *workingSet) compatibleInstance(local, r *resource, current bool) *resource {
+	where := func(c *resource) *node {
+		if current {
+			if len(c.running) == 1 {
+				return c.running[0]
+			}
+			return nil
+		}
+		return c.assigned
+	}
+	byNode := func(n *node) *resource {
+		for _, c := range r.children {
+			if where(c) == n {
+				return c
+			}
+		}
+		return nil
+	}
+	if n := where(local); n != nil {
+		return byNode(n)
+	}
+	var nodes []*node
+	for _, n := range ws.nodes {
+		if local.allowed[n.idx].present {
+			nodes = append(nodes, n)
+		}
+	}
+	sort.SliceStable(nodes, func(i, j int) bool {
+		return local.allowed[nodes[i].idx].score > local.allowed[nodes[j].idx].score
+	})
+	for _, n := range nodes {
+		if c := byNode(n); c != nil {
+			return c
+		}
+	}
+	return nil
+}
+
+// childTask is the instance task a clone action stands for.
+func childTask(task string) string {
+	switch task {
+	case "running":
+		return "start"
+	case "stopped":
+		return "stop"
+	case "promoted":
+		return "promote"
+	case "demoted":
+		return "demote"
+	}
+	return task
+}
+
+// interleaveEdge is multi_update_interleave_actions: each instance of
+// then's clone is ordered after the instance of first's clone on the same
+// node; an instance with none there cannot start when the ordering is
+// mandatory.
+func (ws *workingSet) interleaveEdge(e *actionEdge) bool {
+	first, then, typ := e.first, e.then, e.typ
+	current := first.task == "stopped" || first.task == "demoted"
+	changed := false
+	for _, tc := range then.rsc.children {
+		fc := ws.compatibleInstance(tc, first.rsc, current)
+		if fc == nil {
+			if !current && typ&(orderRunnableLeft|orderImpliesThen) != 0 && tc.assigned != nil {
+				ws.unassign(tc)
+				changed = true
+			}
+			continue
+		}
+		fa := firstTaskAction(fc, childTask(first.task))
+		ta := firstTaskAction(tc, then.task)
+		if fa == nil || ta == nil {
+			continue
+		}
+		n := len(ta.before)
+		ws.orderActions(fa, ta, typ)
+		if len(ta.before) != n {
+			changed = true
+		}
+	}
+	return changed
+}
+
+func firstTaskAction(r *resource, task string) *action {
+	for _, a := range r.actions {
+		if a.task == task {
+			return a
+		}
+	}
+	return nil
+}
+
+// unassign is native_assign_node with no node after actions exist: the
+// resource stops, and its start and recurring actions cannot run.
+func (ws *workingSet) unassign(r *resource) {
+	if r.assigned != nil {
+		r.assigned.numRsc--
+	}
+	r.assigned = nil
+	r.nextRole = cib.RoleStopped
+	for _, a := range r.actions {
+		if a.task == "start" || (a.interval > 0 && a.task != "cancel") {
+			a.flags &^= flagRunnable
+		}
+	}
+}

@@ -1,0 +1,244 @@
+package scheduler_test
+
+import (
+	"strings"
+	"testing"
+)
+
+// clone wraps primitive "c" in clone "cl" with the given meta pairs.
+func clone(meta ...string) string {
+	var b strings.Builder
+	b.WriteString(`<clone id="cl"><meta_attributes id="clm">`)
+	for i := 0; i+1 < len(meta); i += 2 {
+		b.WriteString(`<nvpair id="clm` + meta[i] + `" name="` + meta[i] + `" value="` + meta[i+1] + `"/>`)
+	}
+	b.WriteString(`</meta_attributes>` + prim("c", "") + `</clone>`)
+	return b.String()
+}
+
+func cloneCIB(rscs, constraints string, states ...string) string {
+	st := online
+	if len(states) > 0 {
+		st = withStatus(states...)
+	}
+	return head + `<resources>` + rscs + `</resources><constraints>` + constraints + `</constraints></configuration>` + st
+}
+
+// TestCloneAssignment checks pcmk__clone_allocate / distribute_children:
+// clone-max instances (default one per node) named c:N, at most
+// clone-node-max per node, active instances kept where they run, the
+// rest banned once clone-max are placed.
+func TestCloneAssignment(t *testing.T) {
+	tests := []struct{ name, xml, want string }{
+		{"one instance per node by default", cloneCIB(clone(), ""),
+			"Start c:0 node1; Start c:1 node2"},
+		{"clone-max limits the instances", cloneCIB(clone("clone-max", "1"), ""),
+			"Start c:0 node1"},
+		{"clone-node-max allows several per node",
+			cloneCIB(clone("clone-max", "3", "clone-node-max", "2"), `<rsc_location id="l" rsc="cl" node="node2" score="-INFINITY"/>`),
+			"Start c:0 node1; Start c:1 node1"},
+		{"an active instance stays, another starts",
+			cloneCIB(clone(), "", history(2, map[string][]op{"c:0": started}, "c:0"), history(1, map[string][]op{"c:0": stopped}, "c:0")),
+			"Start c:1 node1"},
+		{"a banned node loses its instance",
+			cloneCIB(clone(), `<rsc_location id="l" rsc="cl" node="node1" score="-INFINITY"/>`,
+				history(1, map[string][]op{"c": started}, "c"), history(2, map[string][]op{"c": started}, "c")),
+			"Stop c:0 node1"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := summary(schedule(t, tc.xml)); got != tc.want {
+				t.Errorf("summary %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestCloneHistory checks find_anonymous_clone: an anonymous clone's
+// history (named c or c:N) goes to the instance active on that node,
+// else to the first inactive instance, so a node where an instance was
+// probed is not probed again and the new instance there takes the next
+// number.
+func TestCloneHistory(t *testing.T) {
+	tr := schedule(t, cloneCIB(clone(), "",
+		history(2, map[string][]op{"c:0": started}, "c:0"), history(1, map[string][]op{"c:0": stopped}, "c:0")))
+	if got, want := executed(tr), "cl_start_0 c:1_start_0@node1 cl_running_0"; got != want {
+		t.Errorf("executed %q, want %q", got, want)
+	}
+}
+
+// TestCloneActions checks the clone pseudo-actions and their orderings
+// (clone_internal_constraints): probes of one instance per node come
+// before the clone's start, instances start between cl_start_0 and
+// cl_running_0 and stop between cl_stop_0 and cl_stopped_0.
+func TestCloneActions(t *testing.T) {
+	tests := []struct{ name, xml, want string }{
+		{"start", cloneCIB(clone(), ""),
+			"c:0_monitor_0@node1 c:1_monitor_0@node2 cl_start_0 c:0_start_0@node1 c:1_start_0@node2 cl_running_0"},
+		{"stop", cloneCIB(clone("target-role", "Stopped"), "",
+			history(1, map[string][]op{"c": started}, "c"), history(2, map[string][]op{"c": started}, "c")),
+			"cl_stop_0 c:0_stop_0@node1 c:1_stop_0@node2 cl_stopped_0"},
+		{"unique clones probe every instance", cloneCIB(clone("globally-unique", "true", "clone-max", "1"), ""),
+			"c:0_monitor_0@node2 c:0_monitor_0@node1 cl_start_0 c:0_start_0@node1 cl_running_0"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := executed(schedule(t, tc.xml)); got != tc.want {
+				t.Errorf("executed %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestCloneStatus checks pe__clone_default's collapsed lines: healthy
+// started instances as "Started: [ ... ]", and the nodes without an
+// instance as "Stopped: [ ... ]" only while fewer than clone-max
+// instances are active; a unique clone lists every instance.
+func TestCloneStatus(t *testing.T) {
+	tests := []struct{ name, xml, want, not string }{
+		{"collapsed", cloneCIB(clone(), "", history(1, map[string][]op{"c": started}, "c"), history(2, map[string][]op{"c": stopped}, "c")),
+			"* Clone Set: cl [c]:\n      * Started: [ node1 ]\n      * Stopped: [ node2 ]\n", ""},
+		{"all active hides Stopped", cloneCIB(clone("clone-max", "1"), "", history(1, map[string][]op{"c": started}, "c"), history(2, map[string][]op{"c": stopped}, "c")),
+			"* Clone Set: cl [c]:\n      * Started: [ node1 ]\n", "Stopped: [ node2 ]"},
+		{"unique", cloneCIB(clone("globally-unique", "true", "clone-max", "2"), "", history(1, map[string][]op{"c:1": started}, "c:1")),
+			"* Clone Set: cl [c] (unique):\n      * c:0\t(ocf:heartbeat:Dummy):\t Stopped\n      * c:1\t(ocf:heartbeat:Dummy):\t Started node1\n", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			out := simulated(t, schedule(t, tc.xml))
+			cur := out[:strings.Index(out, "Transition Summary")]
+			if !strings.Contains(cur, tc.want) {
+				t.Errorf("status lacks %q:\n%s", tc.want, cur)
+			}
+			if tc.not != "" && strings.Contains(cur, tc.not) {
+				t.Errorf("status has %q:\n%s", tc.not, cur)
+			}
+		})
+	}
+}
+
+// TestCloneColocation checks pcmk__clone_apply_coloc_score for a
+// primitive colocated with a clone: a mandatory colocation keeps it to
+// the nodes an instance is assigned to.
+func TestCloneColocation(t *testing.T) {
+	xml := cloneCIB(clone("clone-max", "1")+prim("p", ""),
+		`<rsc_location id="l" rsc="cl" node="node2" score="100"/><rsc_colocation id="co" rsc="p" with-rsc="cl" score="INFINITY"/>`)
+	if got, want := summary(schedule(t, xml)), "Start c:0 node2; Start p node2"; got != want {
+		t.Errorf("summary %q, want %q", got, want)
+	}
+}
+
+// TestCloneMinOrdering checks clone_min_ordering: with clone-min (or
+// the deprecated require-all=false, meaning 1) on a clone ordered first,
+// 'then' waits for a clone-one-or-more pseudo-action that is runnable
+// once enough instances can start.
+func TestCloneMinOrdering(t *testing.T) {
+	order := `<rsc_order id="o" first="cl" then="p"/>`
+	relaxed := `<rsc_order id="o" first="cl" then="p" require-all="false"/>`
+	ban := `<rsc_location id="l" rsc="cl" node="node2" score="-INFINITY"/>`
+	tests := []struct{ name, xml, want string }{
+		{"clone-min met", cloneCIB(clone("clone-min", "2")+prim("p", ""), order),
+			"Start c:0 node1; Start c:1 node2; Start p node1"},
+		{"clone-min not met blocks then", cloneCIB(clone("clone-min", "2")+prim("p", ""), order+ban),
+			"Start c:0 node1"},
+		{"require-all=false needs one", cloneCIB(clone()+prim("p", ""), relaxed+ban),
+			"Start c:0 node1; Start p node2"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tr := schedule(t, tc.xml)
+			var got []string
+			for _, l := range tr.Summary {
+				if l.Reason == "" {
+					got = append(got, l.Change+" "+l.Rsc+" "+l.Details)
+				}
+			}
+			if s := strings.Join(got, "; "); s != tc.want {
+				t.Errorf("summary %q, want %q", s, tc.want)
+			}
+		})
+	}
+	tr := schedule(t, cloneCIB(clone("clone-min", "1")+prim("p", ""), order))
+	if !strings.Contains(executed(tr), "clone-one-or-more:o") {
+		t.Errorf("no clone-one-or-more pseudo-action in %q", executed(tr))
+	}
+}
+
+// TestCloneActionName checks how crm_simulate names an anonymous
+// instance's actions: by the configured id when some history was
+// recorded under it, else by the instance id.
+func TestCloneActionName(t *testing.T) {
+	tests := []struct{ name, xml, want string }{
+		{"history under the base name", cloneCIB(clone("target-role", "Stopped"), "", history(1, map[string][]op{"c": started}, "c")),
+			"Resource action: c               stop on node1"},
+		{"no such history", cloneCIB(clone(), ""),
+			"Resource action: c:0             start on node1"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if out := simulated(t, schedule(t, tc.xml)); !strings.Contains(out, tc.want) {
+				t.Errorf("output lacks %q:\n%s", tc.want, out)
+			}
+		})
+	}
+}
+
+// twoClones is clone "a" (primitive "ap") and clone "b" (primitive
+// "bp"), both with the given meta pairs.
+func twoClones(meta string) string {
+	m := func(id string) string {
+		return `<meta_attributes id="` + id + `m">` + meta + `</meta_attributes>`
+	}
+	return `<clone id="a">` + m("a") + prim("ap", "") + `</clone><clone id="b">` + m("b") + prim("bp", "") + `</clone>`
+}
+
+// TestCloneInterleave checks interleave=true: an ordering between
+// clones applies instance by instance on each node
+// (multi_update_interleave_actions), and an instance of 'then' with no
+// instance of 'first' on its node does not start; without interleave a
+// 'then' instance waits for the whole 'first' clone.
+func TestCloneInterleave(t *testing.T) {
+	inter := `<nvpair id="il" name="interleave" value="true"/>`
+	order := `<rsc_order id="o" first="a" then="b"/>`
+	banA := `<rsc_location id="l" rsc="a" node="node2" score="-INFINITY"/>`
+	tests := []struct{ name, xml, want string }{
+		{"interleaved: b waits for a on its node only", cloneCIB(twoClones(inter), order+banA),
+			"Start ap:0 node1; Start bp:1 node1"},
+		{"not interleaved: b starts where a does not", cloneCIB(twoClones(""), order+banA),
+			"Start ap:0 node1; Start bp:0 node2; Start bp:1 node1"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := summary(schedule(t, tc.xml)); got != tc.want {
+				t.Errorf("summary %q, want %q", got, tc.want)
+			}
+		})
+	}
+	// The instance-level ordering: each bp instance starts after the ap
+	// instance on its node.
+	tr := schedule(t, cloneCIB(twoClones(inter), order))
+	for _, a := range tr.Actions {
+		if strings.HasPrefix(a.Rsc, "bp:") && a.Task == "start" {
+			found := false
+			for _, in := range a.Inputs {
+				if p := tr.Actions[in]; strings.HasPrefix(p.Rsc, "ap:") && p.Task == "start" && p.Node == a.Node {
+					found = true
+				}
+			}
+			if !found {
+				t.Errorf("%s start on %s is not ordered after the ap start there", a.Rsc, a.Node)
+			}
+		}
+	}
+}
+
+// TestCloneInterleaveColocation checks pcmk__clone_apply_coloc_score
+// with an interleaved dependent clone: each instance follows the
+// primary's instance on the same node.
+func TestCloneInterleaveColocation(t *testing.T) {
+	inter := `<nvpair id="il" name="interleave" value="true"/>`
+	xml := cloneCIB(twoClones(inter), `<rsc_location id="l" rsc="a" node="node2" score="-INFINITY"/><rsc_colocation id="c" rsc="b" with-rsc="a" score="INFINITY"/>`)
+	if got, want := summary(schedule(t, xml)), "Start ap:0 node1; Start bp:0 node1"; got != want {
+		t.Errorf("summary %q, want %q", got, want)
+	}
+}

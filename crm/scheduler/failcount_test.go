@@ -1,0 +1,89 @@
+package scheduler_test
+
+import (
+	"strings"
+	"testing"
+)
+
+// failNode renders node n's state with transient attributes.
+func failNode(n string, attrs ...string) string {
+	s := `<node_state id="` + n + `" uname="node` + n + `" in_ccm="true" crmd="online" join="member" expected="member"><transient_attributes id="t` + n + `"><instance_attributes id="ta` + n + `">`
+	for i := 0; i+1 < len(attrs); i += 2 {
+		s += `<nvpair id="ta` + n + attrs[i] + `" name="` + attrs[i] + `" value="` + attrs[i+1] + `"/>`
+	}
+	return s + `</instance_attributes></transient_attributes></node_state>`
+}
+
+// TestMigrationThreshold checks check_failure_threshold: a resource
+// whose fail count on a node (fail-count-RSC and fail-count-RSC#op_ms
+// summed) reaches migration-threshold is banned there, unless every
+// failure is older than failure-timeout; an anonymous clone is banned as
+// a whole.
+func TestMigrationThreshold(t *testing.T) {
+	meta := func(pairs string) string { return `<meta_attributes id="m">` + pairs + `</meta_attributes>` }
+	mt := func(v string) string { return `<nvpair id="mt" name="migration-threshold" value="` + v + `"/>` }
+	ft := `<nvpair id="ft" name="failure-timeout" value="60s"/>`
+	loc := `<rsc_location id="l" rsc="a" node="node1" score="100"/>`
+	tests := []struct{ name, xml, want string }{
+		{"below the threshold stays", cloneCIB(prim("a", meta(mt("3"))), loc, failNode("1", "fail-count-a#start_0", "2"), failNode("2")),
+			"Start a node1"},
+		{"reaching it bans the node", cloneCIB(prim("a", meta(mt("3"))), loc, failNode("1", "fail-count-a#start_0", "2", "fail-count-a#monitor_10000", "1"), failNode("2")),
+			"Start a node2"},
+		{"legacy attribute name", cloneCIB(prim("a", meta(mt("1"))), loc, failNode("1", "fail-count-a", "1"), failNode("2")),
+			"Start a node2"},
+		{"no threshold, no ban", cloneCIB(prim("a", ""), loc, failNode("1", "fail-count-a", "5"), failNode("2")),
+			"Start a node1"},
+		{"expired failures are ignored", cloneCIB(prim("a", meta(mt("1")+ft)), loc, failNode("1", "fail-count-a", "1", "last-failure-a", "100"), failNode("2")),
+			"Start a node1"},
+		{"unexpired failures count", cloneCIB(prim("a", meta(mt("1")+ft)), loc, failNode("1", "fail-count-a", "1", "last-failure-a", "990"), failNode("2")),
+			"Start a node2"},
+		{"an anonymous clone is banned as a whole", cloneCIB(`<clone id="cl"><meta_attributes id="clm"><nvpair id="cm" name="clone-max" value="1"/><nvpair id="mt" name="migration-threshold" value="1"/></meta_attributes>`+prim("c", "")+`</clone>`,
+			`<rsc_location id="l" rsc="cl" node="node1" score="100"/>`, failNode("1", "fail-count-c#start_0", "1"), failNode("2")),
+			"Start c:0 node2"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			// "now" (the execution date) is 1000 s past the epoch.
+			xml := strings.Replace(tc.xml, "<cib ", `<cib execution-date="1000" `, 1)
+			if got := summary(schedule(t, xml)); got != tc.want {
+				t.Errorf("summary %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestFailedMonitor checks remap_operation for a recurring monitor that
+// returns "not running" (7) where its transition-key expected 0: a
+// failure, the resource stays active (FAILED) and is recovered; where 7
+// was expected, it is simply stopped.
+func TestFailedMonitor(t *testing.T) {
+	lrm := func(target string) string {
+		return `<node_state id="1" uname="node1" in_ccm="true" crmd="online" join="member" expected="member"><lrm id="1"><lrm_resources><lrm_resource id="a" class="ocf" provider="heartbeat" type="Dummy">` +
+			`<lrm_rsc_op id="a_start_0" operation="start" interval="0" rc-code="0" op-status="0" call-id="2" transition-key="1:1:0:x" op-digest="f2317cad3d54cec5d7d7aa7d0bf35cf8"/>` +
+			`<lrm_rsc_op id="a_monitor_10000" operation="monitor" interval="10000" rc-code="7" op-status="4" call-id="3" transition-key="1:1:` + target + `:x" op-digest="f2317cad3d54cec5d7d7aa7d0bf35cf8"/>` +
+			`</lrm_resource></lrm_resources></lrm></node_state>` + failNode("2")
+	}
+	tests := []struct{ name, target, want, status string }{
+		{"unexpected: failed and recovered", "0", "Recover a node1", "FAILED node1"},
+		{"expected: stopped", "7", "Start a node1", "a\t(ocf:heartbeat:Dummy):\t Stopped"},
+	}
+	// A monitor for role Stopped (expecting 7) that finds the resource
+	// running (0) is a failure too.
+	running := `<node_state id="1" uname="node1" in_ccm="true" crmd="online" join="member" expected="member"><lrm id="1"><lrm_resources><lrm_resource id="a" class="ocf" provider="heartbeat" type="Dummy">` +
+		`<lrm_rsc_op id="a_monitor_20000" operation="monitor" interval="20000" rc-code="0" op-status="4" call-id="3" transition-key="1:1:7:x" op-digest="f2317cad3d54cec5d7d7aa7d0bf35cf8"/>` +
+		`</lrm_resource></lrm_resources></lrm></node_state>` + failNode("2")
+	if out := simulated(t, schedule(t, cloneCIB(prim("a", ""), "", running))); !strings.Contains(out, "FAILED node1") {
+		t.Errorf("a running where a Stopped-role monitor expected it stopped is not FAILED:\n%s", out)
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tr := schedule(t, cloneCIB(prim("a", ""), `<rsc_location id="l" rsc="a" node="node1" score="100"/>`, lrm(tc.target)))
+			if got := summary(tr); got != tc.want {
+				t.Errorf("summary %q, want %q", got, tc.want)
+			}
+			if out := simulated(t, tr); !strings.Contains(out, tc.status) {
+				t.Errorf("status lacks %q:\n%s", tc.status, out)
+			}
+		})
+	}
+}

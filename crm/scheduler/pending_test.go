@@ -1,0 +1,54 @@
+package scheduler_test
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestPendingOps checks operations in flight (op-status -1): a pending
+// start makes the resource active with its start still scheduled
+// (pe_rsc_start_pending), shown as "Starting" and, once the simulated
+// start has run, "Started" on that one node; a pending recurring monitor
+// adds "(Monitoring)". A resource active nowhere shows the pending
+// operation's node.
+func TestPendingOps(t *testing.T) {
+	state := func(op string) string {
+		return `<node_state id="1" uname="node1" in_ccm="true" crmd="online" join="member" expected="member"><lrm id="1"><lrm_resources><lrm_resource id="a" class="ocf" provider="heartbeat" type="Dummy">` +
+			op + `</lrm_resource></lrm_resources></lrm></node_state>` + failNode("2")
+	}
+	start := `<lrm_rsc_op id="a_start_0" operation="start" interval="0" rc-code="14" op-status="-1" call-id="-1" transition-key="1:1:0:x" op-digest="f2317cad3d54cec5d7d7aa7d0bf35cf8"/>`
+	mon := `<lrm_rsc_op id="a_start_0" operation="start" interval="0" rc-code="0" op-status="0" call-id="2" transition-key="1:1:0:x" op-digest="f2317cad3d54cec5d7d7aa7d0bf35cf8"/>` +
+		`<lrm_rsc_op id="a_monitor_10000" operation="monitor" interval="10000" rc-code="14" op-status="-1" call-id="-1" transition-key="1:1:0:x" op-digest="f2317cad3d54cec5d7d7aa7d0bf35cf8"/>`
+	loc := `<rsc_location id="l" rsc="a" node="node1" score="100"/>`
+	tests := []struct{ name, xml, current, revised string }{
+		{"pending start", cloneCIB(prim("a", ""), loc, state(start)),
+			"a\t(ocf:heartbeat:Dummy):\t Starting node1\n", "a\t(ocf:heartbeat:Dummy):\t Started node1\n"},
+		{"pending monitor", cloneCIB(prim("a", ""), loc, state(mon)),
+			"a\t(ocf:heartbeat:Dummy):\t Started node1 (Monitoring)\n", "a\t(ocf:heartbeat:Dummy):\t Started node1 (Monitoring)\n"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			out := simulated(t, schedule(t, tc.xml))
+			i := strings.Index(out, "Revised Cluster Status")
+			if !strings.Contains(out[:i], tc.current) {
+				t.Errorf("current status lacks %q:\n%s", tc.current, out)
+			}
+			if !strings.Contains(out[i:], tc.revised) {
+				t.Errorf("revised status lacks %q:\n%s", tc.revised, out)
+			}
+		})
+	}
+}
+
+func TestPendingNodeShown(t *testing.T) {
+	// A stop in flight for a resource found stopped: active nowhere,
+	// it is shown on the node of the pending operation.
+	st := `<node_state id="1" uname="node1" in_ccm="true" crmd="online" join="member" expected="member"><lrm id="1"><lrm_resources><lrm_resource id="a" class="ocf" provider="heartbeat" type="Dummy">` +
+		`<lrm_rsc_op id="a_monitor_0" operation="monitor" interval="0" rc-code="7" op-status="0" call-id="1" transition-key="1:1:7:x" op-digest="f2317cad3d54cec5d7d7aa7d0bf35cf8"/>` +
+		`<lrm_rsc_op id="a_stop_0" operation="stop" interval="0" rc-code="14" op-status="-1" call-id="-1" transition-key="1:1:0:x" op-digest="f2317cad3d54cec5d7d7aa7d0bf35cf8"/>` +
+		`</lrm_resource></lrm_resources></lrm></node_state>` + failNode("2")
+	out := simulated(t, schedule(t, cloneCIB(prim("a", ""), "", st)))
+	if want := "a\t(ocf:heartbeat:Dummy):\t Stopping node1\n"; !strings.Contains(out, want) {
+		t.Errorf("output lacks %q:\n%s", want, out)
+	}
+}
