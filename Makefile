@@ -13,7 +13,7 @@ FUZZ_TARGETS = \
 	./heartbeat/serial:FuzzDeframer \
 	./internal/config:FuzzParse \
 	./internal/config:FuzzAuthkey \
-	./crm/cib:FuzzParseDuration \
+	./internal/pcmktime:FuzzParseDuration \
 	./crm/cib:FuzzParseISODate \
 	./crm/cib/haresources:FuzzParse \
 	./crm/cib/cibxml:FuzzRead \

@@ -24,7 +24,7 @@ var layers = []struct {
 	// Levels are DESIGN.md's L0..L7 times ten; the units order packages
 	// inside one layer (crm/cib: the model, then its syntaxes, then the
 	// tools that edit and store it).
-	{"internal/clock", 0}, {"internal/cluster", 0}, {"internal/logfield", 0},
+	{"internal/clock", 0}, {"internal/cluster", 0}, {"internal/logfield", 0}, {"internal/pcmktime", 0},
 	{"heartbeat", 10}, {"agents", 10},
 	{"crm/cib", 10},
 	{"crm/cib/cibxml", 11}, {"crm/cib/crmsh", 11}, {"crm/cib/haresources", 11},
@@ -44,6 +44,7 @@ var badDeps = []struct {
 }{
 	{"internal/clock", "pacer/", "L0 imports nothing from pacer"},
 	{"internal/cluster", "pacer/", "L0 imports nothing from pacer"},
+	{"internal/pcmktime", "pacer/", "L0 imports nothing from pacer"},
 	{"heartbeat", "pacer/membership", "heartbeat reports what it heard; membership judges (PathSelector is injected)"},
 	{"agents", "pacer/heartbeat", "agents imports nothing from pacer above L0"},
 	{"crm/cib", "net", "the CIB model does no networking"},

@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"pacer/internal/pcmktime"
 	"strconv"
 	"strings"
 	"time"
@@ -178,42 +179,11 @@ func pickDesc(ds []xmlDesc) string {
 	return ""
 }
 
-// ParseDuration reads a duration as Pacemaker does for timeouts and
-// intervals (crm_get_msec): an integer with an optional unit (ms, msec, us,
-// usec, s, sec, m, min, h, hr), seconds when there is none. "" is 0.
+// ParseDuration reads an action's timeout or interval from meta-data in
+// Pacemaker's syntax; an empty value is zero (not given).
 func ParseDuration(s string) (time.Duration, error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
+	if strings.TrimSpace(s) == "" {
 		return 0, nil
 	}
-	i := 0
-	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-		i++
-	}
-	if i == 0 {
-		return 0, fmt.Errorf("duration %q: no number", s)
-	}
-	n, err := strconv.ParseInt(s[:i], 10, 64)
-	if err != nil {
-		return 0, fmt.Errorf("duration %q: %w", s, err)
-	}
-	var unit time.Duration
-	switch strings.ToLower(strings.TrimSpace(s[i:])) {
-	case "", "s", "sec":
-		unit = time.Second
-	case "ms", "msec":
-		unit = time.Millisecond
-	case "us", "usec":
-		unit = time.Microsecond
-	case "m", "min":
-		unit = time.Minute
-	case "h", "hr":
-		unit = time.Hour
-	default:
-		return 0, fmt.Errorf("duration %q: unknown unit", s)
-	}
-	if n > int64(time.Duration(1<<63-1)/unit) {
-		return 0, fmt.Errorf("duration %q: too large", s)
-	}
-	return time.Duration(n) * unit, nil
+	return pcmktime.ParseDuration(s)
 }
