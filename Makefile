@@ -30,8 +30,12 @@ build:
 # The whole suite: unit and integration tests, then every fuzz target briefly.
 test: unit fuzz-short
 
+# The integration tests run real pacerd processes and check detection
+# bounds; they run after the rest so the CPU-heavy corpus tests do not share
+# the machine with them.
 unit:
-	$(GO) test -count=1 -timeout 12m ./...
+	$(GO) test -count=1 -timeout 12m $$($(GO) list ./... | grep -v /test/integration)
+	$(GO) test -count=1 -timeout 12m ./test/integration/
 
 fuzz-short:
 	@set -e; for t in $(FUZZ_TARGETS); do \
