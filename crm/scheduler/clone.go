@@ -17,6 +17,7 @@ type cloneInfo struct {
 	unique     bool   // globally-unique
 	ordered    bool
 	interleave bool
+	promotable bool
 	counts     []int // instances assigned per node (pe_node_t.count)
 }
 
@@ -42,6 +43,7 @@ func (ws *workingSet) unpackClone(r *resource, walk func(*cib.Resource, *resourc
 	ci.unique = isTrue(r.meta["globally-unique"])
 	ci.ordered = isTrue(r.meta["ordered"])
 	ci.interleave = isTrue(r.meta["interleave"])
+	ci.promotable = isTrue(r.meta["promotable"]) || def.Kind == cib.KindMaster
 	r.clone = ci
 	for i := 0; i < ci.max; i++ {
 		cp := *child

@@ -167,9 +167,12 @@ type ResourceStatus struct {
 	// for globally-unique clones. AllNodes lists the nodes a stopped
 	// anonymous instance is reported on (the clone's allowed nodes).
 	Clone, Unique bool
-	Base          string
-	AllNodes      []string
-	Max           int // clone-max
+	// Promotable: a promotable clone (its instances are listed as
+	// Promoted and Unpromoted).
+	Promotable bool
+	Base       string
+	AllNodes   []string
+	Max        int // clone-max
 	// Pending is the operation in flight (start, stop, monitor, ...),
 	// PendingInterval its interval in ms.
 	Pending         string
@@ -230,6 +233,7 @@ func (t *Transition) CurrentStatus() *Status {
 		}
 		if r.isClone() {
 			rs.Clone, rs.Unique, rs.Base, rs.Max = true, r.clone.unique, r.clone.base, r.clone.max
+			rs.Promotable = r.clone.promotable
 			for _, n := range ws.nodes {
 				if ws.symmetric || r.knownOnAny(n) {
 					rs.AllNodes = append(rs.AllNodes, n.name)

@@ -176,6 +176,9 @@ func agent(r *scheduler.ResourceStatus) string {
 // not active on as Stopped.
 func writeClone(b *strings.Builder, r *scheduler.ResourceStatus, indent string) {
 	var flags []string
+	if r.Promotable {
+		flags = append(flags, "promotable")
+	}
 	if r.Unique {
 		flags = append(flags, "unique")
 	}
@@ -198,7 +201,7 @@ func writeClone(b *strings.Builder, r *scheduler.ResourceStatus, indent string) 
 		return
 	}
 	active := map[string]bool{}
-	var startedOn []string
+	var startedOn, promotedOn []string
 	activeInstances := 0
 	for _, c := range r.Children {
 		for _, n := range c.Nodes {
@@ -209,14 +212,23 @@ func writeClone(b *strings.Builder, r *scheduler.ResourceStatus, indent string) 
 		}
 		switch {
 		case len(c.Nodes) == 0:
-		case len(c.Nodes) == 1 && !c.Failed && c.Managed && !c.Blocked && c.Role == cib.RoleStarted:
+		case len(c.Nodes) == 1 && !c.Failed && c.Managed && !c.Blocked && r.Promotable && c.Role == cib.RolePromoted:
+			promotedOn = append(promotedOn, c.Nodes[0])
+		case len(c.Nodes) == 1 && !c.Failed && c.Managed && !c.Blocked && (c.Role == cib.RoleStarted || (r.Promotable && c.Role == cib.RoleUnpromoted)):
 			startedOn = append(startedOn, c.Nodes[0])
 		default:
 			writeResource(b, c, in, r)
 		}
 	}
+	if len(promotedOn) > 0 {
+		fmt.Fprintf(b, "%s* Promoted: [ %s ]\n", in, strings.Join(nodeOrder(r.AllNodes, promotedOn), " "))
+	}
 	if len(startedOn) > 0 {
-		fmt.Fprintf(b, "%s* Started: [ %s ]\n", in, strings.Join(nodeOrder(r.AllNodes, startedOn), " "))
+		label := "Started"
+		if r.Promotable {
+			label = "Unpromoted" // a promotable clone's started instances
+		}
+		fmt.Fprintf(b, "%s* %s: [ %s ]\n", in, label, strings.Join(nodeOrder(r.AllNodes, startedOn), " "))
 	}
 	var stopped []string
 	for _, n := range r.AllNodes {
