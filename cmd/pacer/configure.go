@@ -302,7 +302,7 @@ func subset(cfg *cib.Configuration, ids []string) (*cib.Configuration, error) {
 		}
 		if !found {
 			// a primitive inside a group: show it alone
-			if r := findNested(cfg.Resources, id); r != nil {
+			if r, _ := cibedit.FindResource(cfg, id); r != nil {
 				out.Resources = append(out.Resources, r)
 				found = true
 			}
@@ -312,18 +312,6 @@ func subset(cfg *cib.Configuration, ids []string) (*cib.Configuration, error) {
 		}
 	}
 	return out, nil
-}
-
-func findNested(rs []*cib.Resource, id string) *cib.Resource {
-	for _, r := range rs {
-		if r.ID == id {
-			return r
-		}
-		if x := findNested(r.Children, id); x != nil {
-			return x
-		}
-	}
-	return nil
 }
 
 func importHaresources(c *cli.Context) error {

@@ -95,8 +95,7 @@ func NewMulticast(cfg MulticastConfig, clk clock.Clock) (*Link, error) {
 	}
 	group := &net.UDPAddr{IP: ip, Port: port}
 	dests := []*net.UDPAddr{group}
-	kind := heartbeat.KindMulticast
-	return newLink(cfg.Name, kind, conn, clk, cfg.QueueLen, func(cluster.NodeID) ([]*net.UDPAddr, error) {
+	return newLink(cfg.Name, heartbeat.KindMulticast, conn, clk, cfg.QueueLen, func(cluster.NodeID) ([]*net.UDPAddr, error) {
 		// Every peer on the segment hears the group; a message for one
 		// peer is read and discarded by the others after verification.
 		return dests, nil

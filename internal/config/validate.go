@@ -369,6 +369,23 @@ func (v *validator) peerRef(path, name string) {
 	v.errf(path, "%q is not a configured [[peer]]", name)
 }
 
+// Reaches reports whether frames on this link reach the named peer: a udp
+// link that has its address, any multicast link, a serial link to it. The
+// validator and the daemon (which links membership watches per peer) both
+// ask this, so they cannot disagree.
+func (l LinkConfig) Reaches(peer string) bool {
+	switch l.Kind {
+	case KindMulticast:
+		return true
+	case KindUDP:
+		_, ok := l.PeerAddrs[peer]
+		return ok
+	case KindSerial:
+		return l.Peer == peer
+	}
+	return false
+}
+
 // reachability checks that some link reaches every peer.
 func (v *validator) reachability() {
 	if len(v.c.Links) == 0 {
@@ -384,17 +401,8 @@ func (v *validator) reachability() {
 
 func (v *validator) reaches(name string) bool {
 	for _, l := range v.c.Links {
-		switch l.Kind {
-		case KindMulticast:
+		if l.Reaches(name) {
 			return true
-		case KindUDP:
-			if _, ok := l.PeerAddrs[name]; ok {
-				return true
-			}
-		case KindSerial:
-			if l.Peer == name {
-				return true
-			}
 		}
 	}
 	return false

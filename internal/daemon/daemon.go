@@ -206,15 +206,15 @@ func OpenLinks(cfg config.Config, clk clock.Clock) ([]heartbeat.Link, error) {
 		var err error
 		name := cluster.LinkName(lc.Name)
 		switch lc.Kind {
-		case "udp":
+		case config.KindUDP:
 			peers := map[cluster.NodeID]string{}
 			for n, a := range lc.PeerAddrs {
 				peers[ids[n]] = a
 			}
 			l, err = udp.NewUnicast(udp.UnicastConfig{Name: name, Bind: lc.Bind, Peers: peers}, clk)
-		case "multicast":
+		case config.KindMulticast:
 			l, err = udp.NewMulticast(udp.MulticastConfig{Name: name, Group: lc.Group, Interface: lc.Interface, TTL: lc.TTL}, clk)
-		case "serial":
+		case config.KindSerial:
 			l, err = serial.Open(serial.Config{Name: name, Device: lc.Device, Baud: lc.Baud, Peer: ids[lc.Peer]}, clk)
 		default:
 			err = fmt.Errorf("unknown link kind %q", lc.Kind)
@@ -242,8 +242,7 @@ func MembershipConfig(cfg config.Config) membership.Config {
 	for _, p := range cfg.Peers {
 		peer := membership.Peer{ID: cluster.NodeID(p.ID), Name: cluster.NodeName(p.Name)}
 		for _, lc := range cfg.Links {
-			_, viaUDP := lc.PeerAddrs[p.Name]
-			if (lc.Kind == "udp" && viaUDP) || lc.Kind == "multicast" || (lc.Kind == "serial" && lc.Peer == p.Name) {
+			if lc.Reaches(p.Name) {
 				peer.Links = append(peer.Links, cluster.LinkName(lc.Name))
 			}
 		}

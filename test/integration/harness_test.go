@@ -131,7 +131,7 @@ func writeConfig(t testing.TB, dir string, self NodeSpec, peers []NodeSpec, tm T
 // loopback. addrOf lets a test route a node's traffic through a relay.
 func udpMesh(specs []NodeSpec, ports []int, addrOf func(from, to int) string) []string {
 	out := make([]string, len(specs))
-	for i, s := range specs {
+	for i := range specs {
 		var b strings.Builder
 		fmt.Fprintf(&b, "[[link]]\nname = \"ring0\"\nkind = \"udp\"\nbind = \"127.0.0.1:%d\"\n[link.peers]\n", ports[i])
 		for j, p := range specs {
@@ -144,7 +144,6 @@ func udpMesh(specs []NodeSpec, ports []int, addrOf func(from, to int) string) []
 			}
 			fmt.Fprintf(&b, "%s = %q\n", p.Name, addr)
 		}
-		_ = s
 		out[i] = b.String()
 	}
 	return out

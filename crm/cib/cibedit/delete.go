@@ -25,7 +25,7 @@ func Delete(c *cib.CIB, ids []string, force bool) ([]Removal, error) {
 	// Check everything before changing anything.
 	gone := map[string]bool{}
 	for _, id := range ids {
-		r, _ := findResource(cfg, id)
+		r, _ := FindResource(cfg, id)
 		if r == nil {
 			if _, ok := usedIDs(cfg)[id]; !ok {
 				return nil, fmt.Errorf("delete %q: %w", id, ErrNotFound)

@@ -92,7 +92,7 @@ func putByID[T any](list *[]T, v T, id func(T) string, cfg *cib.Configuration, r
 func putResource(cfg *cib.Configuration, o *crmsh.ResourceObject, replace bool) error {
 	r := o.Resource
 	pos := len(cfg.Resources) // where a new top-level resource goes
-	if old, parent := findResource(cfg, r.ID); old != nil {
+	if old, parent := FindResource(cfg, r.ID); old != nil {
 		if !replace {
 			return fmt.Errorf("%s %q: %w", r.Kind, r.ID, ErrIDInUse)
 		}
@@ -115,7 +115,7 @@ func putResource(cfg *cib.Configuration, o *crmsh.ResourceObject, replace bool) 
 	}
 	var children []*cib.Resource
 	for _, cid := range o.ChildIDs {
-		c, parent := findResource(cfg, cid)
+		c, parent := FindResource(cfg, cid)
 		if c == nil {
 			return fmt.Errorf("%s %q: member %q: %w", r.Kind, r.ID, cid, ErrNotFound)
 		}
@@ -291,7 +291,7 @@ func updateResourceTree(cfg *cib.Configuration, r *cib.Resource) error {
 	var ids []string
 	walkResources([]*cib.Resource{r}, nil, func(x, _ *cib.Resource) { ids = append(ids, x.ID) })
 	for _, id := range ids {
-		old, parent := findResource(cfg, id)
+		old, parent := FindResource(cfg, id)
 		if old == nil {
 			continue
 		}

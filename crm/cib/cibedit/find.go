@@ -6,6 +6,9 @@
 package cibedit
 
 import (
+	"strconv"
+	"strings"
+
 	"pacer/crm/cib"
 )
 
@@ -18,8 +21,9 @@ func walkResources(rs []*cib.Resource, parent *cib.Resource, fn func(r, parent *
 	}
 }
 
-// findResource returns the resource with id and its parent.
-func findResource(cfg *cib.Configuration, id string) (r, parent *cib.Resource) {
+// FindResource returns the resource with id, at any depth, and its parent
+// (nil at the top level).
+func FindResource(cfg *cib.Configuration, id string) (r, parent *cib.Resource) {
 	walkResources(cfg.Resources, nil, func(x, p *cib.Resource) {
 		if r == nil && x.ID == id {
 			r, parent = x, p
@@ -77,7 +81,7 @@ func IsRunning(c *cib.CIB, rsc string) (node string, running bool) {
 			continue
 		}
 		for _, lr := range ns.LRM.Resources {
-			if lr.ID != rsc && !(len(lr.ID) > len(rsc) && lr.ID[:len(rsc)] == rsc && lr.ID[len(rsc)] == ':') {
+			if lr.ID != rsc && !strings.HasPrefix(lr.ID, rsc+":") {
 				continue
 			}
 			if lastLeavesActive(lr.Ops) {
@@ -118,24 +122,12 @@ func lastLeavesActive(ops []cib.LRMOp) bool {
 	return rc == 0
 }
 
+// atoi reads a status number; a missing or malformed one counts as -1 so
+// it never wins "most recent call".
 func atoi(s string) int {
-	n := 0
-	neg := false
-	for i, c := range s {
-		if i == 0 && c == '-' {
-			neg = true
-			continue
-		}
-		if c < '0' || c > '9' {
-			return -1
-		}
-		n = n*10 + int(c-'0')
-		if n > 1<<30 {
-			return 1 << 30
-		}
-	}
-	if neg {
-		return -n
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return -1
 	}
 	return n
 }
