@@ -12,34 +12,30 @@ func (r *reader) cib(e *start) (*cib.CIB, error) {
 		return nil, err
 	}
 	var conf, status bool
-	for {
-		ch, ok, err := r.next(e, nil)
-		if err != nil {
-			return nil, err
-		}
-		if !ok {
-			break
-		}
+	if err := r.children(e, func(ch *start) error {
 		switch ch.name {
 		case "configuration":
 			if conf {
-				return nil, r.duplicate(e, &ch)
+				return r.duplicate(e, ch)
 			}
 			conf = true
-			if err := r.configuration(&ch, &c.Configuration); err != nil {
-				return nil, err
+			if err := r.configuration(ch, &c.Configuration); err != nil {
+				return err
 			}
 		case "status":
 			if status {
-				return nil, r.duplicate(e, &ch)
+				return r.duplicate(e, ch)
 			}
 			status = true
-			if err := r.status(&ch, &c.Status); err != nil {
-				return nil, err
+			if err := r.status(ch, &c.Status); err != nil {
+				return err
 			}
 		default:
-			return nil, r.unexpected(e, &ch)
+			return r.unexpected(e, ch)
 		}
+		return nil
+	}); err != nil {
+		return nil, err
 	}
 	if !conf {
 		// A missing <status> is harmless (Pacemaker adds an empty one);
@@ -55,30 +51,27 @@ func (r *reader) configuration(e *start, conf *cib.Configuration) error {
 		return err
 	}
 	seen := map[string]bool{}
-	for {
-		ch, ok, err := r.next(e, nil)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return nil
-		}
+	if err := r.children(e, func(ch *start) error {
 		if !isSection(ch.name) {
-			el, err := r.element(&ch)
+			el, err := r.element(ch)
 			if err != nil {
 				return err
 			}
 			conf.Unknown = append(conf.Unknown, el)
-			continue
+			return nil
 		}
 		if seen[ch.name] {
-			return r.duplicate(e, &ch)
+			return r.duplicate(e, ch)
 		}
 		seen[ch.name] = true
-		if err := r.section(&ch, conf); err != nil {
+		if err := r.section(ch, conf); err != nil {
 			return err
 		}
+		return nil
+	}); err != nil {
+		return err
 	}
+	return nil
 }
 
 // section reads one of the sections named in sections into conf.
@@ -86,17 +79,13 @@ func (r *reader) section(e *start, conf *cib.Configuration) error {
 	if err := r.noAttrs(e); err != nil {
 		return err
 	}
-	for {
-		ch, ok, err := r.next(e, nil)
-		if err != nil {
+	if err := r.children(e, func(ch *start) error {
+		if err := r.sectionChild(e, ch, conf); err != nil {
 			return err
 		}
-		if !ok {
-			break
-		}
-		if err := r.sectionChild(e, &ch, conf); err != nil {
-			return err
-		}
+		return nil
+	}); err != nil {
+		return err
 	}
 	// Has* record a section present but empty; a non-empty list already
 	// says it was there.
@@ -182,34 +171,31 @@ func (r *reader) nvset(e *start, kind cib.NVSetKind) (cib.NVSet, error) {
 	if err := readAttrs(r, e, &s, cib.NVSetFields, &s.Extra); err != nil {
 		return s, err
 	}
-	for {
-		ch, ok, err := r.next(e, nil)
-		if err != nil {
-			return s, err
-		}
-		if !ok {
-			return s, nil
-		}
+	if err := r.children(e, func(ch *start) error {
 		switch ch.name {
 		case "nvpair":
-			p, err := r.nvpair(&ch)
+			p, err := r.nvpair(ch)
 			if err != nil {
-				return s, err
+				return err
 			}
 			s.Pairs = append(s.Pairs, p)
 		case "rule":
 			if s.Rule != nil {
-				return s, r.duplicate(e, &ch)
+				return r.duplicate(e, ch)
 			}
-			rule, err := r.rule(&ch)
+			rule, err := r.rule(ch)
 			if err != nil {
-				return s, err
+				return err
 			}
 			s.Rule = &rule
 		default:
-			return s, r.unexpected(e, &ch)
+			return r.unexpected(e, ch)
 		}
+		return nil
+	}); err != nil {
+		return s, err
 	}
+	return s, nil
 }
 
 func (r *reader) nvpair(e *start) (cib.NVPair, error) {
@@ -239,31 +225,28 @@ func (r *reader) node(e *start) (cib.Node, error) {
 	if err := readAttrs(r, e, &n, cib.NodeFields, &n.Extra); err != nil {
 		return n, err
 	}
-	for {
-		ch, ok, err := r.next(e, nil)
-		if err != nil {
-			return n, err
-		}
-		if !ok {
-			return n, nil
-		}
+	if err := r.children(e, func(ch *start) error {
 		switch ch.name {
 		case "instance_attributes":
-			s, err := r.nvset(&ch, cib.InstanceAttributes)
+			s, err := r.nvset(ch, cib.InstanceAttributes)
 			if err != nil {
-				return n, err
+				return err
 			}
 			n.Attributes = append(n.Attributes, s)
 		case "utilization":
-			s, err := r.nvset(&ch, cib.UtilizationSet)
+			s, err := r.nvset(ch, cib.UtilizationSet)
 			if err != nil {
-				return n, err
+				return err
 			}
 			n.Utilization = append(n.Utilization, s)
 		default:
-			return n, r.unexpected(e, &ch)
+			return r.unexpected(e, ch)
 		}
+		return nil
+	}); err != nil {
+		return n, err
 	}
+	return n, nil
 }
 
 func (r *reader) tag(e *start) (cib.Tag, error) {
@@ -273,26 +256,23 @@ func (r *reader) tag(e *start) (cib.Tag, error) {
 		return t, err
 	}
 	t.ID = id
-	for {
-		ch, ok, err := r.next(e, nil)
-		if err != nil {
-			return t, err
-		}
-		if !ok {
-			return t, nil
-		}
+	if err := r.children(e, func(ch *start) error {
 		if ch.name != "obj_ref" {
-			return t, r.unexpected(e, &ch)
+			return r.unexpected(e, ch)
 		}
-		ref, err := r.idOnly(&ch)
+		ref, err := r.idOnly(ch)
 		if err != nil {
-			return t, err
+			return err
 		}
 		t.Refs = append(t.Refs, ref)
-		if err := r.empty(&ch); err != nil {
-			return t, err
+		if err := r.empty(ch); err != nil {
+			return err
 		}
+		return nil
+	}); err != nil {
+		return t, err
 	}
+	return t, nil
 }
 
 func (r *reader) alert(e *start) (cib.Alert, error) {
@@ -300,46 +280,43 @@ func (r *reader) alert(e *start) (cib.Alert, error) {
 	if err := readAttrs(r, e, &a, cib.AlertFields, &a.Extra); err != nil {
 		return a, err
 	}
-	for {
-		ch, ok, err := r.next(e, nil)
-		if err != nil {
-			return a, err
-		}
-		if !ok {
-			return a, nil
-		}
+	if err := r.children(e, func(ch *start) error {
 		switch ch.name {
 		case "instance_attributes":
-			s, err := r.nvset(&ch, cib.InstanceAttributes)
+			s, err := r.nvset(ch, cib.InstanceAttributes)
 			if err != nil {
-				return a, err
+				return err
 			}
 			a.Instance = append(a.Instance, s)
 		case "meta_attributes":
-			s, err := r.nvset(&ch, cib.MetaAttributes)
+			s, err := r.nvset(ch, cib.MetaAttributes)
 			if err != nil {
-				return a, err
+				return err
 			}
 			a.Meta = append(a.Meta, s)
 		case "select":
 			if a.Select != nil {
-				return a, r.duplicate(e, &ch)
+				return r.duplicate(e, ch)
 			}
-			el, err := r.element(&ch)
+			el, err := r.element(ch)
 			if err != nil {
-				return a, err
+				return err
 			}
 			a.Select = &el
 		case "recipient":
-			rc, err := r.recipient(&ch)
+			rc, err := r.recipient(ch)
 			if err != nil {
-				return a, err
+				return err
 			}
 			a.Recipients = append(a.Recipients, rc)
 		default:
-			return a, r.unexpected(e, &ch)
+			return r.unexpected(e, ch)
 		}
+		return nil
+	}); err != nil {
+		return a, err
 	}
+	return a, nil
 }
 
 func (r *reader) recipient(e *start) (cib.Recipient, error) {
@@ -347,29 +324,26 @@ func (r *reader) recipient(e *start) (cib.Recipient, error) {
 	if err := readAttrs(r, e, &rc, cib.RecipientFields, &rc.Extra); err != nil {
 		return rc, err
 	}
-	for {
-		ch, ok, err := r.next(e, nil)
-		if err != nil {
-			return rc, err
-		}
-		if !ok {
-			return rc, nil
-		}
+	if err := r.children(e, func(ch *start) error {
 		switch ch.name {
 		case "instance_attributes":
-			s, err := r.nvset(&ch, cib.InstanceAttributes)
+			s, err := r.nvset(ch, cib.InstanceAttributes)
 			if err != nil {
-				return rc, err
+				return err
 			}
 			rc.Instance = append(rc.Instance, s)
 		case "meta_attributes":
-			s, err := r.nvset(&ch, cib.MetaAttributes)
+			s, err := r.nvset(ch, cib.MetaAttributes)
 			if err != nil {
-				return rc, err
+				return err
 			}
 			rc.Meta = append(rc.Meta, s)
 		default:
-			return rc, r.unexpected(e, &ch)
+			return r.unexpected(e, ch)
 		}
+		return nil
+	}); err != nil {
+		return rc, err
 	}
+	return rc, nil
 }

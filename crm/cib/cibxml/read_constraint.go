@@ -71,26 +71,23 @@ func (r *reader) resourceSet(e *start) (cib.ResourceSet, error) {
 	if err := readAttrs(r, e, &s, cib.ResourceSetFields, &s.Extra); err != nil {
 		return s, err
 	}
-	for {
-		ch, ok, err := r.next(e, nil)
-		if err != nil {
-			return s, err
-		}
-		if !ok {
-			return s, nil
-		}
+	if err := r.children(e, func(ch *start) error {
 		if ch.name != "resource_ref" {
-			return s, r.unexpected(e, &ch)
+			return r.unexpected(e, ch)
 		}
-		id, err := r.idOnly(&ch)
+		id, err := r.idOnly(ch)
 		if err != nil {
-			return s, err
+			return err
 		}
 		s.Resources = append(s.Resources, id)
-		if err := r.empty(&ch); err != nil {
-			return s, err
+		if err := r.empty(ch); err != nil {
+			return err
 		}
+		return nil
+	}); err != nil {
+		return s, err
 	}
+	return s, nil
 }
 
 func (r *reader) rule(e *start) (cib.Rule, error) {
@@ -98,20 +95,17 @@ func (r *reader) rule(e *start) (cib.Rule, error) {
 	if err := readAttrs(r, e, &rule, cib.RuleFields, &rule.Extra); err != nil {
 		return rule, err
 	}
-	for {
-		ch, ok, err := r.next(e, nil)
+	if err := r.children(e, func(ch *start) error {
+		x, err := r.expr(e, ch)
 		if err != nil {
-			return rule, err
-		}
-		if !ok {
-			return rule, nil
-		}
-		x, err := r.expr(e, &ch)
-		if err != nil {
-			return rule, err
+			return err
 		}
 		rule.Exprs = append(rule.Exprs, x)
+		return nil
+	}); err != nil {
+		return rule, err
 	}
+	return rule, nil
 }
 
 func (r *reader) expr(parent, e *start) (cib.Expr, error) {
@@ -133,14 +127,7 @@ func (r *reader) expr(parent, e *start) (cib.Expr, error) {
 		if err := readAttrs(r, e, &x, cib.DateExprFields, &x.Extra); err != nil {
 			return x, err
 		}
-		for {
-			ch, ok, err := r.next(e, nil)
-			if err != nil {
-				return x, err
-			}
-			if !ok {
-				return x, nil
-			}
+		if err := r.children(e, func(ch *start) error {
 			var dst **cib.DateSpec
 			switch ch.name {
 			case "date_spec":
@@ -148,17 +135,21 @@ func (r *reader) expr(parent, e *start) (cib.Expr, error) {
 			case "duration":
 				dst = &x.Duration
 			default:
-				return x, r.unexpected(e, &ch)
+				return r.unexpected(e, ch)
 			}
 			if *dst != nil {
-				return x, r.duplicate(e, &ch)
+				return r.duplicate(e, ch)
 			}
-			id, attrs := splitID(&ch)
+			id, attrs := splitID(ch)
 			*dst = &cib.DateSpec{ID: id, Attrs: attrs}
-			if err := r.empty(&ch); err != nil {
-				return x, err
+			if err := r.empty(ch); err != nil {
+				return err
 			}
+			return nil
+		}); err != nil {
+			return x, err
 		}
+		return x, nil
 	}
 	return x, r.unexpected(parent, e)
 }

@@ -14,55 +14,52 @@ func (r *reader) resource(e *start) (*cib.Resource, error) {
 		return rsc, err
 	}
 	var ops bool
-	for {
-		ch, ok, err := r.next(e, nil)
-		if err != nil {
-			return rsc, err
-		}
-		if !ok {
-			return rsc, nil
-		}
+	if err := r.children(e, func(ch *start) error {
 		switch {
 		case ch.name == "instance_attributes":
-			s, err := r.nvset(&ch, cib.InstanceAttributes)
+			s, err := r.nvset(ch, cib.InstanceAttributes)
 			if err != nil {
-				return rsc, err
+				return err
 			}
 			rsc.Instance = append(rsc.Instance, s)
 		case ch.name == "meta_attributes":
-			s, err := r.nvset(&ch, cib.MetaAttributes)
+			s, err := r.nvset(ch, cib.MetaAttributes)
 			if err != nil {
-				return rsc, err
+				return err
 			}
 			rsc.Meta = append(rsc.Meta, s)
 		case ch.name == "utilization":
-			s, err := r.nvset(&ch, cib.UtilizationSet)
+			s, err := r.nvset(ch, cib.UtilizationSet)
 			if err != nil {
-				return rsc, err
+				return err
 			}
 			rsc.Utilization = append(rsc.Utilization, s)
 		case ch.name == "operations" && agent:
 			if ops {
-				return rsc, r.duplicate(e, &ch)
+				return r.duplicate(e, ch)
 			}
 			ops = true
-			if err := r.operations(&ch, rsc); err != nil {
-				return rsc, err
+			if err := r.operations(ch, rsc); err != nil {
+				return err
 			}
 		case childAllowed(rsc.Kind, ch.name):
-			c, err := r.resource(&ch)
+			c, err := r.resource(ch)
 			if err != nil {
-				return rsc, err
+				return err
 			}
 			rsc.Children = append(rsc.Children, c)
 		case rsc.Kind == cib.KindBundle:
-			if err := r.bundlePart(e, &ch, rsc); err != nil {
-				return rsc, err
+			if err := r.bundlePart(e, ch, rsc); err != nil {
+				return err
 			}
 		default:
-			return rsc, r.unexpected(e, &ch)
+			return r.unexpected(e, ch)
 		}
+		return nil
+	}); err != nil {
+		return rsc, err
 	}
+	return rsc, nil
 }
 
 // childAllowed is the schema's nesting: groups hold primitives, clones
@@ -88,22 +85,18 @@ func (r *reader) operations(e *start, rsc *cib.Resource) error {
 			return r.attrErr(e, qname(a.Name), "unknown attribute")
 		}
 	}
-	for {
-		ch, ok, err := r.next(e, nil)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			break
-		}
+	if err := r.children(e, func(ch *start) error {
 		if ch.name != "op" {
-			return r.unexpected(e, &ch)
+			return r.unexpected(e, ch)
 		}
-		op, err := r.op(&ch)
+		op, err := r.op(ch)
 		if err != nil {
 			return err
 		}
 		rsc.Ops = append(rsc.Ops, op)
+		return nil
+	}); err != nil {
+		return err
 	}
 	rsc.HasOps = len(rsc.Ops) == 0
 	return nil
@@ -114,31 +107,28 @@ func (r *reader) op(e *start) (cib.Op, error) {
 	if err := readAttrs(r, e, &op, cib.OpFields, &op.Extra); err != nil {
 		return op, err
 	}
-	for {
-		ch, ok, err := r.next(e, nil)
-		if err != nil {
-			return op, err
-		}
-		if !ok {
-			return op, nil
-		}
+	if err := r.children(e, func(ch *start) error {
 		switch ch.name {
 		case "instance_attributes":
-			s, err := r.nvset(&ch, cib.InstanceAttributes)
+			s, err := r.nvset(ch, cib.InstanceAttributes)
 			if err != nil {
-				return op, err
+				return err
 			}
 			op.Instance = append(op.Instance, s)
 		case "meta_attributes":
-			s, err := r.nvset(&ch, cib.MetaAttributes)
+			s, err := r.nvset(ch, cib.MetaAttributes)
 			if err != nil {
-				return op, err
+				return err
 			}
 			op.Meta = append(op.Meta, s)
 		default:
-			return op, r.unexpected(e, &ch)
+			return r.unexpected(e, ch)
 		}
+		return nil
+	}); err != nil {
+		return op, err
 	}
+	return op, nil
 }
 
 // bundlePart reads a bundle's container runtime, network or storage.

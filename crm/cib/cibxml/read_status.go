@@ -7,60 +7,53 @@ func (r *reader) status(e *start, st *cib.Status) error {
 		return err
 	}
 	var tickets bool
-	for {
-		ch, ok, err := r.next(e, nil)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return nil
-		}
+	if err := r.children(e, func(ch *start) error {
 		switch ch.name {
 		case "node_state":
-			n, err := r.nodeState(&ch)
+			n, err := r.nodeState(ch)
 			if err != nil {
 				return err
 			}
 			st.Nodes = append(st.Nodes, n)
 		case "tickets":
 			if tickets {
-				return r.duplicate(e, &ch)
+				return r.duplicate(e, ch)
 			}
 			tickets = true
-			if err := r.tickets(&ch, st); err != nil {
+			if err := r.tickets(ch, st); err != nil {
 				return err
 			}
 		default:
 			// A loose <lrm> (old CIBs) or anything newer: kept verbatim.
-			el, err := r.element(&ch)
+			el, err := r.element(ch)
 			if err != nil {
 				return err
 			}
 			st.Unknown = append(st.Unknown, el)
 		}
+		return nil
+	}); err != nil {
+		return err
 	}
+	return nil
 }
 
 func (r *reader) tickets(e *start, st *cib.Status) error {
 	if err := r.noAttrs(e); err != nil {
 		return err
 	}
-	for {
-		ch, ok, err := r.next(e, nil)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			break
-		}
+	if err := r.children(e, func(ch *start) error {
 		if ch.name != "ticket_state" {
-			return r.unexpected(e, &ch)
+			return r.unexpected(e, ch)
 		}
-		id, attrs := splitID(&ch)
+		id, attrs := splitID(ch)
 		st.Tickets = append(st.Tickets, cib.TicketState{ID: id, Attrs: attrs})
-		if err := r.empty(&ch); err != nil {
+		if err := r.empty(ch); err != nil {
 			return err
 		}
+		return nil
+	}); err != nil {
+		return err
 	}
 	st.HasTickets = len(st.Tickets) == 0
 	return nil
@@ -72,36 +65,33 @@ func (r *reader) nodeState(e *start) (cib.NodeState, error) {
 		return n, err
 	}
 	var transient bool
-	for {
-		ch, ok, err := r.next(e, nil)
-		if err != nil {
-			return n, err
-		}
-		if !ok {
-			return n, nil
-		}
+	if err := r.children(e, func(ch *start) error {
 		switch ch.name {
 		case "transient_attributes":
 			if transient {
-				return n, r.duplicate(e, &ch)
+				return r.duplicate(e, ch)
 			}
 			transient = true
-			if err := r.transient(&ch, &n); err != nil {
-				return n, err
+			if err := r.transient(ch, &n); err != nil {
+				return err
 			}
 		case "lrm":
 			if n.LRM != nil {
-				return n, r.duplicate(e, &ch)
+				return r.duplicate(e, ch)
 			}
-			lrm, err := r.lrm(&ch)
+			lrm, err := r.lrm(ch)
 			if err != nil {
-				return n, err
+				return err
 			}
 			n.LRM = lrm
 		default:
-			return n, r.unexpected(e, &ch)
+			return r.unexpected(e, ch)
 		}
+		return nil
+	}); err != nil {
+		return n, err
 	}
+	return n, nil
 }
 
 func (r *reader) transient(e *start, n *cib.NodeState) error {
@@ -110,22 +100,18 @@ func (r *reader) transient(e *start, n *cib.NodeState) error {
 		return err
 	}
 	n.TransientID = id
-	for {
-		ch, ok, err := r.next(e, nil)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			break
-		}
+	if err := r.children(e, func(ch *start) error {
 		if ch.name != "instance_attributes" {
-			return r.unexpected(e, &ch)
+			return r.unexpected(e, ch)
 		}
-		s, err := r.nvset(&ch, cib.InstanceAttributes)
+		s, err := r.nvset(ch, cib.InstanceAttributes)
 		if err != nil {
 			return err
 		}
 		n.Transient = append(n.Transient, s)
+		return nil
+	}); err != nil {
+		return err
 	}
 	n.HasTransient = len(n.Transient) == 0
 	return nil
@@ -182,24 +168,21 @@ func (r *reader) lrmResource(e *start) (cib.LRMResource, error) {
 	if err := readAttrs(r, e, &res, cib.LRMResourceFields, &res.Extra); err != nil {
 		return res, err
 	}
-	for {
-		ch, ok, err := r.next(e, nil)
-		if err != nil {
-			return res, err
-		}
-		if !ok {
-			return res, nil
-		}
+	if err := r.children(e, func(ch *start) error {
 		if ch.name != "lrm_rsc_op" {
-			return res, r.unexpected(e, &ch)
+			return r.unexpected(e, ch)
 		}
 		var op cib.LRMOp
-		if err := readAttrs(r, &ch, &op, cib.LRMOpFields, &op.Extra); err != nil {
-			return res, err
+		if err := readAttrs(r, ch, &op, cib.LRMOpFields, &op.Extra); err != nil {
+			return err
 		}
 		res.Ops = append(res.Ops, op)
-		if err := r.empty(&ch); err != nil {
-			return res, err
+		if err := r.empty(ch); err != nil {
+			return err
 		}
+		return nil
+	}); err != nil {
+		return res, err
 	}
+	return res, nil
 }

@@ -313,6 +313,24 @@ func (r *reader) epilog() error {
 // model has no place for them). Character data is appended to *text when
 // text is non-nil (unmodelled elements keep it); otherwise anything but
 // whitespace is an error, because no modelled CIB element holds text.
+// children calls each for every child element of e, in document order, up
+// to e's end tag; it stops at the first error. Text other than white space
+// is an error, as in next.
+func (r *reader) children(e *start, each func(ch *start) error) error {
+	for {
+		ch, ok, err := r.next(e, nil)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return nil
+		}
+		if err := each(&ch); err != nil {
+			return err
+		}
+	}
+}
+
 func (r *reader) next(e *start, text *[]byte) (c start, ok bool, err error) {
 	for {
 		p := r.pos()
