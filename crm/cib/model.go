@@ -14,6 +14,8 @@
 // shell) and haresources (Heartbeat v1).
 package cib
 
+import "strconv"
+
 // Attr is one attribute not modelled by its element's fields, kept in order.
 type Attr struct {
 	Name, Value string
@@ -23,6 +25,25 @@ type Attr struct {
 // object was built in memory.
 type Pos struct {
 	Line, Col int
+}
+
+// Where is the location prefix of an error message, "file:line:col: ",
+// leaving out what is unknown ("" when nothing is).
+func (p Pos) Where(file string) string {
+	s := ""
+	if file != "" {
+		s = file + ":"
+	}
+	if p.Line > 0 {
+		s += strconv.Itoa(p.Line) + ":"
+		if p.Col > 0 {
+			s += strconv.Itoa(p.Col) + ":"
+		}
+	}
+	if s != "" {
+		s += " "
+	}
+	return s
 }
 
 // Element is an XML element pacer does not model (acls, a newer schema's

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"strconv"
 	"strings"
 )
 
@@ -25,21 +24,7 @@ type ValidationError struct {
 // leaving out whatever is unknown.
 func (e *ValidationError) Error() string {
 	var b strings.Builder
-	if e.File != "" {
-		b.WriteString(e.File)
-		b.WriteString(":")
-	}
-	if e.Pos.Line > 0 {
-		b.WriteString(strconv.Itoa(e.Pos.Line))
-		b.WriteString(":")
-		if e.Pos.Col > 0 {
-			b.WriteString(strconv.Itoa(e.Pos.Col))
-			b.WriteString(":")
-		}
-	}
-	if b.Len() > 0 {
-		b.WriteString(" ")
-	}
+	b.WriteString(e.Pos.Where(e.File))
 	if e.Object != "" {
 		b.WriteString(e.Object)
 		b.WriteString(": ")

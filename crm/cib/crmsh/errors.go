@@ -2,7 +2,6 @@ package crmsh
 
 import (
 	"errors"
-	"strconv"
 	"strings"
 
 	"pacer/crm/cib"
@@ -29,21 +28,7 @@ type Error struct {
 
 func (e *Error) Error() string {
 	var b strings.Builder
-	if e.File != "" {
-		b.WriteString(e.File)
-		b.WriteByte(':')
-	}
-	if e.Line > 0 {
-		b.WriteString(strconv.Itoa(e.Line))
-		b.WriteByte(':')
-		if e.Col > 0 {
-			b.WriteString(strconv.Itoa(e.Col))
-			b.WriteByte(':')
-		}
-	}
-	if b.Len() > 0 {
-		b.WriteByte(' ')
-	}
+	b.WriteString(e.Pos().Where(e.File))
 	if e.Object != "" {
 		b.WriteString(e.Object)
 		b.WriteString(": ")

@@ -17,7 +17,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
 
 	"pacer/crm/cib"
@@ -37,24 +36,7 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
-	var b strings.Builder
-	if e.File != "" {
-		b.WriteString(e.File)
-		b.WriteString(":")
-	}
-	if e.Pos.Line > 0 {
-		b.WriteString(strconv.Itoa(e.Pos.Line))
-		b.WriteString(":")
-		if e.Pos.Col > 0 {
-			b.WriteString(strconv.Itoa(e.Pos.Col))
-			b.WriteString(":")
-		}
-	}
-	if b.Len() > 0 {
-		b.WriteString(" ")
-	}
-	b.WriteString(e.Msg)
-	return b.String()
+	return e.Pos.Where(e.File) + e.Msg
 }
 
 // Warning is something the import did that an administrator should review
