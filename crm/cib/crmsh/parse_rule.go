@@ -279,17 +279,8 @@ func (p *parser) dateExpr(x *cib.Expr) {
 			switch {
 			case strings.EqualFold(name, "start") || strings.EqualFold(name, "end"):
 				setAttr(cib.DateExprFields, x, &x.Extra, strings.ToLower(name), val)
-			case oneOf(name, dateSpecKeys):
-				d.Attrs = append(d.Attrs, cib.Attr{Name: name, Value: val})
-			case name == "$id":
-				d.ID = val
-				if val == "" {
-					d.ID = noID
-				}
-			case strings.HasPrefix(name, "$") && len(name) > 1 && !strings.ContainsRune(name, ':'):
-				d.Attrs = append(d.Attrs, cib.Attr{Name: name[1:], Value: val})
 			default:
-				ok = false
+				ok = dateSpecWord(&d, name, val)
 			}
 			if !ok {
 				break
@@ -321,19 +312,7 @@ func (p *parser) dateExpr(x *cib.Expr) {
 				break
 			}
 			seen[strings.ToLower(name)] = true
-			switch {
-			case oneOf(name, dateSpecKeys):
-				d.Attrs = append(d.Attrs, cib.Attr{Name: name, Value: val})
-			case name == "$id":
-				d.ID = val
-				if val == "" {
-					d.ID = noID
-				}
-			case strings.HasPrefix(name, "$") && len(name) > 1 && !strings.ContainsRune(name, ':'):
-				d.Attrs = append(d.Attrs, cib.Attr{Name: name[1:], Value: val})
-			default:
-				ok = false
-			}
+			ok = dateSpecWord(d, name, val)
 			if !ok {
 				break
 			}
@@ -341,4 +320,24 @@ func (p *parser) dateExpr(x *cib.Expr) {
 		}
 		x.DateSpec = d
 	}
+}
+
+// dateSpecWord takes one name=value word of a date_spec or a duration: a
+// field (hours, weekdays, ...), $id, or a $name carried verbatim. It
+// reports whether the word was one of those.
+func dateSpecWord(d *cib.DateSpec, name, val string) bool {
+	switch {
+	case oneOf(name, dateSpecKeys):
+		d.Attrs = append(d.Attrs, cib.Attr{Name: name, Value: val})
+	case name == "$id":
+		d.ID = val
+		if val == "" {
+			d.ID = noID
+		}
+	case strings.HasPrefix(name, "$") && len(name) > 1 && !strings.ContainsRune(name, ':'):
+		d.Attrs = append(d.Attrs, cib.Attr{Name: name[1:], Value: val})
+	default:
+		return false
+	}
+	return true
 }
