@@ -67,6 +67,8 @@ var parseErrorCases = []struct {
 		`config.crm:2:1: primitive "a": already defined at line 1`},
 	{"empty property", "property\n",
 		`config.crm:1:9: property: expected <name>=<value>`},
+	{"node name ending in a colon", "node $id= 0:\n",
+		`config.crm:1:11: node: name "0:" cannot end in ':' (write ` + "`node ID: NAME`" + `)`},
 	{"fencing without nodes", "fencing_topology st1\n",
 		`config.crm:1:1: fencing_topology: levels without a target need the nodes to apply to; no node is defined`},
 	{"bad xml", "xml <acls>\n",

@@ -34,6 +34,12 @@ func (p *parser) node(kw token) Object {
 	if i := strings.LastIndexByte(u.text, ':'); i >= 0 && oneOf(u.text[i+1:], nodeTypes) {
 		uname, typ = u.text[:i], u.text[i+1:]
 	}
+	if strings.HasSuffix(uname, ":") {
+		// "ID:" heads `node ID: NAME`; as a name it could not be printed
+		// back unambiguously.
+		p.errorf(u, "name %q cannot end in ':' (write `node ID: NAME`)", uname)
+		return nil
+	}
 	setAttr(cib.NodeFields, &n, &n.Extra, "uname", uname)
 	if typ != "" {
 		n.Type = typ
