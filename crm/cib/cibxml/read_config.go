@@ -220,6 +220,16 @@ func (r *reader) nvpair(e *start) (cib.NVPair, error) {
 	return p, r.empty(e)
 }
 
+// appendSet reads the nvset child ch, of the given kind, onto sets.
+func (r *reader) appendSet(ch *start, kind cib.NVSetKind, sets *[]cib.NVSet) error {
+	s, err := r.nvset(ch, kind)
+	if err != nil {
+		return err
+	}
+	*sets = append(*sets, s)
+	return nil
+}
+
 func (r *reader) node(e *start) (cib.Node, error) {
 	n := cib.Node{Pos: e.pos}
 	if err := readAttrs(r, e, &n, cib.NodeFields, &n.Extra); err != nil {
@@ -228,17 +238,13 @@ func (r *reader) node(e *start) (cib.Node, error) {
 	if err := r.children(e, func(ch *start) error {
 		switch ch.name {
 		case "instance_attributes":
-			s, err := r.nvset(ch, cib.InstanceAttributes)
-			if err != nil {
+			if err := r.appendSet(ch, cib.InstanceAttributes, &n.Attributes); err != nil {
 				return err
 			}
-			n.Attributes = append(n.Attributes, s)
 		case "utilization":
-			s, err := r.nvset(ch, cib.UtilizationSet)
-			if err != nil {
+			if err := r.appendSet(ch, cib.UtilizationSet, &n.Utilization); err != nil {
 				return err
 			}
-			n.Utilization = append(n.Utilization, s)
 		default:
 			return r.unexpected(e, ch)
 		}
@@ -283,17 +289,13 @@ func (r *reader) alert(e *start) (cib.Alert, error) {
 	if err := r.children(e, func(ch *start) error {
 		switch ch.name {
 		case "instance_attributes":
-			s, err := r.nvset(ch, cib.InstanceAttributes)
-			if err != nil {
+			if err := r.appendSet(ch, cib.InstanceAttributes, &a.Instance); err != nil {
 				return err
 			}
-			a.Instance = append(a.Instance, s)
 		case "meta_attributes":
-			s, err := r.nvset(ch, cib.MetaAttributes)
-			if err != nil {
+			if err := r.appendSet(ch, cib.MetaAttributes, &a.Meta); err != nil {
 				return err
 			}
-			a.Meta = append(a.Meta, s)
 		case "select":
 			if a.Select != nil {
 				return r.duplicate(e, ch)
@@ -327,17 +329,13 @@ func (r *reader) recipient(e *start) (cib.Recipient, error) {
 	if err := r.children(e, func(ch *start) error {
 		switch ch.name {
 		case "instance_attributes":
-			s, err := r.nvset(ch, cib.InstanceAttributes)
-			if err != nil {
+			if err := r.appendSet(ch, cib.InstanceAttributes, &rc.Instance); err != nil {
 				return err
 			}
-			rc.Instance = append(rc.Instance, s)
 		case "meta_attributes":
-			s, err := r.nvset(ch, cib.MetaAttributes)
-			if err != nil {
+			if err := r.appendSet(ch, cib.MetaAttributes, &rc.Meta); err != nil {
 				return err
 			}
-			rc.Meta = append(rc.Meta, s)
 		default:
 			return r.unexpected(e, ch)
 		}

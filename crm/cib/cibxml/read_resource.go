@@ -17,23 +17,17 @@ func (r *reader) resource(e *start) (*cib.Resource, error) {
 	if err := r.children(e, func(ch *start) error {
 		switch {
 		case ch.name == "instance_attributes":
-			s, err := r.nvset(ch, cib.InstanceAttributes)
-			if err != nil {
+			if err := r.appendSet(ch, cib.InstanceAttributes, &rsc.Instance); err != nil {
 				return err
 			}
-			rsc.Instance = append(rsc.Instance, s)
 		case ch.name == "meta_attributes":
-			s, err := r.nvset(ch, cib.MetaAttributes)
-			if err != nil {
+			if err := r.appendSet(ch, cib.MetaAttributes, &rsc.Meta); err != nil {
 				return err
 			}
-			rsc.Meta = append(rsc.Meta, s)
 		case ch.name == "utilization":
-			s, err := r.nvset(ch, cib.UtilizationSet)
-			if err != nil {
+			if err := r.appendSet(ch, cib.UtilizationSet, &rsc.Utilization); err != nil {
 				return err
 			}
-			rsc.Utilization = append(rsc.Utilization, s)
 		case ch.name == "operations" && agent:
 			if ops {
 				return r.duplicate(e, ch)
@@ -110,17 +104,13 @@ func (r *reader) op(e *start) (cib.Op, error) {
 	if err := r.children(e, func(ch *start) error {
 		switch ch.name {
 		case "instance_attributes":
-			s, err := r.nvset(ch, cib.InstanceAttributes)
-			if err != nil {
+			if err := r.appendSet(ch, cib.InstanceAttributes, &op.Instance); err != nil {
 				return err
 			}
-			op.Instance = append(op.Instance, s)
 		case "meta_attributes":
-			s, err := r.nvset(ch, cib.MetaAttributes)
-			if err != nil {
+			if err := r.appendSet(ch, cib.MetaAttributes, &op.Meta); err != nil {
 				return err
 			}
-			op.Meta = append(op.Meta, s)
 		default:
 			return r.unexpected(e, ch)
 		}

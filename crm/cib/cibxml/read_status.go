@@ -104,11 +104,9 @@ func (r *reader) transient(e *start, n *cib.NodeState) error {
 		if ch.name != "instance_attributes" {
 			return r.unexpected(e, ch)
 		}
-		s, err := r.nvset(ch, cib.InstanceAttributes)
-		if err != nil {
+		if err := r.appendSet(ch, cib.InstanceAttributes, &n.Transient); err != nil {
 			return err
 		}
-		n.Transient = append(n.Transient, s)
 		return nil
 	}); err != nil {
 		return err
