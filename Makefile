@@ -20,7 +20,7 @@ FUZZ_TARGETS = \
 	./crm/cib/crmsh:FuzzParse \
 	./agents/ocf:FuzzParseMetadata
 
-.PHONY: all build test unit fuzz-short fuzz bench bench-cib conformance demo lint clean
+.PHONY: all build test unit fuzz-short fuzz bench bench-cib bench-scheduler conformance demo lint clean
 
 all: build
 
@@ -57,6 +57,12 @@ bench:
 # CIB read + validate + write of generated CIBs, side by side with crm_verify.
 bench-cib: build
 	./test/bench/cib.sh $(BIN) ../shared
+
+# pacer simulate -R / -S side by side with crm_simulate on gen-cib.py CIBs
+# (2x50 .. 64x10000; crm_simulate -S only up to 500 primitives: hours
+# beyond). SIZES="16x500" narrows it.
+bench-scheduler: build
+	./test/bench/scheduler.sh $(BIN) ../shared
 
 # A 3-node cluster on loopback: kill one node, watch the others declare it dead.
 demo: build
