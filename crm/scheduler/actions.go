@@ -1,7 +1,6 @@
 package scheduler
 
 import (
-	"strings"
 	"time"
 
 	"pacer/crm/cib"
@@ -28,7 +27,8 @@ type action struct {
 	flags    actionFlags
 	reason   string
 	targetRC int  // -1 when unset
-	cluster  bool // a controller action (do_shutdown)
+	cluster  bool // a controller action (do_shutdown, fencing)
+	fencing  bool // a node's fencing
 	// reschedule: a recurring action whose definition changed, so it is
 	// required even where it is already active.
 	reschedule bool
@@ -102,8 +102,14 @@ func (ws *workingSet) setRunnable(a *action) {
 		a.flags |= flagOptional
 		a.flags &^= flagRunnable
 	case !n.online:
+		// A managed resource's stop that cannot run on a node that is
+		// down but not known unclean makes it unclean: it is fenced
+		// instead (custom_action).
+		if r.managed && task == "stop" && !n.unclean {
+			ws.fenceNode(n, "stop is unrunnable")
+		}
 	case n.pending:
-	case (task == "start" || task == "promote") && strings.EqualFold(r.meta["requires"], "nothing"):
+	case ws.actionNeeds(r, task) == "nothing":
 		// requires=nothing: starting needs neither quorum nor fencing.
 		a.flags |= flagRunnable
 	case (task == "start" || task == "promote") && !ws.haveQuorum && ws.noQuorumPolicy == "stop":
@@ -130,6 +136,7 @@ func (ws *workingSet) createActions() {
 	for _, r := range ws.resources {
 		ws.createRscActions(r)
 	}
+	ws.scheduleFencing()
 	ws.scheduleShutdowns()
 }
 

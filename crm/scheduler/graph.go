@@ -98,6 +98,8 @@ func (ws *workingSet) buildGraph(t *Transition) {
 		switch {
 		case a.is(flagPseudo):
 			out.Kind = PseudoAction
+		case a.fencing:
+			out.Kind = FenceAction
 		case a.cluster:
 			out.Kind = ClusterAction
 		default:
@@ -283,6 +285,10 @@ func (t *Transition) RevisedStatus(executed []*Action) *Status {
 	}
 	index(st.Resources)
 	for _, a := range executed {
+		if a.Kind == FenceAction {
+			fenced(st, byID, a.Node)
+			continue
+		}
 		if a.Kind != ResourceAction {
 			continue
 		}
@@ -329,6 +335,35 @@ func (t *Transition) RevisedStatus(executed []*Action) *Status {
 }
 
 var _ = time.Second
+
+// fenced applies a simulated fencing: the node leaves the membership
+// cleanly and its resource history is gone, so nothing runs there.
+func fenced(st *Status, byID map[string]*ResourceStatus, name string) {
+	for i := range st.Nodes {
+		n := &st.Nodes[i]
+		if n.Name == name {
+			n.Online, n.Unclean, n.Pending, n.Standby, n.Shutdown = false, false, false, false, false
+		}
+	}
+	for _, r := range byID {
+		if !containsString(r.Nodes, name) {
+			continue
+		}
+		var keep []string
+		for _, n := range r.Nodes {
+			if n != name {
+				keep = append(keep, n)
+			}
+		}
+		r.Nodes, r.Unclean, r.Failed = keep, false, false
+		if r.PendingNode == name {
+			r.Pending, r.PendingNode = "", ""
+		}
+		if len(keep) == 0 {
+			r.Role = cib.RoleStopped
+		}
+	}
+}
 
 func containsString(list []string, s string) bool {
 	for _, x := range list {

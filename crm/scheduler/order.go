@@ -22,6 +22,9 @@ const (
 	// orderThenCancelsFirst: a required 'then' (a stop or demote) makes
 	// 'first' (a reload) unnecessary.
 	orderThenCancelsFirst
+	// orderPreserve: an ordering the cluster made (fencing before the
+	// stops it implies); it changes no flags but is kept in the graph.
+	orderPreserve
 )
 
 // ordering is an ordering between resource actions by key, or between

@@ -68,6 +68,11 @@ type Action struct {
 	Reason string
 }
 
+// NodeChange is a scheduled node action: Action is "Fence (reboot)".
+type NodeChange struct {
+	Action, Node, Reason string
+}
+
 // Edge is an ordering edge between two actions of the graph.
 type Edge struct {
 	First, Then int
@@ -88,6 +93,9 @@ type Transition struct {
 	Edges   []Edge
 	// Scores in the order they were computed.
 	Scores []NodeScore
+	// NodeChanges are the node actions of the Transition Summary
+	// (fencing), before the resource lines.
+	NodeChanges []NodeChange
 	// Summary is the Transition Summary: one line per resource change.
 	Summary []SummaryLine
 	// Now is the time the scheduler used.
@@ -139,6 +147,7 @@ func Schedule(in Input) (*Transition, error) {
 	t := &Transition{Now: now, ExecutionDate: fromCIB, Instances: inst, Disabled: dis, Blocked: blk, ws: ws}
 	ws.buildGraph(t)
 	t.Scores = ws.scores
+	t.NodeChanges = ws.nodeChanges()
 	t.Summary = ws.summary()
 	return t, nil
 }

@@ -13,6 +13,20 @@ type SummaryLine struct {
 	Reason  string // "due to node availability", "blocked", ...
 }
 
+// nodeChanges lists the required fencing actions, newest first as
+// crm_simulate walks its action list.
+func (ws *workingSet) nodeChanges() []NodeChange {
+	var out []NodeChange
+	for i := len(ws.actions) - 1; i >= 0; i-- {
+		a := ws.actions[i]
+		if !a.fencing || a.is(flagOptional) {
+			continue
+		}
+		out = append(out, NodeChange{Action: "Fence (" + a.task + ")", Node: a.node.name, Reason: a.reason})
+	}
+	return out
+}
+
 func (ws *workingSet) summary() []SummaryLine {
 	var out []SummaryLine
 	var walk func(r *resource)

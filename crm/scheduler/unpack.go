@@ -21,6 +21,12 @@ type node struct {
 	maintenance bool
 	pending     bool
 	expectedUp  bool
+	isDC        bool
+	// unseen: configured but without a node_state entry.
+	unseen bool
+	// fence is the node's fencing action, created (optional) when the
+	// node is first found unclean, as pe_fence_op.
+	fence       *action
 	attrs       map[string]string
 	numRsc      int // resources assigned so far (a tie-breaker)
 }
@@ -71,6 +77,9 @@ type resource struct {
 	running        []*node
 	knownOn        map[*node]bool
 	failed         bool
+	// needs is what starting needs (requires): nothing, quorum,
+	// fencing or unfencing; see needsOf.
+	needs string
 
 	allowed  []nodeWeight // by node index
 	assigned *node
@@ -300,6 +309,7 @@ func (ws *workingSet) unpackNodes() {
 		n.attrs["#kind"] = "cluster"
 		if ws.cib.DCUUID != "" && ws.cib.DCUUID == n.id {
 			n.attrs["#is_dc"] = "true"
+			n.isDC = true
 		} else {
 			n.attrs["#is_dc"] = "false"
 		}
@@ -320,6 +330,12 @@ func (ws *workingSet) unpackNodes() {
 	for i, n := range ws.nodes {
 		n.idx = i
 	}
+	// handle_startup_fencing: with startup-fencing (the default) a node
+	// is unclean until its status entry has been seen.
+	startupFencing := boolDefault(ws.props["startup-fencing"], true) && ws.stonithEnabled
+	for _, n := range ws.nodes {
+		n.unseen, n.unclean = true, startupFencing
+	}
 	// Node states.
 	for i := range ws.cib.Status.Nodes {
 		st := &ws.cib.Status.Nodes[i]
@@ -330,11 +346,16 @@ func (ws *workingSet) unpackNodes() {
 		if n == nil {
 			continue
 		}
+		// Seen in this cluster's lifetime: provisionally clean.
+		n.unseen, n.unclean = false, false
 		// Transient attributes override configured ones.
 		for k, v := range ws.nvsets(st.Transient, n.attrs) {
 			n.attrs[k] = v
 		}
 		ws.determineOnline(n, st)
+		if !ws.haveQuorum && n.online && ws.noQuorumPolicy == "suicide" {
+			ws.fenceNode(n, "cluster does not have quorum")
+		}
 	}
 	for _, n := range ws.nodes {
 		if isTrue(n.attrs["standby"]) {
@@ -357,7 +378,9 @@ func copyMap(m map[string]string) map[string]string {
 	return out
 }
 
-// determineOnline is Pacemaker's determine_online_status.
+// determineOnline is Pacemaker's determine_online_status. A node found
+// unclean gets its fencing action (optional until fencing is scheduled)
+// with the first reason found, as pe_fence_node.
 func (ws *workingSet) determineOnline(n *node, st *cib.NodeState) {
 	if sd := n.attrs["shutdown"]; sd != "" && sd != "0" {
 		n.shutdown = true
@@ -373,7 +396,7 @@ func (ws *workingSet) determineOnline(n *node, st *cib.NodeState) {
 			online = strings.EqualFold(st.Join, "member")
 		case !n.expectedUp:
 		default:
-			n.unclean = true
+			ws.fenceNode(n, "peer is unexpectedly down")
 		}
 	} else {
 		exp := st.Expected
@@ -382,30 +405,33 @@ func (ws *workingSet) determineOnline(n *node, st *cib.NodeState) {
 		}
 		term := n.attrs["terminate"]
 		doTerminate := isTrue(term) || (term != "" && term[0] != '0' && term[0] >= '0' && term[0] <= '9')
+		// determine_online_status_fencing starts from the membership
+		// layer's view and only some branches change it.
+		online = inCCM
 		switch {
 		case n.shutdown:
 			online = crmdOnline
 		case st.InCCM == "":
-			n.unclean = true
+			ws.fenceNode(n, "peer has not been seen by the cluster")
 		case strings.EqualFold(st.Join, "nack"):
-			n.unclean = true
-		case !doTerminate && exp == "down":
+			ws.fenceNode(n, "peer failed Pacemaker membership criteria")
+		case !doTerminate && strings.EqualFold(exp, "down"):
 			if inCCM || crmdOnline {
 				n.standby, n.pending = true, true
 			}
-		case doTerminate && st.Join == "down" && !inCCM && !crmdOnline:
+		case doTerminate && strings.EqualFold(st.Join, "down") && !inCCM && !crmdOnline:
+			online = false // just shot
 		case !inCCM:
-			n.unclean = true
+			ws.fenceNode(n, "peer is no longer part of the cluster")
 		case !crmdOnline:
-			n.unclean = true
+			ws.fenceNode(n, "peer process is no longer available")
 		case doTerminate:
-			n.unclean = true
+			ws.fenceNode(n, "termination was requested")
 		case strings.EqualFold(st.Join, "member"):
-			online = true
-		case st.Join == "pending" || st.Join == "down":
+		case strings.EqualFold(st.Join, "pending") || strings.EqualFold(st.Join, "down"):
 			n.standby, n.pending = true, true
 		default:
-			n.unclean = true
+			ws.fenceNode(n, "peer was in an unknown state")
 		}
 	}
 	n.online = online
@@ -539,7 +565,9 @@ func (ws *workingSet) unpackStatus() {
 		if n == nil || st.LRM == nil {
 			continue
 		}
-		if !n.online && !n.unclean {
+		// unpack_node_history: an offline node's history counts only
+		// when fencing (or a shutdown lock) could act on it.
+		if !n.online && !ws.stonithEnabled {
 			continue
 		}
 		for j := range st.LRM.Resources {
@@ -696,6 +724,7 @@ func (ws *workingSet) unpackRscHistory(r *resource, n *node, lr *cib.LRMResource
 	}
 	r.history[n] = ops
 	role := cib.RoleUnknown
+	failed := false
 	for _, o := range ops {
 		if o.status == -1 { // pending
 			if o.task == "start" || o.task == "migrate_to" {
@@ -719,14 +748,14 @@ func (ws *workingSet) unpackRscHistory(r *resource, n *node, lr *cib.LRMResource
 			if o.rc == 0 {
 				role = cib.RoleStopped
 			} else {
-				r.failed = true
+				failed = true
 				role = cib.RoleStarted
 			}
 		case "start", "migrate_from":
 			if o.rc == 0 {
 				role = cib.RoleStarted
 			} else {
-				r.failed = true
+				failed = true
 				role = cib.RoleStarted
 			}
 		case "promote":
@@ -743,7 +772,7 @@ func (ws *workingSet) unpackRscHistory(r *resource, n *node, lr *cib.LRMResource
 				if o.interval > 0 && expectedRC(o.op) == 7 {
 					// A monitor for role Stopped found it running:
 					// a failure (remap_operation).
-					r.failed = true
+					failed = true
 				}
 				if o.interval == 0 || role == cib.RoleUnknown || role == cib.RoleStopped {
 					role = cib.RoleStarted
@@ -753,7 +782,7 @@ func (ws *workingSet) unpackRscHistory(r *resource, n *node, lr *cib.LRMResource
 					// remap_operation: a recurring monitor that finds
 					// the resource unexpectedly stopped is a failure;
 					// the resource stays active (set_active).
-					r.failed = true
+					failed = true
 					if role < cib.RoleStarted {
 						role = cib.RoleStarted
 					}
@@ -763,9 +792,18 @@ func (ws *workingSet) unpackRscHistory(r *resource, n *node, lr *cib.LRMResource
 			case 8:
 				role = cib.RolePromoted
 			default:
-				r.failed = true
+				failed = true
 			}
 		}
+	}
+	// process_rsc_state: a managed resource thought active on a node
+	// that is down means the node must be fenced; on an unclean node
+	// failures need no recovery of their own (fencing recovers them).
+	if role > cib.RoleStopped && !n.online && !n.maintenance && r.managed && ws.stonithEnabled {
+		ws.fenceNode(n, r.id+" is thought to be active there")
+	}
+	if failed && !n.unclean {
+		r.failed = true
 	}
 	if role != cib.RoleUnknown && role != cib.RoleStopped {
 		r.running = append(r.running, n)

@@ -41,6 +41,13 @@ func Write(w io.Writer, t *scheduler.Transition, o Options) error {
 		b.WriteString("\n")
 	}
 	b.WriteString("Transition Summary:\n")
+	for _, c := range t.NodeChanges {
+		if c.Reason != "" {
+			fmt.Fprintf(&b, "  * %s %s '%s'\n", c.Action, c.Node, c.Reason)
+		} else {
+			fmt.Fprintf(&b, "  * %s %s\n", c.Action, c.Node)
+		}
+	}
 	WriteSummary(&b, t.Summary)
 	if o.Simulate {
 		b.WriteString("\nExecuting Cluster Transition:\n")
