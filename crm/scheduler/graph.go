@@ -213,7 +213,8 @@ func (t *Transition) CurrentStatus() *Status {
 	st := &Status{}
 	for _, n := range ws.nodes {
 		st.Nodes = append(st.Nodes, NodeStatus{Name: n.name, Online: n.online, Standby: n.standby,
-			Unclean: n.unclean, Shutdown: n.shutdown, Maintenance: n.maintenance, Pending: n.pending})
+			Unclean: n.unclean, Shutdown: n.shutdown, Maintenance: n.maintenance, Pending: n.pending,
+			StandbyOnFail: n.standbyOnFail})
 	}
 	var conv func(r *resource) *ResourceStatus
 	conv = func(r *resource) *ResourceStatus {

@@ -22,13 +22,15 @@ type node struct {
 	pending     bool
 	expectedUp  bool
 	isDC        bool
+	// standbyOnFail: put in standby by a failure with on-fail=standby.
+	standbyOnFail bool
 	// unseen: configured but without a node_state entry.
 	unseen bool
 	// fence is the node's fencing action, created (optional) when the
 	// node is first found unclean, as pe_fence_op.
-	fence       *action
-	attrs       map[string]string
-	numRsc      int // resources assigned so far (a tie-breaker)
+	fence  *action
+	attrs  map[string]string
+	numRsc int // resources assigned so far (a tie-breaker)
 }
 
 // canRun is Pacemaker's pcmk__node_available without the score check.
@@ -724,7 +726,7 @@ func (ws *workingSet) unpackRscHistory(r *resource, n *node, lr *cib.LRMResource
 	}
 	r.history[n] = ops
 	role := cib.RoleUnknown
-	failed := false
+	failed, onFail := false, onFailIgnore
 	for _, o := range ops {
 		if o.status == -1 { // pending
 			if o.task == "start" || o.task == "migrate_to" {
@@ -748,14 +750,14 @@ func (ws *workingSet) unpackRscHistory(r *resource, n *node, lr *cib.LRMResource
 			if o.rc == 0 {
 				role = cib.RoleStopped
 			} else {
-				failed = true
+				failed, onFail = true, maxOnFail(onFail, ws.opOnFail(r, o.task, o.interval))
 				role = cib.RoleStarted
 			}
 		case "start", "migrate_from":
 			if o.rc == 0 {
 				role = cib.RoleStarted
 			} else {
-				failed = true
+				failed, onFail = true, maxOnFail(onFail, ws.opOnFail(r, o.task, o.interval))
 				role = cib.RoleStarted
 			}
 		case "promote":
@@ -772,7 +774,7 @@ func (ws *workingSet) unpackRscHistory(r *resource, n *node, lr *cib.LRMResource
 				if o.interval > 0 && expectedRC(o.op) == 7 {
 					// A monitor for role Stopped found it running:
 					// a failure (remap_operation).
-					failed = true
+					failed, onFail = true, maxOnFail(onFail, ws.opOnFail(r, o.task, o.interval))
 				}
 				if o.interval == 0 || role == cib.RoleUnknown || role == cib.RoleStopped {
 					role = cib.RoleStarted
@@ -782,7 +784,7 @@ func (ws *workingSet) unpackRscHistory(r *resource, n *node, lr *cib.LRMResource
 					// remap_operation: a recurring monitor that finds
 					// the resource unexpectedly stopped is a failure;
 					// the resource stays active (set_active).
-					failed = true
+					failed, onFail = true, maxOnFail(onFail, ws.opOnFail(r, o.task, o.interval))
 					if role < cib.RoleStarted {
 						role = cib.RoleStarted
 					}
@@ -792,7 +794,7 @@ func (ws *workingSet) unpackRscHistory(r *resource, n *node, lr *cib.LRMResource
 			case 8:
 				role = cib.RolePromoted
 			default:
-				failed = true
+				failed, onFail = true, maxOnFail(onFail, ws.opOnFail(r, o.task, o.interval))
 			}
 		}
 	}
@@ -802,9 +804,10 @@ func (ws *workingSet) unpackRscHistory(r *resource, n *node, lr *cib.LRMResource
 	if role > cib.RoleStopped && !n.online && !n.maintenance && r.managed && ws.stonithEnabled {
 		ws.fenceNode(n, r.id+" is thought to be active there")
 	}
-	if failed && !n.unclean {
-		r.failed = true
+	if !failed || n.unclean {
+		onFail = onFailIgnore
 	}
+	ws.applyOnFail(r, n, onFail)
 	if role != cib.RoleUnknown && role != cib.RoleStopped {
 		r.running = append(r.running, n)
 		if role > r.role {

@@ -18,7 +18,7 @@ import (
 const tier1Floor = 82
 
 // tier2Floor is the same for tier 2 (clones, failures, fencing, ...).
-const tier2Floor = 51
+const tier2Floor = 69
 
 func corpusDir(t *testing.T) string {
 	dir := filepath.Join("..", "..", "..", "..", "shared", "conformance", "pcmk-scheduler")
