@@ -16,19 +16,30 @@ func (ws *workingSet) applyLocations() {
 			continue
 		}
 		var targets []*resource
+		var matches [][]string // per target, for an rsc-pattern
 		switch {
 		case c.Rsc != "":
 			if r := ws.all[c.Rsc]; r != nil {
 				targets = append(targets, r)
 			}
 		case c.RscPattern != "":
-			re, err := regexp.Compile(c.RscPattern)
+			// unpack_simple_location: the pattern is matched against
+			// the top-level resources; a leading '!' inverts it.
+			pattern, invert := c.RscPattern, false
+			if strings.HasPrefix(pattern, "!") {
+				pattern, invert = pattern[1:], true
+			}
+			re, err := regexp.Compile(pattern)
 			if err != nil {
 				continue
 			}
-			for _, r := range ws.allInOrder() {
-				if re.MatchString(r.id) {
-					targets = append(targets, r)
+			for _, r := range ws.resources {
+				m := re.FindStringSubmatch(r.id)
+				switch {
+				case !invert && m != nil:
+					targets, matches = append(targets, r), append(matches, m)
+				case invert && m == nil:
+					targets, matches = append(targets, r), append(matches, nil)
 				}
 			}
 		case len(c.Sets) > 0:
@@ -45,8 +56,12 @@ func (ws *workingSet) applyLocations() {
 				continue // role-specific placement applies to promotable clones only
 			}
 		}
-		for _, r := range targets {
-			ws.applyLocation(r, c)
+		for i, r := range targets {
+			var m []string
+			if i < len(matches) {
+				m = matches[i]
+			}
+			ws.applyLocation(r, c, m)
 		}
 	}
 }
@@ -70,7 +85,7 @@ func (ws *workingSet) allInOrder() []*resource {
 	return out
 }
 
-func (ws *workingSet) applyLocation(r *resource, c *cib.Constraint) {
+func (ws *workingSet) applyLocation(r *resource, c *cib.Constraint, matches []string) {
 	if c.Node != "" {
 		n := ws.byNodeName[c.Node]
 		if n == nil {
@@ -83,10 +98,18 @@ func (ws *workingSet) applyLocation(r *resource, c *cib.Constraint) {
 		r.addLocation(n, score)
 		return
 	}
-	rr := &ruleRsc{params: ws.nvsets(r.def.Instance, nil), meta: r.meta}
 	for i := range c.Rules {
 		rule := &c.Rules[i]
 		for _, n := range ws.nodes {
+			// value-source="param" compares with the resource's
+			// parameters as they are evaluated for this node.
+			var params map[string]string
+			rr := &ruleRsc{meta: r.meta, matches: matches, params: func() map[string]string {
+				if params == nil {
+					params = ws.rscParams(r, n)
+				}
+				return params
+			}}
 			if !ws.evalRule(rule, n.attrs, rr) {
 				continue
 			}

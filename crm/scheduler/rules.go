@@ -8,9 +8,32 @@ import (
 )
 
 // ruleRsc gives rules the resource parameters and meta-attributes that
-// value-source="param"/"meta" refer to.
+// value-source="param"/"meta" refer to, and the submatches of the
+// rsc-pattern that selected the resource (%0 to %9 in attribute names).
 type ruleRsc struct {
-	params, meta map[string]string
+	params  func() map[string]string // evaluated on first use
+	meta    map[string]string
+	matches []string
+}
+
+// expandMatches is pe_expand_re_matches: %0..%9 in an attribute name
+// become the rsc-pattern's submatches.
+func (rr *ruleRsc) expandMatches(attr string) string {
+	if rr == nil || rr.matches == nil || !strings.Contains(attr, "%") {
+		return attr
+	}
+	var b strings.Builder
+	for i := 0; i < len(attr); i++ {
+		if attr[i] == '%' && i+1 < len(attr) && attr[i+1] >= '0' && attr[i+1] <= '9' {
+			if k := int(attr[i+1] - '0'); k < len(rr.matches) {
+				b.WriteString(rr.matches[k])
+			}
+			i++
+			continue
+		}
+		b.WriteByte(attr[i])
+	}
+	return b.String()
 }
 
 // evalRule evaluates a rule against node attributes (nil outside a node
@@ -50,13 +73,13 @@ func (ws *workingSet) evalExpr(e *cib.Expr, attrs map[string]string, rr *ruleRsc
 }
 
 func evalAttrExpr(e *cib.Expr, attrs map[string]string, rr *ruleRsc) bool {
-	hval, have := attrs[e.Attribute]
+	hval, have := attrs[rr.expandMatches(e.Attribute)]
 	value := e.Value
 	src := strings.ToLower(e.ValueSource)
 	if rr != nil && (src == "param" || src == "meta") {
-		m := rr.params
-		if src == "meta" {
-			m = rr.meta
+		m := rr.meta
+		if src == "param" {
+			m = rr.params()
 		}
 		v, ok := m[e.Value]
 		if !ok {

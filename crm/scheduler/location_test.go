@@ -1,0 +1,44 @@
+package scheduler_test
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestLocationPatterns checks unpack_simple_location's rsc-pattern: it
+// selects top-level resources; a leading '!' selects those that do not
+// match; %N in a rule's attribute names is the pattern's Nth submatch;
+// value-source="param" compares with the resource's parameters as they
+// are evaluated for each node (a parameter set with a node rule).
+func TestLocationPatterns(t *testing.T) {
+	nodes := `<nodes><node id="1" uname="node1"><instance_attributes id="n1"><nvpair id="n1a" name="fake" value="1"/><nvpair id="n1b" name="want-web" value="yes"/></instance_attributes></node>` +
+		`<node id="2" uname="node2"><instance_attributes id="n2"><nvpair id="n2a" name="fake" value="2"/><nvpair id="n2b" name="want-db" value="yes"/></instance_attributes></node></nodes>`
+	h := strings.Replace(head, `<nodes><node id="1" uname="node1"/><node id="2" uname="node2"/></nodes>`, nodes, 1)
+	withParams := func(id, params string) string {
+		return `<primitive id="` + id + `" class="ocf" provider="heartbeat" type="Dummy">` + params + `</primitive>`
+	}
+	tests := []struct{ name, rscs, loc, want string }{
+		{"inverted pattern", prim("app-a", "") + prim("other", ""),
+			`<rsc_location id="l" rsc-pattern="!^app"><rule id="r" score="-INFINITY"><expression id="e" attribute="#uname" operation="eq" value="node1"/></rule></rsc_location>`,
+			"Start app-a node1; Start other node2"},
+		{"submatch in attribute", prim("web", "") + prim("db", ""),
+			`<rsc_location id="l" rsc-pattern="^(web|db)$"><rule id="r" score="INFINITY"><expression id="e" attribute="want-%1" operation="eq" value="yes"/></rule></rsc_location>`,
+			"Start web node1; Start db node2"},
+		{"per-node parameter", withParams("p", `<instance_attributes id="pa" score="10"><nvpair id="pa1" name="fake" value="1"/></instance_attributes>`+
+			`<instance_attributes id="pb" score="20"><rule id="pr" score="INFINITY"><expression id="pe" attribute="#uname" operation="eq" value="node2"/></rule><nvpair id="pb1" name="fake" value="2"/></instance_attributes>`),
+			// fake is 1 on node1 and 2 on node2, equal to each node's
+			// own: both get 100 and node2's extra 50 decides. Evaluated
+			// without a node, fake would be 1 and node1 would win.
+			`<rsc_location id="l" rsc="p"><rule id="r" score="100"><expression id="e" attribute="fake" operation="eq" value="fake" value-source="param"/></rule></rsc_location>` +
+				`<rsc_location id="l2" rsc="p"><rule id="r2" score="50"><expression id="e2" attribute="#uname" operation="eq" value="node2"/></rule></rsc_location>`,
+			"Start p node2"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			xml := h + `<resources>` + tc.rscs + `</resources><constraints>` + tc.loc + `</constraints></configuration>` + online
+			if got := summary(schedule(t, xml)); got != tc.want {
+				t.Errorf("summary %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
