@@ -72,6 +72,7 @@ func (ws *workingSet) customAction(r *resource, key, task string, n *node, optio
 			if !optional {
 				a.flags &^= flagOptional
 			}
+			ws.rescanReason(a)
 			return a
 		}
 	}
@@ -119,6 +120,23 @@ func (ws *workingSet) setRunnable(a *action) {
 		a.reason = "quorum freeze"
 	default:
 		a.flags |= flagRunnable
+	}
+}
+
+// rescanReason is the part of update_resource_action_runnable that runs
+// again each time an action is asked for: on an available node, an
+// action that needs neither quorum nor fencing loses any reason it had
+// (a start forced by a definition change of a resource that requires
+// nothing is then an ordinary restart).
+func (ws *workingSet) rescanReason(a *action) {
+	if a.rsc == nil || a.is(flagPseudo) || a.node == nil || !a.node.online || a.node.pending {
+		return
+	}
+	if a.rsc.isCollective() {
+		return
+	}
+	if ws.actionNeeds(a.rsc, a.task) == "nothing" {
+		a.reason = ""
 	}
 }
 

@@ -103,3 +103,24 @@ func TestDefinitionChange(t *testing.T) {
 		})
 	}
 }
+
+// TestDefinitionChangeReason: a start forced by a definition change
+// carries the reason "resource definition change", except for a
+// resource whose start requires nothing (stonith disabled and
+// no-quorum-policy=ignore): update_resource_action_runnable clears the
+// reason of such an action each time it is asked for on a node.
+func TestDefinitionChangeReason(t *testing.T) {
+	changed := `<primitive id="a" class="ocf" provider="heartbeat" type="Dummy"><instance_attributes id="ia"><nvpair id="ia1" name="state" value="/x"/></instance_attributes></primitive>`
+	for _, tc := range []struct{ props, want string }{
+		{``, "due to resource definition change"},
+		{`<nvpair id="nq" name="no-quorum-policy" value="ignore"/>`, ""},
+	} {
+		h := strings.Replace(head, `</cluster_property_set>`, tc.props+`</cluster_property_set>`, 1)
+		xml := h + `<resources>` + changed + `</resources><constraints/></configuration>` +
+			withStatus(history(1, map[string][]op{"a": started}, "a"), history(2, map[string][]op{"a": stopped}, "a"))
+		tr := schedule(t, xml)
+		if len(tr.Summary) != 1 || tr.Summary[0].Change != "Restart" || tr.Summary[0].Reason != tc.want {
+			t.Errorf("props %q: summary %+v, want Restart with reason %q", tc.props, tr.Summary, tc.want)
+		}
+	}
+}
