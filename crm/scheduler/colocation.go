@@ -130,8 +130,20 @@ func (ws *workingSet) colocationSet(c *cib.Constraint, set *cib.ResourceSet, sco
 	if local == 0 || !boolDefault(set.Sequential, true) {
 		return
 	}
+	rscs := ws.setResources(set)
+	if local < 0 {
+		// unpack_colocation_set: anti-colocating each member with
+		// every prior one is the only way to make sure no two members
+		// of the set run together.
+		for i, r := range rscs {
+			for _, with := range rscs[:i] {
+				ws.newColocationAttr(set.ID, local, r, with, set.Role, set.Role, c.NodeAttribute, ws.influence(c, r))
+			}
+		}
+		return
+	}
 	var with *resource
-	for _, r := range ws.setResources(set) {
+	for _, r := range rscs {
 		if with != nil {
 			ws.newColocationAttr(set.ID, local, r, with, set.Role, set.Role, c.NodeAttribute, ws.influence(c, r))
 		}

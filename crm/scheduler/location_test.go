@@ -42,3 +42,16 @@ func TestLocationPatterns(t *testing.T) {
 		})
 	}
 }
+
+// TestAntiColocationSet: a sequential colocation set with a negative
+// score anti-colocates every member with every prior one (not just the
+// previous one), so no two members share a node: on two nodes the third
+// member cannot run.
+func TestAntiColocationSet(t *testing.T) {
+	xml := head + `<resources>` + prim("a", "") + prim("b", "") + prim("c", "") + `</resources><constraints>` +
+		`<rsc_colocation id="apart" score="-INFINITY"><resource_set id="s"><resource_ref id="a"/><resource_ref id="b"/><resource_ref id="c"/></resource_set></rsc_colocation>` +
+		`</constraints></configuration>` + online
+	if got, want := summary(schedule(t, xml)), "Start a node1; Start b node2"; got != want {
+		t.Errorf("summary %q, want %q", got, want)
+	}
+}
