@@ -18,7 +18,11 @@ FUZZ_TARGETS = \
 	./crm/cib/haresources:FuzzParse \
 	./crm/cib/cibxml:FuzzRead \
 	./crm/cib/crmsh:FuzzParse \
-	./agents/ocf:FuzzParseMetadata
+	./agents/ocf:FuzzParseMetadata \
+	./agents/lsb:FuzzParseHeader \
+	./agents/stonith:FuzzParseList \
+	./agents/stonith:FuzzParseMetadata \
+	./agents/stonith:FuzzParseHostMap
 
 .PHONY: all build test unit fuzz-short fuzz bench bench-cib bench-scheduler conformance demo lint clean
 

@@ -17,6 +17,7 @@ func main() {
 			configureCommand(),
 			importCommand(),
 			keygenCommand(),
+			raCommand(),
 			simulateCommand(),
 		},
 	}
