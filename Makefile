@@ -22,7 +22,8 @@ FUZZ_TARGETS = \
 	./agents/lsb:FuzzParseHeader \
 	./agents/stonith:FuzzParseList \
 	./agents/stonith:FuzzParseMetadata \
-	./agents/stonith:FuzzParseHostMap
+	./agents/stonith:FuzzParseHostMap \
+	./resources:FuzzParseAgentInfo
 
 .PHONY: all build test unit fuzz-short fuzz bench bench-cib bench-scheduler conformance demo lint clean
 
