@@ -124,3 +124,27 @@ func TestDefinitionChangeReason(t *testing.T) {
 		}
 	}
 }
+
+// TestEmptyForceRestartList: an lrm_rsc_op whose op-force-restart is
+// present but empty (every parameter reloadable) has its restart digest
+// computed over no parameters; only an absent list keeps them all.
+func TestEmptyForceRestartList(t *testing.T) {
+	changed := `<primitive id="a" class="ocf" provider="heartbeat" type="Dummy"><instance_attributes id="ia"><nvpair id="ia1" name="state" value="/new"/></instance_attributes></primitive>`
+	// The start ran with state=/old: op-digest differs, and the restart
+	// digest recorded is that of no parameters.
+	op := func(forceRestart string) string {
+		return `<lrm_rsc_op id="a_start_0" operation="start" interval="0" rc-code="0" op-status="0" call-id="2" transition-key="1:1:0:x" transition-magic="0:0;1:1:0:x" op-digest="0000" op-restart-digest="f2317cad3d54cec5d7d7aa7d0bf35cf8"` + forceRestart + `/>`
+	}
+	for _, tc := range []struct{ attr, want string }{
+		{` op-force-restart=""`, "Reload"}, // empty list: restart digest matches, reload
+		{``, "Restart"},                    // no list: all parameters, restart digest differs
+	} {
+		xml := head + `<resources>` + changed + `</resources><constraints/></configuration><status>` +
+			`<node_state id="1" uname="node1" in_ccm="true" crmd="online" join="member" expected="member"><lrm id="1"><lrm_resources><lrm_resource id="a" class="ocf" provider="heartbeat" type="Dummy">` + op(tc.attr) + `</lrm_resource></lrm_resources></lrm></node_state>` +
+			`<node_state id="2" uname="node2" in_ccm="true" crmd="online" join="member" expected="member"/></status></cib>`
+		tr := schedule(t, xml)
+		if len(tr.Summary) == 0 || tr.Summary[0].Change != tc.want {
+			t.Errorf("op-force-restart %q: summary %+v, want %s", tc.attr, tr.Summary, tc.want)
+		}
+	}
+}

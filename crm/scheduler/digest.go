@@ -199,7 +199,9 @@ func (ws *workingSet) computeDigests(r *resource, n *node, task string, interval
 
 	if rec != nil && rec.OpRestartDigest != "" {
 		restart := copyMap(all)
-		if list := rec.OpForceRestart; list != "" {
+		// A recorded op-force-restart filters even when empty (every
+		// parameter reloadable): only its absence keeps them all.
+		if list := rec.OpForceRestart; list != "" || hasAttr(rec.Extra, "op-force-restart") {
 			for k := range restart {
 				if !strings.Contains(list, " "+k+" ") {
 					delete(restart, k)
@@ -298,4 +300,15 @@ func xmlEscape(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// hasAttr reports whether an unmodelled (or empty modelled) attribute
+// was given.
+func hasAttr(extra []cib.Attr, name string) bool {
+	for _, a := range extra {
+		if a.Name == name {
+			return true
+		}
+	}
+	return false
 }

@@ -40,3 +40,4 @@ func TestFilterForDigest(t *testing.T) {
 		t.Errorf("non-recurring: %v", p)
 	}
 }
+
