@@ -345,28 +345,29 @@ func (ws *workingSet) mergeWeights(r *resource, nodes []nodeWeight, attr string,
 	}
 	r.merging = true
 	defer func() { r.merging = false }()
-	var work []nodeWeight
-	nonEmptyGroup := r.isGroup() && len(r.children) > 0
-	switch {
-	case nonEmptyGroup:
-		last := r.children[len(r.children)-1]
-		r.merging = false
-		work = ws.mergeWeights(last, nodes, attr, factor, flags)
-		r.merging = true
-	default:
-		work = append([]nodeWeight(nil), nodes...)
-		ws.addScoresMatchingAttr(work, r, attr, factor, flags&mergePositive != 0)
-	}
-	if ws.canRunAny(work) {
-		src := r.withThis
-		if nonEmptyGroup {
-			src = r.children[len(r.children)-1].withThis
+	if r.isGroup() && len(r.children) > 0 {
+		// pcmk__group_merge_weights: the first member stands for the
+		// group and brings in, through the group's internal
+		// colocations, the other members at full strength; then the
+		// colocations with the group itself.
+		first := r.children[0]
+		work := ws.mergeWeights(first, nodes, attr, factor, flags)
+		for _, c := range r.withThis {
+			if !c.hasInfluence(nil) {
+				continue
+			}
+			work = ws.mergeWeights(c.dependent, work, c.nodeAttr, float64(c.score)/float64(infinity), flags)
 		}
+		return work
+	}
+	work := append([]nodeWeight(nil), nodes...)
+	ws.addScoresMatchingAttr(work, r, attr, factor, flags&mergePositive != 0)
+	if ws.canRunAny(work) {
 		mult := 1.0
 		if factor < 0 {
 			mult = -1
 		}
-		for _, c := range src {
+		for _, c := range r.withThis {
 			if !c.hasInfluence(nil) {
 				continue
 			}

@@ -3,6 +3,8 @@ package scheduler_test
 import (
 	"strings"
 	"testing"
+
+	"pacer/crm/scheduler"
 )
 
 // TestLocationPatterns checks unpack_simple_location's rsc-pattern: it
@@ -54,4 +56,43 @@ func TestAntiColocationSet(t *testing.T) {
 	if got, want := summary(schedule(t, xml)), "Start a node1; Start b node2"; got != want {
 		t.Errorf("summary %q, want %q", got, want)
 	}
+}
+
+// TestNodeBaseScore: a node's own score (<node score=...>) is where every
+// resource's score on it starts in a symmetric cluster.
+func TestNodeBaseScore(t *testing.T) {
+	h := strings.Replace(head, `<node id="2" uname="node2"/>`, `<node id="2" uname="node2" score="100"/>`, 1)
+	tr := schedule(t, h+`<resources>`+prim("a", "")+`</resources><constraints/></configuration>`+online)
+	if got := scoreOf(tr, "pcmk__primitive_assign", "a", "node2"); got != "100" {
+		t.Errorf("score on node2 %q, want 100", got)
+	}
+	if got, want := summary(tr), "Start a node2"; got != want {
+		t.Errorf("summary %q, want %q", got, want)
+	}
+}
+
+// TestGroupDependentScores: a group colocated with another resource is
+// merged into that resource's scores through its first member, which
+// brings the other members in through the group's internal colocations
+// at full strength (pcmk__group_merge_weights): two members sticky on
+// node2 at 1000 each, colocated with score 4000, add 4 + 1000.
+func TestGroupDependentScores(t *testing.T) {
+	group := `<group id="g"><meta_attributes id="gm"><nvpair id="gs" name="resource-stickiness" value="1000"/></meta_attributes>` + prim("g1", "") + prim("g2", "") + `</group>`
+	xml := head + `<resources>` + prim("p", "") + group + `</resources><constraints>` +
+		`<rsc_colocation id="c" rsc="g" with-rsc="p" score="4000"/></constraints></configuration>` +
+		withStatus(history(1, map[string][]op{"p": stopped, "g1": stopped, "g2": stopped}, "p", "g1", "g2"),
+			history(2, map[string][]op{"p": stopped, "g1": started, "g2": started}, "p", "g1", "g2"))
+	tr := schedule(t, xml)
+	if got := scoreOf(tr, "pcmk__primitive_assign", "p", "node2"); got != "1004" {
+		t.Errorf("p's score on node2 %q, want 1004", got)
+	}
+}
+
+func scoreOf(tr *scheduler.Transition, stage, rsc, node string) string {
+	for _, s := range tr.Scores {
+		if s.Stage == stage && s.Rsc == rsc && s.Node == node {
+			return s.Score.String()
+		}
+	}
+	return ""
 }

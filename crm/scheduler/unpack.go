@@ -22,6 +22,9 @@ type node struct {
 	pending     bool
 	expectedUp  bool
 	isDC        bool
+	// base is the node's own score (<node score=...>), the weight every
+	// resource starts from in a symmetric cluster.
+	base cib.Score
 	// standbyOnFail: put in standby by a failure with on-fail=standby.
 	standbyOnFail bool
 	// unseen: configured but without a node_state entry.
@@ -302,6 +305,9 @@ func (ws *workingSet) unpackNodes() {
 			continue
 		}
 		n := &node{id: cn.ID, name: cn.Uname, idx: len(ws.nodes), attrs: map[string]string{}}
+		if cn.Score != "" {
+			n.base, _ = cib.ParseScore(cn.Score)
+		}
 		_ = i
 		if n.name == "" {
 			n.name = n.id
@@ -536,7 +542,9 @@ func (ws *workingSet) unpackResources() error {
 		r.allowed = make([]nodeWeight, len(ws.nodes))
 		if ws.symmetric {
 			for i := range r.allowed {
-				r.allowed[i] = nodeWeight{present: true}
+				// symmetric_default: every node at its own base
+				// score (the <node score=...> attribute).
+				r.allowed[i] = nodeWeight{present: true, score: ws.nodes[i].base}
 			}
 		}
 	}
