@@ -40,4 +40,3 @@ func TestFilterForDigest(t *testing.T) {
 		t.Errorf("non-recurring: %v", p)
 	}
 }
-
