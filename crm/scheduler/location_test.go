@@ -96,3 +96,40 @@ func scoreOf(tr *scheduler.Transition, stage, rsc, node string) string {
 	}
 	return ""
 }
+
+// TestOrderSetsWithoutSequential: between two ordered sets, a set picks
+// a single member to order by only when sequential="true" is written
+// (order_rsc_sets uses pcmk__xe_attr_is_true); otherwise every member of
+// one set is ordered with every member of the other. With b already
+// running, c's start then still waits for a's.
+func TestOrderSetsWithoutSequential(t *testing.T) {
+	for _, tc := range []struct {
+		seq  string
+		want bool
+	}{{``, true}, {` sequential="true"`, false}} {
+		xml := head + `<resources>` + prim("a", "") + prim("b", "") + prim("c", "") + `</resources><constraints>` +
+			`<rsc_order id="o"><resource_set id="s1"` + tc.seq + `><resource_ref id="a"/><resource_ref id="b"/></resource_set><resource_set id="s2"><resource_ref id="c"/></resource_set></rsc_order>` +
+			`</constraints></configuration>` +
+			withStatus(history(1, map[string][]op{"a": stopped, "b": started, "c": stopped}, "a", "b", "c"),
+				history(2, map[string][]op{"a": stopped, "b": stopped, "c": stopped}, "a", "b", "c"))
+		tr := schedule(t, xml)
+		byID := map[int]*scheduler.Action{}
+		for _, a := range tr.Actions {
+			byID[a.ID] = a
+		}
+		got := false
+		for _, a := range tr.Actions {
+			if a.Key != "c_start_0" {
+				continue
+			}
+			for _, in := range a.Inputs {
+				if x := byID[in]; x != nil && x.Key == "a_start_0" {
+					got = true
+				}
+			}
+		}
+		if got != tc.want {
+			t.Errorf("sequential%q: c start waits for a start = %v, want %v", tc.seq, got, tc.want)
+		}
+	}
+}

@@ -299,15 +299,17 @@ func (ws *workingSet) orderSets(c *cib.Constraint, set1, set2 *cib.ResourceSet, 
 		}
 		return
 	}
+	// Between sets only an explicit sequential="true" picks one member
+	// (pcmk__xe_attr_is_true); otherwise every member is ordered.
 	var r1, r2 *resource
-	if boolDefault(set1.Sequential, true) && len(r1s) > 0 {
+	if isTrue(set1.Sequential) && len(r1s) > 0 {
 		if invert {
 			r1 = r1s[0]
 		} else {
 			r1 = r1s[len(r1s)-1]
 		}
 	}
-	if boolDefault(set2.Sequential, true) && len(r2s) > 0 {
+	if isTrue(set2.Sequential) && len(r2s) > 0 {
 		if invert {
 			r2 = r2s[len(r2s)-1]
 		} else {
