@@ -26,10 +26,37 @@ func (ws *workingSet) assign(r *resource, prefer *node) *node {
 	return ws.assignPrimitive(r, prefer)
 }
 
-func (ws *workingSet) recordScores(stage string, r *resource) {
+// scoreStage is the Pacemaker function that printed a score.
+type scoreStage uint8
+
+const (
+	stagePrimitive scoreStage = iota // pcmk__primitive_assign
+	stageGroup                       // pcmk__group_assign
+	stageClone                       // pcmk__clone_allocate
+)
+
+func (s scoreStage) String() string {
+	switch s {
+	case stageGroup:
+		return "pcmk__group_assign"
+	case stageClone:
+		return "pcmk__clone_allocate"
+	}
+	return "pcmk__primitive_assign"
+}
+
+// scoreRecord is one recorded score, compact (see Transition.Scores).
+type scoreRecord struct {
+	rsc   *resource
+	score cib.Score
+	node  int32
+	stage scoreStage
+}
+
+func (ws *workingSet) recordScores(stage scoreStage, r *resource) {
 	for _, n := range ws.nodes {
 		if w := r.allowed[n.idx]; w.present {
-			ws.scores = append(ws.scores, NodeScore{Stage: stage, Rsc: r.id, Node: n.name, Score: w.score})
+			ws.scores = append(ws.scores, scoreRecord{rsc: r, node: int32(n.idx), stage: stage, score: w.score})
 		}
 	}
 	for _, c := range r.children {
@@ -55,7 +82,7 @@ func (ws *workingSet) assignGroup(r *resource, prefer *node) *node {
 	r.thisWith = nil
 	last.withThis = append(last.withThis, r.withThis...)
 	r.withThis = nil
-	ws.recordScores("pcmk__group_assign", r)
+	ws.recordScores(stageGroup, r)
 	var groupNode *node
 	for _, c := range r.children {
 		n := ws.assign(c, prefer)
@@ -106,7 +133,7 @@ func (ws *workingSet) assignPrimitive(r *resource, prefer *node) *node {
 			r.allowed[i] = nodeWeight{present: true, score: -infinity}
 		}
 	}
-	ws.recordScores("pcmk__primitive_assign", r)
+	ws.recordScores(stagePrimitive, r)
 
 	managed := r.managed
 	if ws.stonithEnabled && !ws.haveStonith {

@@ -126,7 +126,7 @@ func (ws *workingSet) assignClone(r *resource, prefer *node) *node {
 		}
 		r.allowed = ws.mergeWeights(c.dependent, r.allowed, c.nodeAttr, float64(c.score)/float64(infinity), mergeRollback|mergePositive)
 	}
-	ws.recordScores("pcmk__clone_allocate", r)
+	ws.recordScores(stageClone, r)
 	ws.distributeInstances(r)
 	r.allocating, r.provisional = false, false
 	return nil

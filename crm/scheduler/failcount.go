@@ -18,27 +18,58 @@ func (ws *workingSet) failCount(r *resource, n *node) cib.Score {
 	if r.parent != nil && r.parent.anonymous() {
 		name = r.parent.clone.base
 	}
-	var count cib.Score
-	var last int64
-	for k, v := range n.attrs {
-		switch {
-		case matchesFailAttr(k, "fail-count-", name):
-			s, err := cib.ParseScore(v)
-			if err == nil {
-				count = count.Add(s)
-			}
-		case matchesFailAttr(k, "last-failure-", name):
-			if t, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); err == nil && t > last {
-				last = t
-			}
-		}
-	}
+	f := n.failures()[name]
+	count, last := f.count, f.last
 	if count > 0 && last > 0 {
 		if timeout := r.failureTimeout(); timeout > 0 && ws.now.Unix() > last+int64(timeout/time.Second) {
 			return 0
 		}
 	}
 	return count
+}
+
+// failEntry is a resource's failures on a node, from its attributes.
+type failEntry struct {
+	count cib.Score // fail-count-RSC plus every fail-count-RSC#OP_INTERVAL
+	last  int64     // the latest last-failure-RSC[#OP_INTERVAL]
+}
+
+// failures indexes the node's fail-count and last-failure attributes by
+// resource name, once: looking them up per resource would scan every
+// attribute of the node for each resource.
+func (n *node) failures() map[string]failEntry {
+	if n.failIndex != nil {
+		return n.failIndex
+	}
+	n.failIndex = map[string]failEntry{}
+	for k, v := range n.attrs {
+		var prefix string
+		switch {
+		case strings.HasPrefix(k, "fail-count-"):
+			prefix = "fail-count-"
+		case strings.HasPrefix(k, "last-failure-"):
+			prefix = "last-failure-"
+		default:
+			continue
+		}
+		name := k[len(prefix):]
+		if i := strings.IndexByte(name, '#'); i >= 0 {
+			name = name[:i]
+		}
+		if !matchesFailAttr(k, prefix, name) {
+			continue
+		}
+		e := n.failIndex[name]
+		if prefix == "fail-count-" {
+			if sc, err := cib.ParseScore(v); err == nil {
+				e.count = e.count.Add(sc)
+			}
+		} else if t, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); err == nil && t > e.last {
+			e.last = t
+		}
+		n.failIndex[name] = e
+	}
+	return n.failIndex
 }
 
 // matchesFailAttr says attr is prefix+rsc, optionally followed by
@@ -94,8 +125,9 @@ func (r *resource) migrationThreshold() cib.Score {
 // migration-threshold, the resource (for an anonymous clone instance,
 // the whole clone) is banned from that node.
 func (ws *workingSet) applyFailureThresholds() {
+	prims := ws.primitivesInOrder()
 	for _, n := range ws.nodes {
-		for _, r := range ws.primitivesInOrder() {
+		for _, r := range prims {
 			th := r.migrationThreshold()
 			if th <= 0 {
 				continue

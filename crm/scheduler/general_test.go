@@ -269,7 +269,7 @@ func TestGroupLocationScores(t *testing.T) {
 		`<constraints><rsc_location id="l" rsc="g" node="node2" score="5"/></constraints></configuration>` + online
 	tr := schedule(t, xml)
 	got := map[string]string{}
-	for _, s := range tr.Scores {
+	for _, s := range tr.Scores() {
 		if s.Node == "node2" {
 			got[s.Stage+" "+s.Rsc] = s.Score.String()
 		}

@@ -89,7 +89,7 @@ func TestGroupDependentScores(t *testing.T) {
 }
 
 func scoreOf(tr *scheduler.Transition, stage, rsc, node string) string {
-	for _, s := range tr.Scores {
+	for _, s := range tr.Scores() {
 		if s.Stage == stage && s.Rsc == rsc && s.Node == node {
 			return s.Score.String()
 		}

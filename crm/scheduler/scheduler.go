@@ -91,8 +91,6 @@ type Transition struct {
 	// Actions in graph (synapse) order.
 	Actions []*Action
 	Edges   []Edge
-	// Scores in the order they were computed.
-	Scores []NodeScore
 	// NodeChanges are the node actions of the Transition Summary
 	// (fencing), before the resource lines.
 	NodeChanges []NodeChange
@@ -146,8 +144,18 @@ func Schedule(in Input) (*Transition, error) {
 	ws.updateActions()
 	t := &Transition{Now: now, ExecutionDate: fromCIB, Instances: inst, Disabled: dis, Blocked: blk, ws: ws}
 	ws.buildGraph(t)
-	t.Scores = ws.scores
 	t.NodeChanges = ws.nodeChanges()
 	t.Summary = ws.summary()
 	return t, nil
+}
+
+// Scores are the allocation scores in the order they were computed. They
+// are kept compact while scheduling and expanded here, on demand: a big
+// cluster has a score for every resource on every node.
+func (t *Transition) Scores() []NodeScore {
+	out := make([]NodeScore, len(t.ws.scores))
+	for i, s := range t.ws.scores {
+		out[i] = NodeScore{Stage: s.stage.String(), Rsc: s.rsc.id, Node: t.ws.nodes[s.node].name, Score: s.score}
+	}
+	return out
 }

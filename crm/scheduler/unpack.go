@@ -31,9 +31,10 @@ type node struct {
 	unseen bool
 	// fence is the node's fencing action, created (optional) when the
 	// node is first found unclean, as pe_fence_op.
-	fence  *action
-	attrs  map[string]string
-	numRsc int // resources assigned so far (a tie-breaker)
+	fence     *action
+	attrs     map[string]string
+	failIndex map[string]failEntry // see failures
+	numRsc    int                  // resources assigned so far (a tie-breaker)
 }
 
 // canRun is Pacemaker's pcmk__node_available without the score check.
@@ -184,7 +185,7 @@ type workingSet struct {
 	actions      []*action // creation order
 	nextActionID int
 
-	scores   []NodeScore
+	scores   []scoreRecord
 	warnings []string
 
 	liveCIB bool // Input.LiveCIB

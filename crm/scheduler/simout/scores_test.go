@@ -62,7 +62,7 @@ func TestScoresTier1(t *testing.T) {
 			continue
 		}
 		var got []string
-		for _, s := range tr.Scores {
+		for _, s := range tr.Scores() {
 			got = append(got, s.Stage+": "+s.Rsc+" allocation score on "+s.Node+": "+s.Score.String())
 		}
 		if strings.Join(scoreLines(strings.Join(got, "\n")), "\n") == strings.Join(scoreLines(string(want)), "\n") {

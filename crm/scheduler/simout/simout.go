@@ -35,7 +35,7 @@ func Write(w io.Writer, t *scheduler.Transition, o Options) error {
 	b.WriteString("\n")
 	if o.Scores {
 		b.WriteString("Allocation scores:\n")
-		for _, s := range t.Scores {
+		for _, s := range t.Scores() {
 			fmt.Fprintf(&b, "%s: %s allocation score on %s: %s\n", s.Stage, s.Rsc, s.Node, s.Score)
 		}
 		b.WriteString("\n")
