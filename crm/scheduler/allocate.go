@@ -11,6 +11,9 @@ const infinity = cib.Score(cib.Infinity)
 
 // allocateAll assigns every resource in priority order.
 func (ws *workingSet) allocateAll() {
+	// Every resource records a score per node, most of them once, some
+	// (group members) twice: size the record for that up front.
+	ws.scores = make([]scoreRecord, 0, len(ws.all)*len(ws.nodes)*5/4)
 	for _, r := range ws.resources {
 		ws.assign(r, nil)
 	}
