@@ -208,8 +208,11 @@ func (ws *workingSet) startResource(r *resource, n *node, optional bool) {
 	}
 }
 
-// createPrimitiveActions is pcmk__primitive_create_actions for the roles
-// Stopped and Started.
+// createPrimitiveActions is pcmk__primitive_create_actions: the actions
+// that take the resource down from its current role (optional unless a
+// stop is needed: moving, failed, blocked, multiply active, a Promoted
+// instance's forced restart), back up to it, and then on to its next
+// role, each step as the role matrices say (roleSteps, roleTask).
 func (ws *workingSet) createPrimitiveActions(r *resource) {
 	if r.nextRole == cib.RoleUnknown {
 		if r.assigned == nil {
@@ -219,36 +222,104 @@ func (ws *workingSet) createPrimitiveActions(r *resource) {
 		}
 	}
 	current := r.currentNode()
-	needStop := false
-	if current != nil && r.assigned != nil && current != r.assigned && r.nextRole >= cib.RoleStarted {
-		needStop = true
-	}
+	needStop, needPromote := false, false
 	if len(r.running) > 1 {
 		needStop = true
 	}
-	if !needStop && r.failed && current != nil {
-		needStop = true
+	switch {
+	case current != nil && r.assigned != nil && current != r.assigned && r.nextRole >= cib.RoleStarted:
+		needStop = true // moving
+	case r.failed && current != nil:
+		if r.failedStop || !r.isPromotableInstance() {
+			needStop = true
+		} else if r.nextRole == cib.RolePromoted {
+			needPromote = true // recovery by demotion
+		}
+	case r.role > cib.RoleStarted && current != nil && r.assigned != nil:
+		// A Promoted instance whose start is required is restarted.
+		if start := ws.startAction(r, r.assigned, true); !start.is(flagOptional) {
+			needStop = true
+		}
 	}
 	if r.startPending && r.assigned != nil {
 		// create_pending_start
 		start := ws.startAction(r, r.assigned, true)
 		start.flags |= flagPrintAlways
 	}
-	// Bring the resource down, then back up to its current role.
-	if r.role != cib.RoleStopped {
-		ws.stopResource(r, !needStop)
+	// Down from the current role to Stopped.
+	role := r.role
+	for role != cib.RoleStopped && role != cib.RoleUnknown {
+		next := roleSteps[role][cib.RoleStopped]
+		if !ws.roleStep(r, role, next, current, !needStop) {
+			break
+		}
+		role = next
 	}
-	if r.role <= r.nextRole && r.role != cib.RoleStopped && r.assigned != nil {
-		ws.startResource(r, r.assigned, !needStop)
+	// Back up to the current role.
+	for r.role <= r.nextRole && role != r.role && !r.blocked {
+		required := needStop
+		next := roleSteps[role][r.role]
+		if next == cib.RolePromoted && needPromote {
+			required = true
+		}
+		if !ws.roleStep(r, role, next, r.assigned, !required) {
+			break
+		}
+		role = next
 	}
 	// Then from the current role to the next.
-	switch {
-	case r.role == cib.RoleStopped && r.nextRole >= cib.RoleStarted:
-		ws.startResource(r, r.assigned, false)
-	case r.role >= cib.RoleStarted && r.nextRole == cib.RoleStopped:
-		ws.stopResource(r, false)
+	role = r.role
+	for role != r.nextRole {
+		next := roleSteps[role][r.nextRole]
+		if !ws.roleStep(r, role, next, r.assigned, false) {
+			break
+		}
+		role = next
 	}
 	ws.createRecurring(r)
+}
+
+// isPromotableInstance says r is an instance of a promotable clone.
+func (r *resource) isPromotableInstance() bool {
+	return r.parent != nil && r.parent.isClone() && r.parent.clone.promotable
+}
+
+// roleStep is rsc_action_matrix: the action taking r from one role to
+// the next (StopRsc, StartRsc, PromoteRsc, DemoteRsc). It reports false
+// where the matrix has nothing to do (NullOp) or no such step.
+func (ws *workingSet) roleStep(r *resource, from, to cib.Role, n *node, optional bool) bool {
+	switch roleTask(from, to) {
+	case "stop":
+		ws.stopResource(r, optional)
+	case "start":
+		ws.startResource(r, n, optional)
+	case "demote":
+		for _, cur := range r.running {
+			ws.customAction(r, opKey(r.id, "demote", 0), "demote", cur, optional)
+		}
+	case "promote":
+		if n == nil {
+			return false
+		}
+		runnable := true
+		for _, a := range r.actions {
+			if a.task == "start" && a.node == n && !a.is(flagRunnable) {
+				runnable = false
+			}
+		}
+		if runnable {
+			ws.customAction(r, opKey(r.id, "promote", 0), "promote", n, optional)
+			return true
+		}
+		for _, a := range r.actions {
+			if a.task == "promote" && a.node == n {
+				a.flags &^= flagRunnable
+			}
+		}
+	default:
+		return false
+	}
+	return true
 }
 
 // opCannotRecur lists the actions that are never recurring.

@@ -36,6 +36,7 @@ const (
 	stagePrimitive scoreStage = iota // pcmk__primitive_assign
 	stageGroup                       // pcmk__group_assign
 	stageClone                       // pcmk__clone_allocate
+	stagePromotion                   // a promotable instance's promotion score
 )
 
 func (s scoreStage) String() string {
@@ -44,6 +45,8 @@ func (s scoreStage) String() string {
 		return "pcmk__group_assign"
 	case stageClone:
 		return "pcmk__clone_allocate"
+	case stagePromotion:
+		return "promotion"
 	}
 	return "pcmk__primitive_assign"
 }
@@ -294,6 +297,10 @@ func (ws *workingSet) applyCloneColocation(dep *resource, c *colocation, p *reso
 		}
 		return
 	}
+	if p.clone.promotable && c.primRole > cib.RoleUnpromoted {
+		ws.colocateWithPromotable(dep, c, p)
+		return
+	}
 	if c.score >= infinity {
 		on := map[*node]bool{}
 		for _, ch := range p.children {
@@ -310,6 +317,42 @@ func (ws *workingSet) applyCloneColocation(dep *resource, c *colocation, p *reso
 	}
 	for _, ch := range p.children {
 		ws.applyColocationWith(dep, c, ch)
+	}
+}
+
+// colocateWithPromotable is promotable_colocation_rh for a dependent
+// being placed: the nodes of the instances that will have the
+// colocation's role are the ones it may run on (mandatory colocation;
+// their instances' scores are added) or that it prefers (optional; each
+// such instance is applied as the primary in turn). A
+// Promoted-with-Promoted colocation bans nothing, so that Unpromoted
+// dependent instances can still start.
+func (ws *workingSet) colocateWithPromotable(dep *resource, c *colocation, p *resource) {
+	affected := map[*node]cib.Score{}
+	for _, ch := range p.children {
+		if ch.assigned == nil || ch.nextRole != c.primRole {
+			continue
+		}
+		if c.score < infinity {
+			ws.applyColocationWith(dep, c, ch)
+		}
+		affected[ch.assigned] = ch.allowed[ch.assigned.idx].score
+	}
+	if c.score < infinity || (c.depRole == cib.RolePromoted && c.primRole == cib.RolePromoted) {
+		return
+	}
+	for i := range dep.allowed {
+		w := &dep.allowed[i]
+		n := ws.nodes[i]
+		if s, ok := affected[n]; ok {
+			if w.present {
+				w.score = w.score.Add(s)
+			} else {
+				*w = nodeWeight{present: true, score: -infinity}
+			}
+			continue
+		}
+		*w = nodeWeight{present: true, score: -infinity}
 	}
 }
 

@@ -26,9 +26,6 @@ type cloneInfo struct {
 // each a primitive with the clone's meta attributes under its own.
 func (ws *workingSet) unpackClone(r *resource, walk func(*cib.Resource, *resource) (*resource, error)) error {
 	def := r.def
-	if isTrue(r.meta["promotable"]) {
-		return fmt.Errorf("schedule: resource %s: promotable clones are not supported yet", def.ID)
-	}
 	if len(def.Children) != 1 || def.Children[0].Kind != cib.KindPrimitive {
 		return fmt.Errorf("schedule: resource %s: clones of groups are not supported yet", def.ID)
 	}
@@ -128,6 +125,9 @@ func (ws *workingSet) assignClone(r *resource, prefer *node) *node {
 	}
 	ws.recordScores(stageClone, r)
 	ws.distributeInstances(r)
+	if r.clone.promotable {
+		ws.setInstanceRoles(r)
+	}
 	r.allocating, r.provisional = false, false
 	return nil
 }
@@ -377,6 +377,28 @@ func (ws *workingSet) createCloneActions(r *resource) {
 	}
 	ws.pseudoAction(r, "stop", !stopping)
 	ws.pseudoAction(r, "stopped", !stopping)
+	if r.clone.promotable {
+		// pcmk__create_promotable_actions: the clone's promote and
+		// demote pseudo-actions, required when any instance's is.
+		promoting, demoting := false, false
+		for _, c := range r.children {
+			for _, a := range c.actions {
+				if a.is(flagOptional) {
+					continue
+				}
+				switch a.task {
+				case "promote":
+					promoting = true
+				case "demote":
+					demoting = true
+				}
+			}
+		}
+		ws.pseudoAction(r, "promote", !promoting)
+		ws.pseudoAction(r, "promoted", !promoting)
+		ws.pseudoAction(r, "demote", !demoting)
+		ws.pseudoAction(r, "demoted", !demoting)
+	}
 	if r.clone.ordered {
 		var lastStop, lastStart *action
 		for _, c := range r.children {
@@ -416,6 +438,10 @@ func (ws *workingSet) cloneInternal(r *resource) {
 	ws.orderRsc(r, "stopped", r, "start", orderOptional)
 	ws.orderRsc(r, "start", r, "running", orderRunnableLeft)
 	ws.orderRsc(r, "stop", r, "stopped", orderRunnableLeft)
+	if r.clone.promotable {
+		ws.orderRsc(r, "demoted", r, "stop", orderOptional)
+		ws.orderRsc(r, "running", r, "promote", orderRunnableLeft)
+	}
 	var last *resource
 	for _, c := range r.children {
 		ws.rscInternal(c)
@@ -428,6 +454,39 @@ func (ws *workingSet) cloneInternal(r *resource) {
 		ws.orderRsc(c, "stop", r, "stopped", orderImpliesThenPrinted)
 		if r.clone.ordered && last != nil {
 			ws.orderRsc(c, "stop", last, "stop", orderOptional)
+		}
+		last = c
+	}
+	if r.clone.promotable {
+		ws.promotableInternal(r)
+	}
+}
+
+// promotableInternal is pcmk__order_promotable_instances: the clone's
+// restart orderings (everything stopped or demoted before starting or
+// promoting, all started before promoting) and, per instance, demote
+// before promote, the clone's promote/promoted and demote/demoted around
+// the instance's, in sequence for an ordered clone.
+func (ws *workingSet) promotableInternal(r *resource) {
+	ws.orderRsc(r, "stopped", r, "start", orderOptional)
+	ws.orderRsc(r, "stopped", r, "promote", orderOptional)
+	ws.orderRsc(r, "demoted", r, "start", orderOptional)
+	ws.orderRsc(r, "running", r, "promote", orderOptional)
+	ws.orderRsc(r, "demoted", r, "stop", orderOptional)
+	ws.orderRsc(r, "demote", r, "demoted", orderOptional)
+	ws.orderRsc(r, "demoted", r, "promote", orderOptional)
+	var last *resource
+	for _, c := range r.children {
+		ws.orderRsc(c, "demote", c, "promote", orderOptional)
+		ws.orderRsc(r, "promote", c, "promote", orderOptional)
+		ws.orderRsc(c, "promote", r, "promoted", orderOptional)
+		if r.clone.ordered && last != nil {
+			ws.orderRsc(last, "promote", c, "promote", orderOptional)
+		}
+		ws.orderRsc(r, "demote", c, "demote", orderImpliesFirstPrinted)
+		ws.orderRsc(c, "demote", r, "demoted", orderImpliesThenPrinted)
+		if r.clone.ordered && last != nil {
+			ws.orderRsc(c, "demote", last, "demote", orderOptional)
 		}
 		last = c
 	}
@@ -475,6 +534,10 @@ func (ws *workingSet) cloneActionFlags(a *action) actionFlags {
 		task = "start"
 	case "stopped":
 		task = "stop"
+	case "promoted":
+		task = "promote"
+	case "demoted":
+		task = "demote"
 	}
 	anyRunnable := false
 	for _, c := range a.rsc.children {

@@ -231,7 +231,11 @@ func (t *Transition) CurrentStatus() *Status {
 		if len(r.running) == 1 && r.running[0].unclean && !r.running[0].online {
 			rs.Unclean = true
 		}
-		for _, c := range r.children {
+		children := r.children
+		if r.origChildren != nil {
+			children = r.origChildren
+		}
+		for _, c := range children {
 			rs.Children = append(rs.Children, conv(c))
 		}
 		if r.isClone() {
@@ -285,6 +289,14 @@ func (t *Transition) RevisedStatus(executed []*Action) *Status {
 		}
 	}
 	index(st.Resources)
+	promotableInstance := map[*ResourceStatus]bool{}
+	for _, r := range byID {
+		if r.Clone && r.Promotable {
+			for _, c := range r.Children {
+				promotableInstance[c] = true
+			}
+		}
+	}
 	for _, a := range executed {
 		if a.Kind == FenceAction {
 			fenced(st, byID, a.Node)
@@ -319,8 +331,16 @@ func (t *Transition) RevisedStatus(executed []*Action) *Status {
 			}
 			if r.Role < cib.RoleStarted {
 				r.Role = cib.RoleStarted
+				if promotableInstance[r] {
+					r.Role = cib.RoleUnpromoted
+				}
 			}
 			r.Failed = false
+		case "promote":
+			r.Role = cib.RolePromoted
+			r.Failed = false
+		case "demote":
+			r.Role = cib.RoleUnpromoted
 		}
 	}
 	// Orphans that stopped disappear.

@@ -51,11 +51,6 @@ func (ws *workingSet) applyLocations() {
 				}
 			}
 		}
-		if c.Role != "" {
-			if role, err := cib.ParseRole(c.Role); err == nil && role > cib.RoleStarted {
-				continue // role-specific placement applies to promotable clones only
-			}
-		}
 		for i, r := range targets {
 			var m []string
 			if i < len(matches) {
@@ -85,7 +80,24 @@ func (ws *workingSet) allInOrder() []*resource {
 	return out
 }
 
+// applyLocation applies one location constraint to r. A constraint (or
+// rule) for the Promoted role does not place the resource: its scores are
+// kept for choosing which instance of a promotable clone is promoted
+// (apply_promoted_location). Other role filters are not modelled: a
+// constraint for the Unpromoted role applies to every role, as in
+// Pacemaker.
 func (ws *workingSet) applyLocation(r *resource, c *cib.Constraint, matches []string) {
+	isPromoted := func(role string) bool {
+		ro, err := cib.ParseRole(role)
+		return err == nil && ro == cib.RolePromoted
+	}
+	add := func(promoted bool, n *node, score cib.Score) {
+		if promoted {
+			r.promotedLocs = append(r.promotedLocs, nodeScore{node: n, score: score})
+			return
+		}
+		r.addLocation(n, score)
+	}
 	if c.Node != "" {
 		n := ws.byNodeName[c.Node]
 		if n == nil {
@@ -95,11 +107,16 @@ func (ws *workingSet) applyLocation(r *resource, c *cib.Constraint, matches []st
 		if err != nil {
 			return
 		}
-		r.addLocation(n, score)
+		add(isPromoted(c.Role), n, score)
 		return
 	}
 	for i := range c.Rules {
 		rule := &c.Rules[i]
+		role := rule.Role
+		if role == "" {
+			role = c.Role
+		}
+		promoted := isPromoted(role)
 		for _, n := range ws.nodes {
 			// value-source="param" compares with the resource's
 			// parameters as they are evaluated for this node.
@@ -132,7 +149,7 @@ func (ws *workingSet) applyLocation(r *resource, c *cib.Constraint, matches []st
 				}
 				score = s
 			}
-			r.addLocation(n, score)
+			add(promoted, n, score)
 		}
 	}
 }

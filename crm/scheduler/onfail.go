@@ -102,4 +102,5 @@ func (ws *workingSet) applyOnFail(r *resource, n *node, f onFail) {
 		r.nextRole = cib.RoleStopped
 	}
 	r.failed = true
+	r.failedStop = f != onFailDemote && f != onFailBlock
 }

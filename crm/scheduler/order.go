@@ -22,6 +22,9 @@ const (
 	// orderThenCancelsFirst: a required 'then' (a stop or demote) makes
 	// 'first' (a reload) unnecessary.
 	orderThenCancelsFirst
+	// orderPromotedImpliesFirst: a required 'then' (a stop) of a
+	// Promoted resource makes 'first' (its demote) required.
+	orderPromotedImpliesFirst
 	// orderPreserve: an ordering the cluster made (fencing before the
 	// stops it implies); it changes no flags but is kept in the graph.
 	orderPreserve
@@ -62,6 +65,10 @@ func (ws *workingSet) rscInternal(r *resource) {
 	}
 	if !r.isGroup() {
 		ws.orderRsc(r, "stop", r, "start", orderOptional|orderImpliesThen|orderRestart)
+		if r.isPromotableInstance() || r.role > cib.RoleUnpromoted {
+			ws.orderRsc(r, "demote", r, "stop", orderPromotedImpliesFirst)
+			ws.orderRsc(r, "start", r, "promote", orderRunnableLeft)
+		}
 		return
 	}
 	ws.orderRsc(r, "stopped", r, "start", orderOptional)
@@ -574,6 +581,9 @@ func (ws *workingSet) updateEdge(e *actionEdge) bool {
 		}
 	}
 	if typ&orderImpliesFirst != 0 && tf&flagOptional == 0 {
+		changed = ws.clearOptional(first, then) || changed
+	}
+	if typ&orderPromotedImpliesFirst != 0 && then.rsc != nil && then.rsc.role == cib.RolePromoted && tf&flagOptional == 0 {
 		changed = ws.clearOptional(first, then) || changed
 	}
 	if typ&orderRunnableLeft != 0 && ff&flagRunnable == 0 {

@@ -80,7 +80,10 @@ type Edge struct {
 
 // NodeScore is one allocation score with the stage that printed it.
 type NodeScore struct {
-	Stage string // pcmk__primitive_assign, pcmk__group_assign
+	// Stage is pcmk__primitive_assign, pcmk__group_assign,
+	// pcmk__clone_allocate, or "promotion" for a promotable instance's
+	// promotion score (Node "none" when it is not assigned).
+	Stage string
 	Rsc   string
 	Node  string
 	Score cib.Score
@@ -155,7 +158,11 @@ func Schedule(in Input) (*Transition, error) {
 func (t *Transition) Scores() []NodeScore {
 	out := make([]NodeScore, len(t.ws.scores))
 	for i, s := range t.ws.scores {
-		out[i] = NodeScore{Stage: s.stage.String(), Rsc: s.rsc.id, Node: t.ws.nodes[s.node].name, Score: s.score}
+		node := "none"
+		if s.node >= 0 {
+			node = t.ws.nodes[s.node].name
+		}
+		out[i] = NodeScore{Stage: s.stage.String(), Rsc: s.rsc.id, Node: node, Score: s.score}
 	}
 	return out
 }

@@ -120,10 +120,14 @@ func (ws *workingSet) rscSummary(r *resource) []SummaryLine {
 		if next == nil {
 			return nil
 		}
+		promote, demote := ws.rscActions(r, next, "promote"), ws.rscActions(r, next, "demote")
 		switch {
 		case r.reload:
 			return []SummaryLine{item("Reload", r, current, next, start, nil)}
 		case start == nil || start.is(flagOptional):
+			if demote != nil && promote != nil && !demote.is(flagOptional) && !promote.is(flagOptional) {
+				return []SummaryLine{item("Re-promote", r, current, next, promote, demote)}
+			}
 			return nil
 		case !start.is(flagRunnable):
 			src := start
@@ -167,6 +171,10 @@ func (ws *workingSet) rscSummary(r *resource) []SummaryLine {
 		return []SummaryLine{item("Reload", r, current, next, start, nil)}
 	case stop != nil && !stop.is(flagOptional):
 		return []SummaryLine{item("Restart", r, current, next, start, nil)}
+	case r.role == cib.RolePromoted:
+		return []SummaryLine{item("Demote", r, current, next, ws.rscActions(r, next, "demote"), nil)}
+	case r.nextRole == cib.RolePromoted:
+		return []SummaryLine{item("Promote", r, current, next, ws.rscActions(r, next, "promote"), nil)}
 	case r.role == cib.RoleStopped && r.nextRole > cib.RoleStopped:
 		return []SummaryLine{item("Start", r, current, next, start, nil)}
 	}

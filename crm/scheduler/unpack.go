@@ -83,6 +83,18 @@ type resource struct {
 	running        []*node
 	knownOn        map[*node]bool
 	failed         bool
+	// failedStop: the failure's recovery stops the resource (pe_rsc_stop);
+	// on-fail=demote and block recover without a stop.
+	failedStop bool
+	// promotion bookkeeping of a promotable clone's instance
+	// (pcmk__set_instance_roles): its promotion priority, its sort index,
+	// and the role=Promoted location scores that apply to it.
+	promoPriority, sortIndex cib.Score
+	promotedLocs             []nodeScore
+	// origChildren is a promotable clone's instances in configuration
+	// order, kept for the status display once they are sorted for
+	// promotion.
+	origChildren []*resource
 	// needs is what starting needs (requires): nothing, quorum,
 	// fencing or unfencing; see needsOf.
 	needs string

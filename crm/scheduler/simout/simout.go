@@ -36,6 +36,10 @@ func Write(w io.Writer, t *scheduler.Transition, o Options) error {
 	if o.Scores {
 		b.WriteString("Allocation scores:\n")
 		for _, s := range t.Scores() {
+			if s.Stage == "promotion" {
+				fmt.Fprintf(&b, "%s promotion score on %s: %s\n", s.Rsc, s.Node, s.Score)
+				continue
+			}
 			fmt.Fprintf(&b, "%s: %s allocation score on %s: %s\n", s.Stage, s.Rsc, s.Node, s.Score)
 		}
 		b.WriteString("\n")

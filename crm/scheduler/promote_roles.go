@@ -1,0 +1,234 @@
+package scheduler
+
+import (
+	"sort"
+
+	"pacer/crm/cib"
+)
+
+// Choosing which instances of a promotable clone are promoted
+// (pcmk__set_instance_roles and promotion_order of Pacemaker 2.1.5), run
+// once the clone's instances are assigned to nodes.
+
+// nodeScore is a score for one node (a location constraint's node list).
+type nodeScore struct {
+	node  *node
+	score cib.Score
+}
+
+// recordPromotionScore keeps the "INSTANCE promotion score on NODE:
+// SCORE" line of crm_simulate -s (NODE "none" for an unassigned one).
+func (ws *workingSet) recordPromotionScore(c *resource) {
+	n := int32(-1)
+	if c.assigned != nil {
+		n = int32(c.assigned.idx)
+	}
+	ws.scores = append(ws.scores, scoreRecord{rsc: c, node: n, stage: stagePromotion, score: c.sortIndex})
+}
+
+// setInstanceRoles is pcmk__set_instance_roles: each assigned instance's
+// promotion priority (its promotion score, the role=Promoted location
+// scores, its role-based colocations), then the clone-wide promotion
+// order, then the first promoted-max eligible instances are promoted
+// (at most promoted-node-max per node) and the others are Unpromoted.
+func (ws *workingSet) setInstanceRoles(r *resource) {
+	max, nodeMax := promotedLimits(r.meta)
+	counts := make([]int, len(ws.nodes))
+	if r.origChildren == nil {
+		r.origChildren = append([]*resource(nil), r.children...)
+	}
+	for _, c := range r.children {
+		if c.role == cib.RoleStarted {
+			c.role = cib.RoleUnpromoted
+		}
+		chosen := c.assigned
+		if chosen == nil {
+			// Never promoted: sorts after every assigned instance.
+			c.sortIndex = -infinity
+			continue
+		}
+		next := c.nextRole
+		switch next {
+		case cib.RoleStarted, cib.RoleUnknown:
+			score, isDefault := promotionScore(c.id, c.cloneName, r.clone.unique, chosen.attrs)
+			c.promoPriority = score
+			if isDefault {
+				c.promoPriority = -1
+			}
+		case cib.RoleUnpromoted, cib.RoleStopped:
+			c.promoPriority = -infinity
+		}
+		applyPromotedLocations(c, c.promotedLocs, chosen)
+		applyPromotedLocations(c, r.promotedLocs, chosen)
+		for _, k := range c.thisWith {
+			ws.applyColocToPriority(c, k.primary, k)
+		}
+		c.sortIndex = c.promoPriority
+		if next == cib.RolePromoted {
+			c.sortIndex = infinity
+		}
+	}
+	ws.promotionOrder(r)
+	promoted := 0
+	for _, c := range r.children {
+		var chosen *node
+		if c.sortIndex >= 0 && (promoted < max || !r.managed) {
+			chosen = ws.nodeToPromoteOn(r, c, counts, nodeMax)
+		}
+		ws.recordPromotionScore(c)
+		if chosen == nil {
+			setRoleUnpromoted(c)
+			continue
+		}
+		if c.role < cib.RolePromoted && !ws.haveQuorum && ws.noQuorumPolicy == "freeze" {
+			setRoleUnpromoted(c)
+			continue
+		}
+		counts[chosen.idx]++
+		c.nextRole = cib.RolePromoted
+		promoted++
+	}
+}
+
+// setRoleUnpromoted: an instance that will run is Unpromoted, one that
+// will not is Stopped.
+func setRoleUnpromoted(c *resource) {
+	if c.assigned != nil {
+		c.nextRole = cib.RoleUnpromoted
+	} else {
+		c.nextRole = cib.RoleStopped
+	}
+}
+
+// applyPromotedLocations is apply_promoted_location: role=Promoted
+// location scores for the instance's node raise its priority.
+func applyPromotedLocations(c *resource, locs []nodeScore, chosen *node) {
+	for _, l := range locs {
+		if l.node == chosen {
+			c.promoPriority = c.promoPriority.Add(l.score)
+		}
+	}
+}
+
+// applyColocToPriority is pcmk__apply_coloc_to_priority: an instance's
+// colocation with a primary on the same node adds to (or, for a
+// colocation of the Unpromoted role, subtracts from) its promotion
+// priority; a mandatory colocation of the Promoted role with a primary
+// elsewhere forbids promotion.
+func (ws *workingSet) applyColocToPriority(dep, primary *resource, c *colocation) {
+	p := primaryFor(primary, c.score)
+	if p.assigned == nil || dep.assigned == nil {
+		return
+	}
+	attr := c.nodeAttr
+	if attr == "" {
+		attr = "#id"
+	}
+	dv, _ := nodeAttr(dep.assigned, attr)
+	pv, _ := nodeAttr(p.assigned, attr)
+	if dv != pv {
+		if c.score >= infinity && c.depRole == cib.RolePromoted {
+			dep.promoPriority = -infinity
+		}
+		return
+	}
+	if c.primRole != cib.RoleUnknown && c.primRole != p.nextRole {
+		return
+	}
+	mult := cib.Score(1)
+	if c.depRole == cib.RoleUnpromoted {
+		mult = -1
+	}
+	dep.promoPriority = (mult * c.score).Add(dep.promoPriority)
+}
+
+// promotionOrder is promotion_order: the instances' sort indexes are
+// added to the clone's scores for their nodes, the location preferences
+// of what a Promoted instance is colocated with (and of what wants to be
+// with one) are merged in, each instance takes its node's resulting
+// score as its sort index, and the instances are sorted by it.
+func (ws *workingSet) promotionOrder(r *resource) {
+	for _, c := range r.children {
+		if c.assigned == nil || c.sortIndex < 0 {
+			continue
+		}
+		w := &r.allowed[c.assigned.idx]
+		w.present = true
+		w.score = c.sortIndex.Add(w.score)
+	}
+	r.merging = true
+	for _, k := range r.thisWith {
+		if k.depRole != cib.RolePromoted {
+			continue
+		}
+		flags := mergeRollback
+		if k.score >= infinity {
+			flags = 0
+		}
+		r.allowed = ws.mergeWeights(k.primary, r.allowed, k.nodeAttr, float64(k.score)/float64(infinity), flags)
+	}
+	for _, k := range r.withThis {
+		if !k.hasInfluence(nil) || k.primRole != cib.RolePromoted {
+			continue
+		}
+		r.allowed = ws.mergeWeights(k.dependent, r.allowed, k.nodeAttr, float64(k.score)/float64(infinity), mergeRollback|mergePositive)
+	}
+	r.merging = false
+	for _, c := range r.children {
+		switch {
+		case c.managed && c.promoPriority < 0:
+			c.sortIndex = -infinity
+		case c.assigned == nil || c.sortIndex < 0:
+		default:
+			c.sortIndex = r.allowed[c.assigned.idx].score
+		}
+	}
+	byInstance := ws.instanceOrder(r)
+	sort.SliceStable(r.children, func(i, j int) bool {
+		a, b := r.children[i], r.children[j]
+		if a.sortIndex != b.sortIndex {
+			return a.sortIndex > b.sortIndex
+		}
+		if a.role != b.role {
+			return a.role > b.role
+		}
+		return byInstance[a] < byInstance[b]
+	})
+}
+
+// instanceOrder ranks a clone's instances as sort_clone_instance would
+// sort them, for ties in the promotion order.
+func (ws *workingSet) instanceOrder(r *resource) map[*resource]int {
+	rank := map[*resource]int{}
+	for i, c := range ws.sortedInstances(r) {
+		rank[c] = i
+	}
+	return rank
+}
+
+// nodeToPromoteOn is can_be_promoted: the instance's node, if it will be
+// active there, is managed (or already Promoted), has a non-negative
+// priority, a node able to run resources where the clone is allowed and
+// that has room for another Promoted instance.
+func (ws *workingSet) nodeToPromoteOn(r, c *resource, counts []int, nodeMax int) *node {
+	n := c.assigned
+	switch {
+	case n == nil:
+		return nil
+	case !c.managed:
+		if c.role != cib.RolePromoted {
+			return nil
+		}
+	case c.promoPriority < 0:
+		return nil
+	case !n.canRun():
+		return nil
+	}
+	if !r.allowed[n.idx].present {
+		return nil
+	}
+	if counts[n.idx] >= nodeMax && c.managed {
+		return nil
+	}
+	return n
+}

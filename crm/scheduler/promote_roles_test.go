@@ -1,0 +1,49 @@
+package scheduler_test
+
+import (
+	"strings"
+	"testing"
+)
+
+// promotableCIB is a two-node cluster with a promotable clone "ms" of
+// "p" (promoted-max 1), both instances running Unpromoted, the given
+// promotion scores (master-p transient attributes) per node, and extra
+// resources and constraints.
+func promotableCIB(score1, score2, rscs, cons string) string {
+	clone := `<clone id="ms"><meta_attributes id="msm"><nvpair id="msm1" name="promotable" value="true"/></meta_attributes>` + prim("p", "") + `</clone>`
+	state := func(n int, score string) string {
+		h := history(n, map[string][]op{"p": started}, "p")
+		if score == "" {
+			return h
+		}
+		return strings.Replace(h, `<lrm id=`, `<transient_attributes id="t`+score+`"><instance_attributes id="ta`+score+`"><nvpair id="tam`+score+`" name="master-p" value="`+score+`"/></instance_attributes></transient_attributes><lrm id=`, 1)
+	}
+	return head + `<resources>` + clone + rscs + `</resources><constraints>` + cons + `</constraints></configuration>` +
+		withStatus(state(1, score1), state(2, score2))
+}
+
+// TestPromotable checks pcmk__set_instance_roles and the promote
+// actions: the instance on the node with the higher promotion score is
+// promoted; a role=Promoted location constraint adds to that score; no
+// score at all promotes nothing; a resource colocated with the Promoted
+// role follows the promoted instance.
+func TestPromotable(t *testing.T) {
+	promotedOnNode2 := `<rsc_location id="l" rsc="ms"><rule id="r" role="Promoted" score="100"><expression id="e" attribute="#uname" operation="eq" value="node2"/></rule></rsc_location>`
+	tests := []struct {
+		name, s1, s2, rscs, cons, want string
+	}{
+		{"higher score wins", "10", "5", "", "", "Promote p:0 Unpromoted -> Promoted node1"},
+		{"promoted location", "10", "5", "", promotedOnNode2, "Promote p:1 Unpromoted -> Promoted node2"},
+		{"no scores", "", "", "", "", ""},
+		{"follower", "5", "10", prim("fs", ""), `<rsc_colocation id="c" rsc="fs" with-rsc="ms" with-rsc-role="Promoted" score="INFINITY"/>`,
+			"Promote p:1 Unpromoted -> Promoted node2; Start fs node2"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tr := schedule(t, promotableCIB(tc.s1, tc.s2, tc.rscs, tc.cons))
+			if got := summary(tr); got != tc.want {
+				t.Errorf("summary %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
