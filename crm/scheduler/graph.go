@@ -231,11 +231,7 @@ func (t *Transition) CurrentStatus() *Status {
 		if len(r.running) == 1 && r.running[0].unclean && !r.running[0].online {
 			rs.Unclean = true
 		}
-		children := r.children
-		if r.origChildren != nil {
-			children = r.origChildren
-		}
-		for _, c := range children {
+		for _, c := range r.children {
 			rs.Children = append(rs.Children, conv(c))
 		}
 		if r.isClone() {

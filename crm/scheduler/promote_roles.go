@@ -34,9 +34,6 @@ func (ws *workingSet) recordPromotionScore(c *resource) {
 func (ws *workingSet) setInstanceRoles(r *resource) {
 	max, nodeMax := promotedLimits(r.meta)
 	counts := make([]int, len(ws.nodes))
-	if r.origChildren == nil {
-		r.origChildren = append([]*resource(nil), r.children...)
-	}
 	for _, c := range r.children {
 		if c.role == cib.RoleStarted {
 			c.role = cib.RoleUnpromoted
@@ -68,9 +65,9 @@ func (ws *workingSet) setInstanceRoles(r *resource) {
 			c.sortIndex = infinity
 		}
 	}
-	ws.promotionOrder(r)
+	order := ws.promotionOrder(r)
 	promoted := 0
-	for _, c := range r.children {
+	for _, c := range order {
 		var chosen *node
 		if c.sortIndex >= 0 && (promoted < max || !r.managed) {
 			chosen = ws.nodeToPromoteOn(r, c, counts, nodeMax)
@@ -146,8 +143,10 @@ func (ws *workingSet) applyColocToPriority(dep, primary *resource, c *colocation
 // added to the clone's scores for their nodes, the location preferences
 // of what a Promoted instance is colocated with (and of what wants to be
 // with one) are merged in, each instance takes its node's resulting
-// score as its sort index, and the instances are sorted by it.
-func (ws *workingSet) promotionOrder(r *resource) {
+// score as its sort index, and it returns the instances sorted by it.
+// The clone's own list keeps its order: crm_simulate's summary and
+// graph list the instances in configuration order.
+func (ws *workingSet) promotionOrder(r *resource) []*resource {
 	for _, c := range r.children {
 		if c.assigned == nil || c.sortIndex < 0 {
 			continue
@@ -184,8 +183,9 @@ func (ws *workingSet) promotionOrder(r *resource) {
 		}
 	}
 	byInstance := ws.instanceOrder(r)
-	sort.SliceStable(r.children, func(i, j int) bool {
-		a, b := r.children[i], r.children[j]
+	order := append([]*resource(nil), r.children...)
+	sort.SliceStable(order, func(i, j int) bool {
+		a, b := order[i], order[j]
 		if a.sortIndex != b.sortIndex {
 			return a.sortIndex > b.sortIndex
 		}
@@ -194,6 +194,7 @@ func (ws *workingSet) promotionOrder(r *resource) {
 		}
 		return byInstance[a] < byInstance[b]
 	})
+	return order
 }
 
 // instanceOrder ranks a clone's instances as sort_clone_instance would

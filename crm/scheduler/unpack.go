@@ -91,10 +91,6 @@ type resource struct {
 	// and the role=Promoted location scores that apply to it.
 	promoPriority, sortIndex cib.Score
 	promotedLocs             []nodeScore
-	// origChildren is a promotable clone's instances in configuration
-	// order, kept for the status display once they are sorted for
-	// promotion.
-	origChildren []*resource
 	// needs is what starting needs (requires): nothing, quorum,
 	// fencing or unfencing; see needsOf.
 	needs string
