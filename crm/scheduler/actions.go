@@ -29,6 +29,9 @@ type action struct {
 	targetRC int  // -1 when unset
 	cluster  bool // a controller action (do_shutdown, fencing)
 	fencing  bool // a node's fencing
+	// meta holds the action's extra variables (notify_* for a
+	// notification).
+	meta map[string]string
 	// reschedule: a recurring action whose definition changed, so it is
 	// required even where it is already active.
 	reschedule bool

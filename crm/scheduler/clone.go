@@ -18,7 +18,11 @@ type cloneInfo struct {
 	ordered    bool
 	interleave bool
 	promotable bool
+	notify     bool
 	counts     []int // instances assigned per node (pe_node_t.count)
+	// notif holds each notified operation's pseudo-actions (start,
+	// stop, promote, demote), in the order they were created.
+	notif []*notifyData
 }
 
 // unpackClone is clone_unpack: a clone of a primitive gets clone-max
@@ -40,6 +44,7 @@ func (ws *workingSet) unpackClone(r *resource, walk func(*cib.Resource, *resourc
 	ci.unique = isTrue(r.meta["globally-unique"])
 	ci.ordered = isTrue(r.meta["ordered"])
 	ci.interleave = isTrue(r.meta["interleave"])
+	ci.notify = isTrue(r.meta["notify"])
 	ci.promotable = isTrue(r.meta["promotable"]) || def.Kind == cib.KindMaster
 	r.clone = ci
 	for i := 0; i < ci.max; i++ {
@@ -375,8 +380,14 @@ func (ws *workingSet) createCloneActions(r *resource) {
 	if !active && !starting {
 		running.flags &^= flagRunnable
 	}
-	ws.pseudoAction(r, "stop", !stopping)
-	ws.pseudoAction(r, "stopped", !stopping)
+	stop := ws.pseudoAction(r, "stop", !stopping)
+	stopped := ws.pseudoAction(r, "stopped", !stopping)
+	var startN, stopN *notifyData
+	if r.clone.notify {
+		startN = ws.notifPseudoOps(r, "start", ws.findAction(r, opKey(r.id, "start", 0), nil), running)
+		stopN = ws.notifPseudoOps(r, "stop", stop, stopped)
+		ws.orderActions(stopN.postDone, startN.pre, orderOptional)
+	}
 	if r.clone.promotable {
 		// pcmk__create_promotable_actions: the clone's promote and
 		// demote pseudo-actions, required when any instance's is.
@@ -394,10 +405,19 @@ func (ws *workingSet) createCloneActions(r *resource) {
 				}
 			}
 		}
-		ws.pseudoAction(r, "promote", !promoting)
-		ws.pseudoAction(r, "promoted", !promoting)
-		ws.pseudoAction(r, "demote", !demoting)
-		ws.pseudoAction(r, "demoted", !demoting)
+		promote := ws.pseudoAction(r, "promote", !promoting)
+		promoted := ws.pseudoAction(r, "promoted", !promoting)
+		demote := ws.pseudoAction(r, "demote", !demoting)
+		demoted := ws.pseudoAction(r, "demoted", !demoting)
+		if r.clone.notify {
+			promoteN := ws.notifPseudoOps(r, "promote", promote, promoted)
+			demoteN := ws.notifPseudoOps(r, "demote", demote, demoted)
+			ws.orderActions(stopN.postDone, promoteN.pre, orderOptional)
+			ws.orderActions(startN.postDone, promoteN.pre, orderOptional)
+			ws.orderActions(demoteN.postDone, promoteN.pre, orderOptional)
+			ws.orderActions(demoteN.postDone, startN.pre, orderOptional)
+			ws.orderActions(demoteN.postDone, stopN.pre, orderOptional)
+		}
 	}
 	if r.clone.ordered {
 		var lastStop, lastStart *action
@@ -529,6 +549,14 @@ func (ws *workingSet) probeClone(r *resource, n *node) bool {
 func (ws *workingSet) cloneActionFlags(a *action) actionFlags {
 	flags := flagOptional | flagRunnable | flagPseudo
 	task := a.task
+	if task == "notify" || task == "notified" {
+		// clone_child_action: a notification stands for the operation
+		// it notifies about (RSC_TYPE_notify_OPERATION_0).
+		k := strings.TrimSuffix(a.key, "_0")
+		if i := strings.LastIndex(k, "_notify_"); i >= 0 {
+			task = k[i+len("_notify_"):]
+		}
+	}
 	switch task {
 	case "running":
 		task = "start"

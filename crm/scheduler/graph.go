@@ -60,7 +60,11 @@ func (ws *workingSet) buildGraph(t *Transition) {
 	var addRsc func(r *resource)
 	addRsc = func(r *resource) {
 		if r.isClone() {
-			// clone_expand: the instances, then the clone itself.
+			// clone_expand: the notifications (now that the flags are
+			// final), the instances, then the clone itself.
+			if r.clone.notify {
+				ws.createNotifications(r)
+			}
 			for _, c := range r.children {
 				addRsc(c)
 			}
@@ -85,7 +89,7 @@ func (ws *workingSet) buildGraph(t *Transition) {
 		}
 	}
 	for _, a := range order {
-		out := &Action{ID: a.graphID, Key: a.key, Task: a.task, Interval: a.interval, Reason: a.reason}
+		out := &Action{ID: a.graphID, Key: a.key, Task: a.task, Interval: a.interval, Reason: a.reason, Meta: a.meta}
 		if a.rsc != nil {
 			out.Rsc, out.RscName = a.rsc.id, a.rsc.id
 			if p := a.rsc.parent; p != nil && p.anonymous() && ws.knownName(p.clone.base) {

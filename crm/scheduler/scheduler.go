@@ -66,6 +66,10 @@ type Action struct {
 	Inputs []int
 	// Reason is why the action is needed, when Pacemaker records one.
 	Reason string
+	// Meta holds extra variables for the agent: notify_type,
+	// notify_operation and the notify_*_resource / notify_*_uname lists
+	// of a notification.
+	Meta map[string]string
 }
 
 // NodeChange is a scheduled node action: Action is "Fence (reboot)".

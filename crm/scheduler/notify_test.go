@@ -1,0 +1,43 @@
+package scheduler_test
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestCloneNotifications checks pe_notif.c for a clone with notify=true
+// whose instance on node1 runs and whose instance on node2 starts: the
+// running instance is told before the start (the starting one is not),
+// both are told after it, in order pre -> confirmed-pre -> start ->
+// running -> post -> confirmed-post, and the notify actions carry the
+// notify_* variables agents read.
+func TestCloneNotifications(t *testing.T) {
+	clone := `<clone id="cl"><meta_attributes id="clm"><nvpair id="clm1" name="notify" value="true"/></meta_attributes>` + prim("p", "") + `</clone>`
+	xml := head + `<resources>` + clone + `</resources><constraints/></configuration>` +
+		withStatus(history(1, map[string][]op{"p": started}, "p"), history(2, map[string][]op{"p": stopped}, "p"))
+	tr := schedule(t, xml)
+	var got []string
+	for _, a := range tr.Execute() {
+		s := a.Key
+		if a.Node != "" {
+			s += "@" + a.Node
+		}
+		got = append(got, s)
+	}
+	want := "cl_pre_notify_start_0 p:0_pre_notify_start_0@node1 cl_confirmed-pre_notify_start_0 cl_start_0 p:1_start_0@node2 cl_running_0 " +
+		"cl_post_notify_running_0 p:0_post_notify_start_0@node1 p:1_post_notify_start_0@node2 cl_confirmed-post_notify_running_0"
+	if strings.Join(got, " ") != want {
+		t.Errorf("executed\n %s\nwant\n %s", strings.Join(got, " "), want)
+	}
+	for _, a := range tr.Actions {
+		if a.Key != "p:0_post_notify_start_0" {
+			continue
+		}
+		for k, v := range map[string]string{"notify_type": "post", "notify_operation": "start", "notify_start_resource": "p:1",
+			"notify_start_uname": "node2", "notify_active_uname": "node1", "notify_inactive_resource": "p:1"} {
+			if a.Meta[k] != v {
+				t.Errorf("%s=%q, want %q", k, a.Meta[k], v)
+			}
+		}
+	}
+}
