@@ -83,8 +83,10 @@ func (ws *workingSet) opOnFail(r *resource, task string, intervalMs int64) onFai
 }
 
 // applyOnFail is process_rsc_state's response to the failures in a
-// resource's history on a node (already ignore on an unclean node).
-func (ws *workingSet) applyOnFail(r *resource, n *node, f onFail) {
+// resource's history on a node (already ignore on an unclean node). The
+// resource counts as failed only where it is still active (or for
+// on-fail=demote).
+func (ws *workingSet) applyOnFail(r *resource, n *node, f onFail, active bool) {
 	switch f {
 	case onFailIgnore:
 		return
@@ -101,6 +103,8 @@ func (ws *workingSet) applyOnFail(r *resource, n *node, f onFail) {
 	case onFailStop:
 		r.nextRole = cib.RoleStopped
 	}
-	r.failed = true
-	r.failedStop = f != onFailDemote && f != onFailBlock
+	if active || f == onFailDemote {
+		r.failed = true
+		r.failedStop = f != onFailDemote && f != onFailBlock
+	}
 }

@@ -481,7 +481,9 @@ func (ws *workingSet) clearRunnable(then, first *action) bool {
 		return false
 	}
 	then.flags &^= flagRunnable
-	if then.reason == "" || true {
+	// clear_action_flag_because: only another resource's action is a
+	// reason, and it does not replace one already given.
+	if then.rsc != first.rsc && then.reason == "" {
 		then.reason = unrunnableReason(first)
 	}
 	return true

@@ -824,7 +824,7 @@ func (ws *workingSet) unpackRscHistory(r *resource, n *node, lr *cib.LRMResource
 	if !failed || n.unclean {
 		onFail = onFailIgnore
 	}
-	ws.applyOnFail(r, n, onFail)
+	ws.applyOnFail(r, n, onFail, role != cib.RoleUnknown && role != cib.RoleStopped)
 	if role != cib.RoleUnknown && role != cib.RoleStopped {
 		r.running = append(r.running, n)
 		if role > r.role {
