@@ -133,3 +133,31 @@ func TestOnFail(t *testing.T) {
 		})
 	}
 }
+
+// TestUnrunnableReasonSameResource: an action made unrunnable by another
+// action of the same resource takes no reason from it
+// (clear_action_flag_because): the stop of a resource on a lost node
+// that cannot be fenced (no fence device) is just "blocked".
+func TestUnrunnableReasonSameResource(t *testing.T) {
+	lost := `in_ccm="false" crmd="offline" join="member" expected="member"`
+	xml := strings.Replace(fencedCIB("", lost, prim("a", ""), map[string][]op{"a": started}),
+		`<primitive id="fence" class="stonith" type="fence_dummy"/>`, ``, 1)
+	tr := schedule(t, xml)
+	if len(tr.Summary) != 1 || tr.Summary[0].Change != "Stop" || tr.Summary[0].Reason != "blocked" {
+		t.Errorf("summary %+v, want one Stop line, reason \"blocked\"", tr.Summary)
+	}
+}
+
+// TestFailedOnlyWhereActive: a failure in a resource's history makes it
+// FAILED only while it is still active there; a failed start followed by
+// a successful stop leaves it simply stopped.
+func TestFailedOnlyWhereActive(t *testing.T) {
+	member := `in_ccm="true" crmd="online" join="member" expected="member"`
+	ops := []op{{"monitor", 0, 7, 1}, {"start", 0, 1, 2}, {"stop", 0, 0, 3}}
+	tr := schedule(t, fencedCIB("", member, prim("a", ""), map[string][]op{"a": ops}))
+	for _, r := range tr.CurrentStatus().Resources {
+		if r.ID == "a" && r.Failed {
+			t.Errorf("a is shown FAILED though it stopped after the failure")
+		}
+	}
+}
