@@ -137,11 +137,12 @@ func TestOnFail(t *testing.T) {
 // TestUnrunnableReasonSameResource: an action made unrunnable by another
 // action of the same resource takes no reason from it
 // (clear_action_flag_because): the stop of a resource on a lost node
-// that cannot be fenced (no fence device) is just "blocked".
+// that cannot be fenced (no quorum, no-quorum-policy=freeze) is just
+// "blocked".
 func TestUnrunnableReasonSameResource(t *testing.T) {
 	lost := `in_ccm="false" crmd="offline" join="member" expected="member"`
-	xml := strings.Replace(fencedCIB("", lost, prim("a", ""), map[string][]op{"a": started}),
-		`<primitive id="fence" class="stonith" type="fence_dummy"/>`, ``, 1)
+	freeze := `<nvpair id="nq" name="no-quorum-policy" value="freeze"/>`
+	xml := strings.Replace(fencedCIB(freeze, lost, prim("a", ""), map[string][]op{"a": started}), `have-quorum="1"`, `have-quorum="0"`, 1)
 	tr := schedule(t, xml)
 	if len(tr.Summary) != 1 || tr.Summary[0].Change != "Stop" || tr.Summary[0].Reason != "blocked" {
 		t.Errorf("summary %+v, want one Stop line, reason \"blocked\"", tr.Summary)
