@@ -14,6 +14,9 @@ func (ws *workingSet) allocateAll() {
 	// Every resource records a score per node, most of them once, some
 	// (group members) twice: size the record for that up front.
 	ws.scores = make([]scoreRecord, 0, len(ws.all)*len(ws.nodes)*5/4)
+	if ws.usesUtilization() {
+		ws.sortForUtilization()
+	}
 	for _, r := range ws.resources {
 		ws.assign(r, nil)
 	}
@@ -146,6 +149,9 @@ func (ws *workingSet) assignPrimitive(r *resource, prefer *node) *node {
 		managed = false
 		r.managed = false
 	}
+	if managed && !ws.stopAll && ws.usesUtilization() {
+		ws.banInsufficientCapacity(r)
+	}
 	switch {
 	case !managed:
 		r.nextRole = r.role
@@ -188,6 +194,14 @@ func (ws *workingSet) sortedCandidates(r *resource, current *node) []*node {
 		a, b := list[i], list[j]
 		if ea, eb := eff(a), eff(b); ea != eb {
 			return ea > eb
+		}
+		switch ws.placement {
+		case "minimal":
+			return a.name < b.name
+		case "balanced":
+			if c := compareCapacity(a, b); c != 0 {
+				return c < 0
+			}
 		}
 		if a.numRsc != b.numRsc {
 			return a.numRsc < b.numRsc
@@ -247,6 +261,9 @@ func (ws *workingSet) finalize(r *resource, chosen *node, force bool) {
 	}
 	r.assigned = chosen
 	chosen.numRsc++
+	if ws.usesUtilization() {
+		consumeCapacity(chosen, r)
+	}
 }
 
 // primaryFor resolves which resource stands for a group primary.

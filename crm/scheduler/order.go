@@ -25,6 +25,10 @@ const (
 	// orderPromotedImpliesFirst: a required 'then' (a stop) of a
 	// Promoted resource makes 'first' (its demote) required.
 	orderPromotedImpliesFirst
+	// orderLoad: a utilization ordering (stop, load_stopped, start);
+	// in the graph only between actions on the same node and when
+	// 'first' is required.
+	orderLoad
 	// orderPreserve: an ordering the cluster made (fencing before the
 	// stops it implies); it changes no flags but is kept in the graph.
 	orderPreserve
@@ -68,6 +72,9 @@ func (ws *workingSet) rscInternal(r *resource) {
 		if r.isPromotableInstance() || r.role > cib.RoleUnpromoted {
 			ws.orderRsc(r, "demote", r, "stop", orderPromotedImpliesFirst)
 			ws.orderRsc(r, "start", r, "promote", orderRunnableLeft)
+		}
+		if ws.usesUtilization() {
+			ws.createUtilizationConstraints(r)
 		}
 		return
 	}

@@ -31,10 +31,12 @@ type node struct {
 	unseen bool
 	// fence is the node's fencing action, created (optional) when the
 	// node is first found unclean, as pe_fence_op.
-	fence     *action
-	attrs     map[string]string
-	failIndex map[string]failEntry // see failures
-	numRsc    int                  // resources assigned so far (a tie-breaker)
+	fence       *action
+	attrs       map[string]string
+	failIndex   map[string]failEntry // see failures
+	capacity    map[string]int       // capacity left (utilization strategies)
+	loadStopped *action
+	numRsc      int // resources assigned so far (a tie-breaker)
 }
 
 // canRun is Pacemaker's pcmk__node_available without the score check.
@@ -91,6 +93,8 @@ type resource struct {
 	// and the role=Promoted location scores that apply to it.
 	promoPriority, sortIndex cib.Score
 	promotedLocs             []nodeScore
+	// utilization is what the primitive uses of a node's capacity.
+	utilization map[string]int
 	// needs is what starting needs (requires): nothing, quorum,
 	// fencing or unfencing; see needsOf.
 	needs string
@@ -246,6 +250,7 @@ func unpack(c *cib.CIB, now time.Time) (*workingSet, error) {
 	sort.SliceStable(ws.resources, func(i, j int) bool {
 		return ws.resources[i].priority > ws.resources[j].priority
 	})
+	ws.unpackUtilization()
 	ws.unpackStatus()
 	for _, r := range ws.all {
 		if r.targetRole != cib.RoleUnknown && (r.nextRole == cib.RoleUnknown || r.targetRole < r.nextRole) {
