@@ -102,6 +102,12 @@ func (ws *workingSet) applyOnFail(r *resource, n *node, f onFail, active bool) {
 		r.allowed[n.idx] = nodeWeight{present: true, score: -infinity}
 	case onFailStop:
 		r.nextRole = cib.RoleStopped
+	case onFailRecover:
+		// The recovery's stop is scheduled now, while the history is
+		// read (it is older than every probe).
+		if active {
+			ws.stopAction(r, n, false)
+		}
 	}
 	if active || f == onFailDemote {
 		r.failed = true

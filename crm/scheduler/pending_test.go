@@ -52,3 +52,16 @@ func TestPendingNodeShown(t *testing.T) {
 		t.Errorf("output lacks %q:\n%s", want, out)
 	}
 }
+
+// TestPendingProbeIsNotKnown: a probe still in flight (op-status -1)
+// does not make the resource's state known on that node, so the probe
+// is scheduled again (process_rsc_state sets known_on only for a role).
+func TestPendingProbeIsNotKnown(t *testing.T) {
+	pending := `<node_state id="1" uname="node1" in_ccm="true" crmd="online" join="member" expected="member"><lrm id="1"><lrm_resources>` +
+		`<lrm_resource id="a" class="ocf" provider="heartbeat" type="Dummy"><lrm_rsc_op id="a_monitor_0" operation="monitor" interval="0" rc-code="-1" op-status="-1" call-id="1" transition-key="1:1:7:x" transition-magic="-1:-1;1:1:7:x" op-digest="f2317cad3d54cec5d7d7aa7d0bf35cf8"/></lrm_resource>` +
+		`</lrm_resources></lrm></node_state>`
+	xml := head + `<resources>` + prim("a", "") + `</resources><constraints/></configuration>` + withStatus(pending, history(2, map[string][]op{"a": stopped}, "a"))
+	if got := executed(schedule(t, xml)); !strings.Contains(got, "a_monitor_0@node1") {
+		t.Errorf("executed %q: no new probe on node1", got)
+	}
+}

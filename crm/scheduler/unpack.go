@@ -742,7 +742,6 @@ func (ws *workingSet) unpackRscHistory(r *resource, n *node, lr *cib.LRMResource
 		}
 		return a.callID < b.callID
 	})
-	r.knownOn[n] = true
 	if r.history == nil {
 		r.history = map[*node][]lrmOp{}
 	}
@@ -828,6 +827,11 @@ func (ws *workingSet) unpackRscHistory(r *resource, n *node, lr *cib.LRMResource
 	}
 	if !failed || n.unclean {
 		onFail = onFailIgnore
+	}
+	// process_rsc_state: a resource is known on a node once its history
+	// there gives it a role (a probe still in flight does not).
+	if role != cib.RoleUnknown {
+		r.knownOn[n] = true
 	}
 	ws.applyOnFail(r, n, onFail, role != cib.RoleUnknown && role != cib.RoleStopped)
 	if role != cib.RoleUnknown && role != cib.RoleStopped {
