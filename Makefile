@@ -23,7 +23,11 @@ FUZZ_TARGETS = \
 	./agents/stonith:FuzzParseList \
 	./agents/stonith:FuzzParseMetadata \
 	./agents/stonith:FuzzParseHostMap \
-	./resources:FuzzParseAgentInfo
+	./resources:FuzzParseAgentInfo \
+	./internal/control:FuzzDecodeRequest \
+	./internal/control:FuzzServeStream \
+	./cmd/pacer-helper:FuzzParseArgs \
+	./cmd/pacer-helper:FuzzTools
 
 .PHONY: all build test unit fuzz-short fuzz bench bench-cib bench-scheduler conformance demo lint clean
 

@@ -25,6 +25,7 @@ var layers = []struct {
 	// inside one layer (crm/cib: the model, then its syntaxes, then the
 	// tools that edit and store it).
 	{"internal/clock", 0}, {"internal/cluster", 0}, {"internal/logfield", 0}, {"internal/pcmktime", 0},
+	{"internal/helperpath", 0},
 	{"heartbeat", 10}, {"agents", 10}, {"agents/discovery", 11},
 	{"crm/cib", 10},
 	{"crm/cib/cibxml", 11}, {"crm/cib/crmsh", 11}, {"crm/cib/haresources", 11},
@@ -32,7 +33,7 @@ var layers = []struct {
 	{"membership", 20}, {"resources", 20}, {"fencing", 20}, {"crm/scheduler", 20},
 	{"crm/store", 30},
 	{"crm/coordinator", 40},
-	{"internal/config", 50}, {"internal/control", 50},
+	{"internal/config", 50}, {"internal/control", 50}, {"internal/attrd", 50},
 	{"internal/daemon", 60},
 	{"cmd", 70}, {"test", 70},
 }

@@ -26,6 +26,7 @@ func main() {
 			&cli.StringFlag{Name: "config", Aliases: []string{"c"}, Value: "/etc/pacer/pacer.toml", Usage: "configuration file", EnvVars: []string{"PACER_CONFIG"}},
 			&cli.StringFlag{Name: "log-format", Usage: "console or json (overrides [log] format)"},
 			&cli.StringFlag{Name: "log-level", Usage: "debug, info, warn or error (overrides [log] level)"},
+			&cli.StringFlag{Name: "socket", Usage: "control socket path (overrides socket in the configuration)"},
 			&cli.DurationFlag{Name: "stats-interval", Value: daemon.DefaultStatsInterval, Usage: "how often dropped-frame counters are summarised in the log"},
 		},
 		Action: run,
@@ -46,6 +47,12 @@ func run(c *cli.Context) error {
 	}
 	if l := c.String("log-level"); l != "" {
 		cfg.Log.Level = l
+	}
+	if s := c.String("socket"); s != "" {
+		cfg.Socket = s
+		if err := cfg.Validate(); err != nil {
+			return fmt.Errorf("--socket: %w", err)
+		}
 	}
 	lg, err := newLogger(cfg.Log.Format, cfg.Log.Level)
 	if err != nil {

@@ -1,6 +1,7 @@
 // Package daemon wires pacerd's components together: links from the
-// configuration, the keepalive sender, the receiver, membership and the drop
-// counters. Only cmd/pacerd and test/ import it.
+// configuration, the keepalive sender, the receiver, membership, the drop
+// counters, the node attribute store and the control socket. Only
+// cmd/pacerd and test/ import it.
 package daemon
 
 import (
@@ -15,9 +16,11 @@ import (
 	"pacer/heartbeat"
 	"pacer/heartbeat/serial"
 	"pacer/heartbeat/udp"
+	"pacer/internal/attrd"
 	"pacer/internal/clock"
 	"pacer/internal/cluster"
 	"pacer/internal/config"
+	"pacer/internal/control"
 	"pacer/internal/logfield"
 	"pacer/membership"
 )
@@ -39,6 +42,14 @@ type Deps struct {
 	Epoch cluster.BootEpoch
 	// StatsInterval overrides DefaultStatsInterval.
 	StatsInterval time.Duration
+	// Attrs replaces the in-memory node attribute store.
+	Attrs attrd.Store
+	// Resources answers where resources run (crm_resource --locate); nil
+	// answers "not known" until the coordinator provides it.
+	Resources control.Locator
+	// ControlACL replaces the control socket's ACL (root and group
+	// haclient, looked up on the system).
+	ControlACL *control.ACL
 }
 
 // Daemon is one pacerd.
@@ -55,10 +66,13 @@ type Daemon struct {
 	membership *membership.Service
 	mux        *heartbeat.Mux
 	statsEvery time.Duration
+	attrs      attrd.Store
+	closeAttrs func() error // stops the store's timers; nil for an injected store
+	control    *control.Server
 }
 
-// New builds a daemon; it opens the links (sockets, ttys) but starts no
-// goroutines of its own.
+// New builds a daemon; it opens the links (sockets, ttys) and the control
+// socket but starts no goroutines of its own.
 func New(cfg config.Config, deps Deps) (_ *Daemon, err error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -125,6 +139,11 @@ func New(cfg config.Config, deps Deps) (_ *Daemon, err error) {
 		return nil, err
 	}
 	d.mux = heartbeat.NewMux(d.sealer, d.links, d.membership, d.stats)
+	// Last: the socket is the one resource New leaves open besides the
+	// links, and Run closes it.
+	if err = d.openControl(deps); err != nil {
+		return nil, err
+	}
 	return d, nil
 }
 
@@ -137,12 +156,14 @@ func (d *Daemon) Run(ctx context.Context) error {
 	lg := d.lg.Named("daemon")
 	lg.Info("pacerd started", logfield.Node(d.cfg.Node.Name), logfield.NodeID(d.cfg.Node.ID),
 		zap.String("cluster", d.cfg.Cluster), logfield.Links(names), zap.Uint64("epoch", uint64(d.sealer.Epoch())),
-		zap.Duration("keepalive", d.cfg.Keepalive.Duration), zap.Duration("deadtime", d.cfg.Deadtime.Duration))
+		zap.Duration("keepalive", d.cfg.Keepalive.Duration), zap.Duration("deadtime", d.cfg.Deadtime.Duration),
+		zap.String("socket", d.control.Addr()))
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return d.membership.Run(gctx) })
 	g.Go(func() error { return d.receiver.Run(gctx, d.links) })
 	g.Go(func() error { return d.sender.Run(gctx) })
 	g.Go(func() error { return d.stats.Summarize(gctx, d.clk, d.statsEvery, d.lg.Named("heartbeat")) })
+	g.Go(func() error { return d.control.Run(gctx) })
 	// Closing the links on shutdown unblocks their readers.
 	g.Go(func() error {
 		<-gctx.Done()
@@ -150,6 +171,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 		return nil
 	})
 	err := g.Wait()
+	if d.closeAttrs != nil {
+		d.closeAttrs()
+	}
 	lg.Info("pacerd stopped", logfield.Node(d.cfg.Node.Name))
 	if errors.Is(err, context.Canceled) {
 		return nil
@@ -184,6 +208,12 @@ func (d *Daemon) Membership() *membership.Service { return d.membership }
 
 // Mux sends cluster messages over the best live link.
 func (d *Daemon) Mux() *heartbeat.Mux { return d.mux }
+
+// Attributes is the node attribute store.
+func (d *Daemon) Attributes() attrd.Store { return d.attrs }
+
+// ControlStats returns the control socket's bad-frame and refusal counters.
+func (d *Daemon) ControlStats() map[string]uint64 { return d.control.Stats() }
 
 // DropStats returns the dropped-frame counters by reason.
 func (d *Daemon) DropStats() map[string]uint64 { return d.stats.Snapshot() }

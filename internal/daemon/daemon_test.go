@@ -28,6 +28,7 @@ func testConfig(t *testing.T, self int, names []string) config.Config {
 	cfg.Deadtime = config.Duration{Duration: 120 * time.Millisecond}
 	cfg.Initdead = config.Duration{Duration: time.Second}
 	cfg.DataDir = t.TempDir()
+	cfg.Socket = filepath.Join(socketDir(t), "pacerd.sock")
 	peers := map[string]string{}
 	for i, n := range names {
 		if i != self {
@@ -152,4 +153,16 @@ func TestMembershipConfigMapsLinksToPeers(t *testing.T) {
 			t.Errorf("peer %s links %v, want %v", p.Name, p.Links, want[p.ID])
 		}
 	}
+}
+
+// socketDir is a temporary directory short enough for a unix socket path
+// (t.TempDir's grows with the test's name).
+func socketDir(t testing.TB) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "pd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	return dir
 }

@@ -1,0 +1,151 @@
+// Package control is pacerd's local control socket (/run/pacer/pacerd.sock):
+// the request/response protocol, the Server inside pacerd and the Client
+// that the pacer CLI and the agent helpers (crm_attribute, crm_master,
+// attrd_updater, crm_node, crm_resource, crm_mon) use.
+//
+// The wire format is a 4-byte big-endian length followed by one JSON
+// object, one request then one response, any number of times per
+// connection. JSON rather than msgpack (which the cluster links use):
+// requests come from local, possibly hostile processes, and encoding/json
+// is the decoder in the standard library that is hardened and fuzzed for
+// untrusted input, needs no codec configuration, and lets an operator read
+// a captured exchange; at a few requests per agent operation the size and
+// speed msgpack would save do not matter.
+//
+// Only root and members of the group haclient may connect (the socket is
+// 0660 root:haclient) and each request is checked again against the
+// peer's credentials (SO_PEERCRED), for reads as for changes, as
+// Pacemaker's IPC does.
+package control
+
+import (
+	"time"
+)
+
+// Version is the protocol version a request carries. A server refuses
+// other versions with ErrBadRequest, so an old helper against a new
+// pacerd fails loudly rather than half-working.
+const Version = 1
+
+// MaxFrame bounds one frame's body. Attribute names and values are short;
+// anything this large is a mistake or an attack.
+const MaxFrame = 64 << 10
+
+// Op names a request.
+type Op string
+
+// The requests.
+const (
+	// OpAttrGet reads a node attribute (Attr: Node, Name, Lifetime; All
+	// for every node).
+	OpAttrGet Op = "attr.get"
+	// OpAttrSet sets a node attribute.
+	OpAttrSet Op = "attr.set"
+	// OpAttrDelete deletes a node attribute.
+	OpAttrDelete Op = "attr.delete"
+	// OpNodeInfo returns this node's identity, the members and quorum.
+	OpNodeInfo Op = "node.info"
+	// OpLocate returns where a resource runs (Rsc).
+	OpLocate Op = "rsc.locate"
+)
+
+// writes reports whether op changes state, for error messages and logs;
+// the credential check is the same for reads and writes.
+func (op Op) writes() bool { return op == OpAttrSet || op == OpAttrDelete }
+
+func (op Op) known() bool {
+	switch op {
+	case OpAttrGet, OpAttrSet, OpAttrDelete, OpNodeInfo, OpLocate:
+		return true
+	}
+	return false
+}
+
+// Request is one request.
+type Request struct {
+	Version int       `json:"version"`
+	Op      Op        `json:"op"`
+	Attr    *AttrArgs `json:"attr,omitempty"`
+	Rsc     string    `json:"rsc,omitempty"`
+}
+
+// Lifetimes, crm_attribute's -l words.
+const (
+	LifetimeReboot  = "reboot"
+	LifetimeForever = "forever"
+)
+
+// AttrArgs are a node attribute request's arguments.
+type AttrArgs struct {
+	// Node is the node's name; empty means the node pacerd runs on.
+	Node     string `json:"node,omitempty"`
+	Name     string `json:"name"`
+	Value    string `json:"value,omitempty"`
+	Lifetime string `json:"lifetime"`
+	// Delay dampens a transient attribute (attrd_updater -d): it applies
+	// when the update creates the attribute, or always with SetDelay.
+	Delay     time.Duration `json:"delay,omitempty"`
+	SetDelay  bool          `json:"set_delay,omitempty"`
+	KeepValue bool          `json:"keep_value,omitempty"` // change only the delay
+	Private   bool          `json:"private,omitempty"`
+	// All asks attr.get for the attribute on every node.
+	All bool `json:"all,omitempty"`
+}
+
+// Response is one response: Error, or the result of the request's op.
+type Response struct {
+	Error    *Error      `json:"error,omitempty"`
+	Attrs    []AttrValue `json:"attrs,omitempty"`
+	Node     *NodeInfo   `json:"node,omitempty"`
+	Location *Location   `json:"location,omitempty"`
+}
+
+// AttrValue is one node attribute.
+type AttrValue struct {
+	Node     string `json:"node"`
+	Name     string `json:"name"`
+	Lifetime string `json:"lifetime"`
+	// Written is the value the cluster acts on, valid when InCIB.
+	Written string `json:"written,omitempty"`
+	InCIB   bool   `json:"in_cib"`
+	// Current is the attribute manager's latest value (attrd_updater -Q),
+	// ahead of Written while a dampened change waits.
+	Current string        `json:"current"`
+	Delay   time.Duration `json:"delay,omitempty"`
+	Private bool          `json:"private,omitempty"`
+}
+
+// Member states, crm_node's words.
+const (
+	StateMember = "member"
+	StateLost   = "lost"
+)
+
+// NodeInfo is what crm_node asks.
+type NodeInfo struct {
+	Cluster string   `json:"cluster"`
+	Name    string   `json:"name"`
+	ID      uint64   `json:"id"`
+	Members []Member `json:"members"`
+	// Quorum is whether this node's partition has quorum.
+	Quorum bool `json:"quorum"`
+}
+
+// Member is one configured node and what this node believes of it.
+type Member struct {
+	ID    uint64 `json:"id"`
+	Name  string `json:"name"`
+	State string `json:"state"` // StateMember or StateLost
+}
+
+// Location is where a resource runs.
+type Location struct {
+	Rsc   string    `json:"rsc"`
+	Nodes []RscNode `json:"nodes"`
+}
+
+// RscNode is one node a resource is active on.
+type RscNode struct {
+	Node     string `json:"node"`
+	Promoted bool   `json:"promoted,omitempty"`
+}

@@ -1,0 +1,182 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os/user"
+	"strconv"
+
+	"go.uber.org/zap"
+
+	"pacer/internal/attrd"
+	"pacer/internal/cluster"
+	"pacer/internal/control"
+	"pacer/membership"
+)
+
+// HAClientGroup is the group that, besides root, may use the control
+// socket, as with Pacemaker's IPC.
+const HAClientGroup = "haclient"
+
+// controlACL allows root and, when the system has it, group haclient.
+func controlACL(lg *zap.Logger) control.ACL {
+	g, err := user.LookupGroup(HAClientGroup)
+	if err != nil {
+		lg.Warn("group haclient not found; only root may use the control socket", zap.Error(err))
+		return control.ACL{}
+	}
+	gid, err := strconv.ParseUint(g.Gid, 10, 32)
+	if err != nil {
+		lg.Warn("group haclient has a non-numeric gid; only root may use the control socket", zap.String("gid", g.Gid))
+		return control.ACL{}
+	}
+	return control.ACL{GID: uint32(gid), Group: true}
+}
+
+// controlBackend answers the control socket's requests from the daemon's
+// parts.
+type controlBackend struct {
+	d     *Daemon
+	attrs attrd.Store
+}
+
+var (
+	_ control.Attributes = controlBackend{}
+	_ control.Nodes      = controlBackend{}
+)
+
+func (b controlBackend) node(n string) string {
+	if n == "" {
+		return b.d.cfg.Node.Name
+	}
+	return n
+}
+
+func lifetime(s string) (attrd.Lifetime, error) {
+	lt, err := attrd.ParseLifetime(s)
+	if err != nil {
+		return 0, &control.Error{Code: control.CodeBadRequest, Msg: err.Error()}
+	}
+	return lt, nil
+}
+
+// wire maps the store's errors to the control socket's codes.
+func wire(err error) error {
+	code := control.CodeInternal
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, attrd.ErrUnknownAttribute):
+		code = control.CodeUnknownAttribute
+	case errors.Is(err, attrd.ErrUnknownNode):
+		code = control.CodeUnknownNode
+	case errors.Is(err, attrd.ErrInvalid):
+		code = control.CodeBadRequest
+	case errors.Is(err, attrd.ErrClosed):
+		code = control.CodeUnavailable
+	}
+	return &control.Error{Code: code, Msg: err.Error()}
+}
+
+func toControl(v attrd.Value) control.AttrValue {
+	return control.AttrValue{Node: v.Node, Name: v.Name, Lifetime: v.Lifetime.String(), Written: v.Written,
+		InCIB: v.InCIB, Current: v.Current, Delay: v.Delay, Private: v.Private}
+}
+
+func (b controlBackend) GetAttr(_ context.Context, a control.AttrArgs) ([]control.AttrValue, error) {
+	lt, err := lifetime(a.Lifetime)
+	if err != nil {
+		return nil, err
+	}
+	if a.All {
+		vs, err := b.attrs.List(a.Name, lt)
+		if err != nil {
+			return nil, wire(err)
+		}
+		out := make([]control.AttrValue, len(vs))
+		for i, v := range vs {
+			out[i] = toControl(v)
+		}
+		return out, nil
+	}
+	v, err := b.attrs.Get(b.node(a.Node), a.Name, lt)
+	if err != nil {
+		return nil, wire(err)
+	}
+	return []control.AttrValue{toControl(v)}, nil
+}
+
+func (b controlBackend) SetAttr(_ context.Context, a control.AttrArgs) error {
+	lt, err := lifetime(a.Lifetime)
+	if err != nil {
+		return err
+	}
+	return wire(b.attrs.Set(attrd.Update{Node: b.node(a.Node), Name: a.Name, Value: a.Value, Lifetime: lt,
+		Delay: a.Delay, SetDelay: a.SetDelay, KeepValue: a.KeepValue, Private: a.Private}))
+}
+
+func (b controlBackend) DeleteAttr(_ context.Context, a control.AttrArgs) error {
+	lt, err := lifetime(a.Lifetime)
+	if err != nil {
+		return err
+	}
+	return wire(b.attrs.Delete(b.node(a.Node), a.Name, lt))
+}
+
+// NodeInfo answers from membership. Quorum is a majority of the configured
+// nodes, membership's default policy, until crm/store supplies the voter
+// set and the configured policy.
+func (b controlBackend) NodeInfo(context.Context) (control.NodeInfo, error) {
+	cfg := b.d.cfg
+	v := b.d.membership.View()
+	ids := []cluster.NodeID{cluster.NodeID(cfg.Node.ID)}
+	for _, p := range cfg.Peers {
+		ids = append(ids, cluster.NodeID(p.ID))
+	}
+	ni := control.NodeInfo{Cluster: cfg.Cluster, Name: cfg.Node.Name, ID: cfg.Node.ID,
+		Quorum: membership.HasQuorum(membership.QuorumPolicy{Mode: membership.Majority}, ids, v, true)}
+	add := func(id uint64, name string) {
+		state := control.StateLost
+		if n, ok := v.Node(cluster.NodeID(id)); ok && n.State.Alive() {
+			state = control.StateMember
+		}
+		if id == cfg.Node.ID {
+			state = control.StateMember // this node is up while it answers
+		}
+		ni.Members = append(ni.Members, control.Member{ID: id, Name: name, State: state})
+	}
+	add(cfg.Node.ID, cfg.Node.Name)
+	for _, p := range cfg.Peers {
+		add(p.ID, p.Name)
+	}
+	return ni, nil
+}
+
+// openControl creates the attribute store and the control socket.
+func (d *Daemon) openControl(deps Deps) error {
+	d.attrs = deps.Attrs
+	if d.attrs == nil {
+		nodes := []string{d.cfg.Node.Name}
+		for _, p := range d.cfg.Peers {
+			nodes = append(nodes, p.Name)
+		}
+		mem := attrd.NewMem(attrd.Config{Nodes: nodes}, d.clk, d.lg.Named("attrd"))
+		d.attrs, d.closeAttrs = mem, mem.Close
+	}
+	lg := d.lg.Named("control")
+	acl := controlACL(lg)
+	if deps.ControlACL != nil {
+		acl = *deps.ControlACL
+	}
+	srv, err := control.Listen(control.Config{Path: d.cfg.Socket, ACL: acl},
+		control.Backend{Attrs: controlBackend{d, d.attrs}, Nodes: controlBackend{d, d.attrs}, Resources: deps.Resources}, lg)
+	if err != nil {
+		if d.closeAttrs != nil {
+			d.closeAttrs()
+		}
+		return fmt.Errorf("control: %w", err)
+	}
+	d.control = srv
+	return nil
+}
