@@ -193,3 +193,31 @@ func TestClassCommand(t *testing.T) {
 		t.Error("empty action accepted")
 	}
 }
+
+// TestClassEnvOverride: the class's Env replaces BuildEnv's PATH (so the
+// helper directory comes first) and adds HA_SBIN_DIR.
+func TestClassEnvOverride(t *testing.T) {
+	c := Class{Root: "/x", Env: map[string]string{"PATH": "/usr/lib/pacer/bin:" + AgentPath, "HA_SBIN_DIR": "/usr/lib/pacer/bin"}}
+	cmd, err := c.Command(agents.Request{Provider: "heartbeat", Type: "Dummy", Action: "start", Instance: "a"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]int{}
+	for _, kv := range cmd.Env {
+		k, v, _ := strings.Cut(kv, "=")
+		got[k]++
+		switch k {
+		case "PATH":
+			if !strings.HasPrefix(v, "/usr/lib/pacer/bin:") {
+				t.Errorf("PATH %q does not start with the helper dir", v)
+			}
+		case "HA_SBIN_DIR":
+			if v != "/usr/lib/pacer/bin" {
+				t.Errorf("HA_SBIN_DIR %q", v)
+			}
+		}
+	}
+	if got["PATH"] != 1 || got["HA_SBIN_DIR"] != 1 || got["OCF_ROOT"] != 1 {
+		t.Errorf("env keys %v: want one PATH, HA_SBIN_DIR and OCF_ROOT", got)
+	}
+}
