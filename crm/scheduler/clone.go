@@ -30,8 +30,8 @@ type cloneInfo struct {
 // each a primitive with the clone's meta attributes under its own.
 func (ws *workingSet) unpackClone(r *resource, walk func(*cib.Resource, *resource) (*resource, error)) error {
 	def := r.def
-	if len(def.Children) != 1 || def.Children[0].Kind != cib.KindPrimitive {
-		return fmt.Errorf("schedule: resource %s: clones of groups are not supported yet", def.ID)
+	if len(def.Children) != 1 || (def.Children[0].Kind != cib.KindPrimitive && def.Children[0].Kind != cib.KindGroup) {
+		return fmt.Errorf("schedule: resource %s: a clone must hold one primitive or group", def.ID)
 	}
 	child := def.Children[0]
 	ci := &cloneInfo{base: child.ID, max: len(ws.nodes), nodeMax: 1}
@@ -48,13 +48,27 @@ func (ws *workingSet) unpackClone(r *resource, walk func(*cib.Resource, *resourc
 	ci.promotable = isTrue(r.meta["promotable"]) || def.Kind == cib.KindMaster
 	r.clone = ci
 	for i := 0; i < ci.max; i++ {
+		// An instance is the child with ":N" on its id, and on its
+		// members' ids for a cloned group.
+		suffix := ":" + strconv.Itoa(i)
 		cp := *child
-		cp.ID = child.ID + ":" + strconv.Itoa(i)
+		cp.ID = child.ID + suffix
+		if child.Kind == cib.KindGroup {
+			cp.Children = make([]*cib.Resource, len(child.Children))
+			for j, m := range child.Children {
+				mc := *m
+				mc.ID = m.ID + suffix
+				cp.Children[j] = &mc
+			}
+		}
 		c, err := walk(&cp, r)
 		if err != nil {
 			return err
 		}
 		r.children = append(r.children, c)
+	}
+	for _, m := range child.Children {
+		ws.cloneByBase[m.ID] = r
 	}
 	ws.cloneByBase[child.ID] = r
 	return nil
@@ -93,22 +107,69 @@ func (ws *workingSet) historyResource(n *node, id string) (r *resource, isInstan
 		return r, false
 	case r.parent != nil && r.parent.anonymous():
 		clone = r.parent
+	case r.parent != nil && r.parent.isGroup() && r.parent.parent != nil && r.parent.parent.anonymous():
+		clone = r.parent.parent
 	default:
 		return r, false
 	}
+	base := cloneStrip(id)
+	// member is the instance's resource the history belongs to: the
+	// instance itself, or the member of a cloned group with that name.
+	member := func(c *resource) *resource {
+		if !c.isGroup() {
+			return c
+		}
+		for _, m := range c.children {
+			if cloneStrip(m.id) == base {
+				return m
+			}
+		}
+		return nil
+	}
 	var inactive *resource
 	for _, c := range clone.children {
-		if len(c.running) > 0 {
-			if len(c.running) == 1 && c.running[0] == n {
-				return c, true
+		if locs := c.activeNodes(); len(locs) > 0 {
+			if len(locs) == 1 && locs[0] == n {
+				if !c.isGroup() {
+					return c, true
+				}
+				if m := member(c); m != nil && len(m.running) == 0 {
+					return m, true
+				}
+				return nil, true
 			}
 			continue
 		}
 		if inactive == nil && !c.blocked {
-			inactive = c
+			inactive = member(c)
 		}
 	}
 	return inactive, true
+}
+
+// activeNodes is where a resource (any member of a group) is active.
+func (r *resource) activeNodes() []*node {
+	if !r.isGroup() {
+		return r.running
+	}
+	var out []*node
+	for _, m := range r.children {
+		for _, n := range m.running {
+			if !containsNode(out, n) {
+				out = append(out, n)
+			}
+		}
+	}
+	return out
+}
+
+func containsNode(list []*node, n *node) bool {
+	for _, x := range list {
+		if x == n {
+			return true
+		}
+	}
+	return false
 }
 
 // assignClone is pcmk__clone_allocate: the clone's colocation primaries
@@ -312,14 +373,17 @@ func (ws *workingSet) assignInstance(r, c *resource, prefer *node, allColoc bool
 		}
 	}
 	ws.canRunInstance(r, c)
-	backup := append([]nodeWeight(nil), c.allowed...)
-	chosen := ws.assignPrimitive(c, prefer)
+	backup := saveAllowed(c)
+	var chosen *node
+	if c.isGroup() {
+		chosen = ws.assign(c, prefer)
+	} else {
+		chosen = ws.assignPrimitive(c, prefer)
+	}
 	if chosen != nil && prefer != nil && chosen != prefer {
-		c.allowed = backup
-		c.provisional = true
-		c.assigned = nil
-		c.nextRole = cib.RoleUnknown
-		chosen.numRsc--
+		// Not pre-assigning to prefer: undo, and try again later.
+		restoreAllowed(c, backup)
+		undoAssignment(c)
 		chosen = nil
 	}
 	if chosen != nil && r.allowed[chosen.idx].present {
@@ -328,25 +392,67 @@ func (ws *workingSet) assignInstance(r, c *resource, prefer *node, allColoc bool
 	return chosen != nil
 }
 
+// saveAllowed copies the scores of r and its members.
+func saveAllowed(r *resource) map[*resource][]nodeWeight {
+	out := map[*resource][]nodeWeight{r: append([]nodeWeight(nil), r.allowed...)}
+	for _, c := range r.children {
+		out[c] = append([]nodeWeight(nil), c.allowed...)
+	}
+	return out
+}
+
+func restoreAllowed(r *resource, saved map[*resource][]nodeWeight) {
+	for x, a := range saved {
+		x.allowed = a
+	}
+}
+
+// undoAssignment makes r (and its members) unassigned and provisional
+// again.
+func undoAssignment(r *resource) {
+	if r.assigned != nil && !r.isGroup() {
+		r.assigned.numRsc--
+	}
+	r.provisional, r.assigned, r.nextRole = true, nil, cib.RoleUnknown
+	for _, c := range r.children {
+		undoAssignment(c)
+	}
+}
+
 // canRunInstance is can_run_instance over every allowed node: a node
 // that cannot run resources, or where the clone is not allowed or already
 // has clone-node-max instances, is banned; a negative clone score is
 // added to the instance's.
 func (ws *workingSet) canRunInstance(r, c *resource) {
 	for _, n := range ws.nodes {
-		w := &c.allowed[n.idx]
+		w := c.allowed[n.idx]
 		if !w.present {
 			continue
 		}
 		pw := r.allowed[n.idx]
 		switch {
 		case !n.canRun() || c.orphan || !pw.present:
-			w.score = -infinity
+			updateScore(c, n.idx, -infinity)
 		case pw.score < 0:
-			w.score = w.score.Add(pw.score)
+			updateScore(c, n.idx, pw.score)
 		case r.clone.counts[n.idx] >= r.clone.nodeMax:
-			w.score = -infinity
+			updateScore(c, n.idx, -infinity)
 		}
+	}
+}
+
+// updateScore is common_update_score: add a score for a node to a
+// resource and every member of it.
+func updateScore(r *resource, idx int, score cib.Score) {
+	if w := &r.allowed[idx]; w.present {
+		if score <= -infinity {
+			w.score = -infinity
+		} else {
+			w.score = w.score.Add(score)
+		}
+	}
+	for _, c := range r.children {
+		updateScore(c, idx, score)
 	}
 }
 
@@ -358,19 +464,22 @@ func (ws *workingSet) createCloneActions(r *resource) {
 	active, starting, stopping := false, false, false
 	for _, c := range r.children {
 		ws.createRscActions(c)
-		if len(c.running) > 0 {
-			active = true
-		}
-		for _, a := range c.actions {
-			if a.is(flagOptional) {
-				continue
+		// clone_update_pseudo_status, over a cloned group's members.
+		for _, p := range c.primitives() {
+			if len(p.running) > 0 {
+				active = true
 			}
-			switch a.task {
-			case "stop":
-				stopping = true
-			case "start":
-				if a.is(flagRunnable) {
-					starting = true
+			for _, a := range p.actions {
+				if a.is(flagOptional) {
+					continue
+				}
+				switch a.task {
+				case "stop":
+					stopping = true
+				case "start":
+					if a.is(flagRunnable) {
+						starting = true
+					}
 				}
 			}
 		}
@@ -530,7 +639,7 @@ func (ws *workingSet) probeClone(r *resource, n *node) bool {
 		return any
 	}
 	for _, c := range r.children {
-		if c.knownOn[n] {
+		if c.knownOnTree(n) {
 			return false
 		}
 	}
@@ -595,10 +704,24 @@ func (ws *workingSet) cloneActionFlags(a *action) actionFlags {
 	return flags | (a.flags & flagPrintAlways)
 }
 
+// knownOnTree says r's (or, for a group, any member's) state on n is
+// known.
+func (r *resource) knownOnTree(n *node) bool {
+	if r.knownOn[n] {
+		return true
+	}
+	for _, c := range r.children {
+		if c.knownOnTree(n) {
+			return true
+		}
+	}
+	return false
+}
+
 // knownOnAny says some instance's state on n is known.
 func (r *resource) knownOnAny(n *node) bool {
 	for _, c := range r.children {
-		if c.knownOn[n] {
+		if c.knownOnTree(n) {
 			return true
 		}
 	}

@@ -242,3 +242,26 @@ func TestCloneInterleaveColocation(t *testing.T) {
 		t.Errorf("summary %q, want %q", got, want)
 	}
 }
+
+// TestClonedGroup: a clone of a group gets instances grp:N whose members
+// are m:N; each instance is placed as a group (its members together,
+// one instance per node), history named m or m:N is matched to an
+// instance, and an instance whose members all run on one node shows in
+// the collapsed Started list.
+func TestClonedGroup(t *testing.T) {
+	clone := `<clone id="cl"><group id="g">` + prim("m1", "") + prim("m2", "") + `</group></clone>`
+	xml := head + `<resources>` + clone + `</resources><constraints/></configuration>` +
+		withStatus(history(1, map[string][]op{"m1": started, "m2": started}, "m1", "m2"),
+			history(2, map[string][]op{"m1": stopped, "m2": stopped}, "m1", "m2"))
+	tr := schedule(t, xml)
+	if got, want := summary(tr), "Start m1:1 node2; Start m2:1 node2"; got != want {
+		t.Errorf("summary %q, want %q", got, want)
+	}
+	out := simulated(t, tr)
+	if !strings.Contains(out, "    * Clone Set: cl [g]:\n      * Started: [ node1 ]\n      * Stopped: [ node2 ]\n") {
+		t.Errorf("current status does not collapse the active instance:\n%s", out)
+	}
+	if !strings.Contains(out, "      * Started: [ node1 node2 ]\n") {
+		t.Errorf("revised status:\n%s", out)
+	}
+}

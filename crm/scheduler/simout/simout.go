@@ -215,18 +215,21 @@ func writeClone(b *strings.Builder, r *scheduler.ResourceStatus, indent string) 
 	var startedOn, promotedOn []string
 	activeInstances := 0
 	for _, c := range r.Children {
-		for _, n := range c.Nodes {
+		inst := instanceView(c)
+		for _, n := range inst.Nodes {
 			active[n] = true
 		}
-		if len(c.Nodes) > 0 {
+		if len(inst.Nodes) > 0 {
 			activeInstances++
 		}
 		switch {
-		case len(c.Nodes) == 0:
-		case len(c.Nodes) == 1 && !c.Failed && c.Managed && !c.Blocked && r.Promotable && c.Role == cib.RolePromoted:
-			promotedOn = append(promotedOn, c.Nodes[0])
-		case len(c.Nodes) == 1 && !c.Failed && c.Managed && !c.Blocked && (c.Role == cib.RoleStarted || (r.Promotable && c.Role == cib.RoleUnpromoted)):
-			startedOn = append(startedOn, c.Nodes[0])
+		case len(inst.Nodes) == 0:
+		case inst.partial:
+			writeResource(b, c, in, r)
+		case len(inst.Nodes) == 1 && !inst.Failed && inst.Managed && !inst.Blocked && r.Promotable && inst.Role == cib.RolePromoted:
+			promotedOn = append(promotedOn, inst.Nodes[0])
+		case len(inst.Nodes) == 1 && !inst.Failed && inst.Managed && !inst.Blocked && (inst.Role == cib.RoleStarted || (r.Promotable && inst.Role == cib.RoleUnpromoted)):
+			startedOn = append(startedOn, inst.Nodes[0])
 		default:
 			writeResource(b, c, in, r)
 		}
@@ -257,6 +260,55 @@ func writeClone(b *strings.Builder, r *scheduler.ResourceStatus, indent string) 
 		}
 		fmt.Fprintf(b, "%s* %s: [ %s ]\n", in, label, strings.Join(stopped, " "))
 	}
+}
+
+// instance is how a clone instance shows in the collapsed lists: a
+// cloned group's instance counts as active on a node only when every
+// member is active there and nowhere else (partial otherwise).
+type instance struct {
+	scheduler.ResourceStatus
+	partial bool
+}
+
+func instanceView(c *scheduler.ResourceStatus) instance {
+	if !c.Group {
+		return instance{ResourceStatus: *c}
+	}
+	v := instance{ResourceStatus: scheduler.ResourceStatus{Managed: true, Role: cib.RolePromoted}}
+	var node string
+	activeMembers := 0
+	for _, m := range c.Children {
+		for _, n := range m.Nodes {
+			if !containsName(v.Nodes, n) {
+				v.Nodes = append(v.Nodes, n)
+			}
+		}
+		if len(m.Nodes) > 0 {
+			activeMembers++
+		}
+		if len(m.Nodes) == 1 && node == "" {
+			node = m.Nodes[0]
+		}
+		if m.Role < v.Role {
+			v.Role = m.Role
+		}
+		v.Failed = v.Failed || m.Failed
+		v.Managed = v.Managed && m.Managed
+		v.Blocked = v.Blocked || m.Blocked
+	}
+	if activeMembers > 0 && (activeMembers < len(c.Children) || len(v.Nodes) != 1) {
+		v.partial = true
+	}
+	return v
+}
+
+func containsName(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
 }
 
 // nodeOrder lists names in the order of all (the node list's order),
