@@ -259,7 +259,7 @@ func (t *Transition) CurrentStatus() *Status {
 		}
 		return rs
 	}
-	for _, r := range ws.resources {
+	for _, r := range ws.displayOrder {
 		if r.orphan && len(r.running) == 0 {
 			continue
 		}

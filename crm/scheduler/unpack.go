@@ -179,6 +179,9 @@ type workingSet struct {
 	byNodeID   map[string]*node
 
 	resources []*resource // top level, sorted by priority
+	// displayOrder is resources as unpacked, for the status display
+	// (a utilization strategy re-sorts resources for placement).
+	displayOrder []*resource
 	all       map[string]*resource
 
 	symmetric      bool
@@ -252,6 +255,7 @@ func unpack(c *cib.CIB, now time.Time) (*workingSet, error) {
 	})
 	ws.unpackUtilization()
 	ws.unpackStatus()
+	ws.displayOrder = append([]*resource(nil), ws.resources...)
 	for _, r := range ws.all {
 		if r.targetRole != cib.RoleUnknown && (r.nextRole == cib.RoleUnknown || r.targetRole < r.nextRole) {
 			r.nextRole = r.targetRole
