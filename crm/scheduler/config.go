@@ -91,7 +91,11 @@ func (ws *workingSet) processRscHistory(r *resource, n *node, lr *cib.LRMResourc
 		case o.interval > 0 && (n.maintenance || !r.managed && isTrue(r.meta["maintenance"])):
 			ws.scheduleCancel(r, o.task, o.interval, n)
 		case o.interval > 0 || o.task == "monitor" || o.task == "start" || o.task == "promote" || o.task == "migrate_from":
-			ws.checkActionConfig(r, n, o)
+			// A failed operation whose definition changed is
+			// retried fresh: its fail count is cleared.
+			if ws.checkActionConfig(r, n, o) && ws.failCount(r, n) > 0 {
+				ws.clearFailcount(r, n)
+			}
 		}
 	}
 }
@@ -131,12 +135,12 @@ func (ws *workingSet) scheduleCancel(r *resource, task string, intervalMs int64,
 }
 
 // checkActionConfig is pcmk__check_action_config for one history entry.
-func (ws *workingSet) checkActionConfig(r *resource, n *node, o lrmOp) {
+func (ws *workingSet) checkActionConfig(r *resource, n *node, o lrmOp) bool {
 	if o.interval > 0 && ws.findOpConfig(r, o.task, o.interval, false) == nil {
 		if boolDefault(ws.props["stop-orphan-actions"], true) {
 			ws.scheduleCancel(r, o.task, o.interval, n)
 		}
-		return
+		return true
 	}
 	task := o.task
 	if o.interval == 0 && (task == "monitor" || task == "migrate_from" || task == "promote") {
@@ -150,6 +154,8 @@ func (ws *workingSet) checkActionConfig(r *resource, n *node, o lrmOp) {
 		res = digestMatch
 	}
 	switch res {
+	case digestMatch:
+		return false
 	case digestRestart:
 		ws.forceRestart(r, task, o.interval)
 	case digestAll, digestUnknown:
@@ -165,11 +171,17 @@ func (ws *workingSet) checkActionConfig(r *resource, n *node, o lrmOp) {
 			ws.forceRestart(r, task, o.interval)
 		}
 	}
+	return true
 }
 
 // compareDigests is rsc_action_digest_cmp.
 func (ws *workingSet) compareDigests(r *resource, n *node, o lrmOp) (digestResult, opDigests) {
 	d := ws.computeDigests(r, n, o.task, o.interval, o.op)
+	if o.expired {
+		// check_operation_expiry forces the restart digest to differ
+		// so that the expired recurring operation is rescheduled.
+		return digestRestart, d
+	}
 	rec := o.op
 	switch {
 	case rec.OpRestartDigest != "" && d.restart != "" && d.restart != rec.OpRestartDigest:

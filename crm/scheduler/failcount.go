@@ -144,3 +144,85 @@ func (ws *workingSet) applyFailureThresholds() {
 		}
 	}
 }
+
+// opFailed says a history entry records a failure: an rc other than the
+// one its transition expected (a stop, start or migrate_from other than
+// 0; a monitor other than 0, 7 and 8, or a recurring monitor finding the
+// resource in the state it was not expected in).
+func opFailed(o lrmOp) bool {
+	switch o.task {
+	case "stop", "start", "migrate_from":
+		return o.rc != 0
+	case "monitor":
+		switch o.rc {
+		case 0:
+			return o.interval > 0 && expectedRC(o.op) == 7
+		case 7:
+			return o.interval > 0 && expectedRC(o.op) >= 0 && expectedRC(o.op) != 7
+		case 8:
+			return false
+		}
+		return true
+	}
+	return false
+}
+
+// checkExpiry is check_operation_expiry: an operation older than the
+// resource's failure-timeout expires when no unexpired failure is left
+// (the fail count is then cleared, "it expired"); the last failure of a
+// start or monitor whose parameters have changed since clears the fail
+// count too. A probe that found a definite state never expires.
+func (ws *workingSet) checkExpiry(r *resource, n *node, o *lrmOp) bool {
+	expired := false
+	var unexpired cib.Score
+	if ft := r.failureTimeout(); ft > 0 && o.op.LastRCChange != "" {
+		if last, err := strconv.ParseInt(strings.TrimSpace(o.op.LastRCChange), 10, 64); err == nil {
+			if ws.now.Unix() >= last+int64(ft/time.Second) {
+				expired = true
+			}
+			unexpired = ws.failCount(r, n)
+		}
+	}
+	reason := ""
+	if expired {
+		if ws.rawFailCount(r, n) > 0 {
+			if unexpired == 0 {
+				reason = "it expired"
+			} else {
+				expired = false
+			}
+		}
+	}
+	if !expired && strings.HasSuffix(o.op.ID, "_last_failure_0") && (o.task == "start" || o.task == "monitor") {
+		if res, _ := ws.compareDigests(r, n, *o); res != digestMatch && res != digestUnknown {
+			reason = "resource parameters have changed"
+		}
+	}
+	if reason != "" {
+		ws.clearFailcount(r, n)
+	}
+	if expired && o.interval == 0 && o.task == "monitor" {
+		switch o.rc {
+		case 0, 7, 8, 190, 191:
+			expired = false
+		}
+	}
+	return expired
+}
+
+// rawFailCount is pe_get_failcount without failure-timeout.
+func (ws *workingSet) rawFailCount(r *resource, n *node) cib.Score {
+	name := r.id
+	if r.parent != nil && r.parent.anonymous() {
+		name = r.parent.clone.base
+	}
+	return n.failures()[name].count
+}
+
+// clearFailcount is pe__clear_failcount: a controller action clearing the
+// resource's fail count on the node.
+func (ws *workingSet) clearFailcount(r *resource, n *node) {
+	a := ws.customAction(r, opKey(r.id, "clear_failcount", 0), "clear_failcount", n, false)
+	a.cluster = true
+	a.flags |= flagRunnable
+}

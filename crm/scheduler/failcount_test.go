@@ -3,6 +3,8 @@ package scheduler_test
 import (
 	"strings"
 	"testing"
+
+	"pacer/crm/scheduler"
 )
 
 // failNode renders node n's state with transient attributes.
@@ -85,5 +87,25 @@ func TestFailedMonitor(t *testing.T) {
 				t.Errorf("status lacks %q:\n%s", tc.status, out)
 			}
 		})
+	}
+}
+
+// TestClearFailcountOnDefinitionChange: a resource with a fail count
+// whose operation's definition changed gets its fail count cleared
+// (clear_failcount) so it is retried fresh (check_actions_for).
+func TestClearFailcountOnDefinitionChange(t *testing.T) {
+	changed := `<primitive id="a" class="ocf" provider="heartbeat" type="Dummy"><instance_attributes id="ia"><nvpair id="ia1" name="state" value="/x"/></instance_attributes></primitive>`
+	n1 := strings.Replace(history(1, map[string][]op{"a": started}, "a"), `<lrm id=`,
+		`<transient_attributes id="t1"><instance_attributes id="ta1"><nvpair id="fc" name="fail-count-a#monitor_10000" value="1"/></instance_attributes></transient_attributes><lrm id=`, 1)
+	xml := head + `<resources>` + changed + `</resources><constraints/></configuration>` + withStatus(n1, history(2, map[string][]op{"a": stopped}, "a"))
+	tr := schedule(t, xml)
+	found := false
+	for _, a := range tr.Actions {
+		if a.Task == "clear_failcount" && a.Rsc == "a" && a.Node == "node1" && a.Kind == scheduler.ClusterAction {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no clear_failcount for a on node1: %s", executed(tr))
 	}
 }

@@ -182,7 +182,7 @@ type workingSet struct {
 	// displayOrder is resources as unpacked, for the status display
 	// (a utilization strategy re-sorts resources for placement).
 	displayOrder []*resource
-	all       map[string]*resource
+	all          map[string]*resource
 
 	symmetric      bool
 	stonithEnabled bool
@@ -581,6 +581,9 @@ type lrmOp struct {
 	rc       int
 	status   int
 	callID   int
+	// expired: a recurring operation's failure is older than the
+	// resource's failure-timeout; the operation is rescheduled.
+	expired bool
 }
 
 func (ws *workingSet) unpackStatus() {
@@ -752,7 +755,7 @@ func (ws *workingSet) unpackRscHistory(r *resource, n *node, lr *cib.LRMResource
 	r.history[n] = ops
 	role := cib.RoleUnknown
 	failed, onFail := false, onFailIgnore
-	for _, o := range ops {
+	for i, o := range ops {
 		if o.status == -1 { // pending
 			if o.task == "start" || o.task == "migrate_to" {
 				role = cib.RoleStarted
@@ -768,6 +771,14 @@ func (ws *workingSet) unpackRscHistory(r *resource, n *node, lr *cib.LRMResource
 			continue
 		}
 		if o.status != 0 && o.status != 4 && o.status != 5 {
+			continue
+		}
+		if ws.checkExpiry(r, n, &ops[i]) && opFailed(o) {
+			// An expired failure is forgotten; a recurring one is
+			// rescheduled.
+			if o.interval > 0 {
+				ops[i].expired = true
+			}
 			continue
 		}
 		switch o.task {

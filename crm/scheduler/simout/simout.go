@@ -92,6 +92,9 @@ func actionLine(a *scheduler.Action) string {
 	case scheduler.PseudoAction:
 		return fmt.Sprintf("  * Pseudo action:   %s\n", a.Key)
 	case scheduler.ClusterAction:
+		if a.Rsc != "" {
+			return fmt.Sprintf("  * Cluster action:  %s for %s on %s\n", a.Task, a.RscName, a.Node)
+		}
 		return fmt.Sprintf("  * Cluster action:  %s on %s\n", a.Task, a.Node)
 	case scheduler.FenceAction:
 		return fmt.Sprintf("  * Fencing %s (%s)\n", a.Node, a.Task)
