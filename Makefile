@@ -17,6 +17,7 @@ FUZZ_TARGETS = \
 	./crm/cib:FuzzParseISODate \
 	./crm/cib/haresources:FuzzParse \
 	./crm/cib/cibxml:FuzzRead \
+	./crm/cib/cibxml:FuzzTokenizerAgainstEncodingXML \
 	./crm/cib/crmsh:FuzzParse \
 	./agents/ocf:FuzzParseMetadata \
 	./agents/lsb:FuzzParseHeader \

@@ -156,10 +156,10 @@ func (r *reader) sectionChild(e, ch *start, conf *cib.Configuration) error {
 func (r *reader) idOnly(e *start) (string, error) {
 	var id string
 	for _, a := range e.attrs {
-		if a.Name.Space != "" || a.Name.Local != "id" {
-			return "", r.attrErr(e, qname(a.Name), "unknown attribute")
+		if a.name != "id" {
+			return "", r.attrErr(e, a.name, "unknown attribute")
 		}
-		id = a.Value
+		id = r.str(a.value)
 	}
 	return id, nil
 }
@@ -201,22 +201,19 @@ func (r *reader) nvset(e *start, kind cib.NVSetKind) (cib.NVSet, error) {
 func (r *reader) nvpair(e *start) (cib.NVPair, error) {
 	p := cib.NVPair{Pos: e.pos}
 	for _, a := range e.attrs {
-		if a.Name.Space == "" && a.Name.Local == "value" {
-			p.Value, p.HasValue = r.intern(a.Value), true
+		if a.name == "value" {
+			r.keep(&p.Value, a.value)
+			p.HasValue = true
 			continue
 		}
-		n := qname(a.Name)
-		i := 0
-		for ; i < len(cib.NVPairFields); i++ {
-			if cib.NVPairFields[i].Name == n {
-				*cib.NVPairFields[i].Ptr(&p) = r.intern(a.Value)
-				break
-			}
+		i := fieldIndex(cib.NVPairFields, a.name)
+		if i < 0 {
+			r.flush()
+			return p, r.attrErr(e, a.name, "unknown attribute")
 		}
-		if i == len(cib.NVPairFields) {
-			return p, r.attrErr(e, n, "unknown attribute")
-		}
+		r.keep(cib.NVPairFields[i].Ptr(&p), a.value)
 	}
+	r.flush()
 	return p, r.empty(e)
 }
 

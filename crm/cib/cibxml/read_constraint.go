@@ -9,22 +9,22 @@ func (r *reader) constraint(e *start) (*cib.Constraint, error) {
 	}
 	var lifetime bool
 	for {
-		ch, ok, err := r.next(e, nil)
+		ch, err := r.next(e, nil)
 		if err != nil {
 			return c, err
 		}
-		if !ok {
+		if ch == nil {
 			return c, nil
 		}
 		switch {
 		case ch.name == "resource_set":
-			s, err := r.resourceSet(&ch)
+			s, err := r.resourceSet(ch)
 			if err != nil {
 				return c, err
 			}
 			c.Sets = append(c.Sets, s)
 		case ch.name == "rule" && c.Kind == cib.KindLocation:
-			rule, err := r.rule(&ch)
+			rule, err := r.rule(ch)
 			if err != nil {
 				return c, err
 			}
@@ -34,34 +34,34 @@ func (r *reader) constraint(e *start) (*cib.Constraint, error) {
 			// applies while any of the rules holds. One element at most,
 			// with at least one rule, so the flat list round-trips.
 			if lifetime {
-				return c, r.duplicate(e, &ch)
+				return c, r.duplicate(e, ch)
 			}
 			lifetime = true
-			if err := r.noAttrs(&ch); err != nil {
+			if err := r.noAttrs(ch); err != nil {
 				return c, err
 			}
 			for {
-				rc, ok, err := r.next(&ch, nil)
+				rc, err := r.next(ch, nil)
 				if err != nil {
 					return c, err
 				}
-				if !ok {
+				if rc == nil {
 					break
 				}
 				if rc.name != "rule" {
-					return c, r.unexpected(&ch, &rc)
+					return c, r.unexpected(ch, rc)
 				}
-				rule, err := r.rule(&rc)
+				rule, err := r.rule(rc)
 				if err != nil {
 					return c, err
 				}
 				c.Lifetime = append(c.Lifetime, rule)
 			}
 			if len(c.Lifetime) == 0 {
-				return c, r.errAt(&ch, ch.pos, "", "<lifetime> without a <rule>", nil)
+				return c, r.errAt(ch, ch.pos, "", "<lifetime> without a <rule>", nil)
 			}
 		default:
-			return c, r.unexpected(e, &ch)
+			return c, r.unexpected(e, ch)
 		}
 	}
 }
@@ -140,7 +140,7 @@ func (r *reader) expr(parent, e *start) (cib.Expr, error) {
 			if *dst != nil {
 				return r.duplicate(e, ch)
 			}
-			id, attrs := splitID(ch)
+			id, attrs := r.splitID(ch)
 			*dst = &cib.DateSpec{ID: id, Attrs: attrs}
 			if err := r.empty(ch); err != nil {
 				return err

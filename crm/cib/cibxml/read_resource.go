@@ -70,13 +70,13 @@ func childAllowed(parent cib.ResourceKind, child string) bool {
 
 func (r *reader) operations(e *start, rsc *cib.Resource) error {
 	for _, a := range e.attrs {
-		switch qname(a.Name) {
+		switch a.name {
 		case "id":
-			rsc.OpsID = a.Value
+			rsc.OpsID = r.str(a.value)
 		case "id-ref":
-			rsc.OpsIDRef = a.Value
+			rsc.OpsIDRef = r.str(a.value)
 		default:
-			return r.attrErr(e, qname(a.Name), "unknown attribute")
+			return r.attrErr(e, a.name, "unknown attribute")
 		}
 	}
 	if err := r.children(e, func(ch *start) error {
@@ -133,27 +133,27 @@ func (r *reader) bundlePart(e, ch *start, rsc *cib.Resource) error {
 			return r.errAt(e, ch.pos, "", "more than one container runtime (<"+b.Runtime+"> and <"+ch.name+">)", nil)
 		}
 		b.Runtime = ch.name
-		b.RuntimeAttrs = attrList(ch)
+		b.RuntimeAttrs = r.attrList(ch)
 		return r.empty(ch)
 	case "network":
 		if b.Network != nil {
 			return r.duplicate(e, ch)
 		}
-		b.Network = &cib.BundleNetwork{Attrs: attrList(ch)}
+		b.Network = &cib.BundleNetwork{Attrs: r.attrList(ch)}
 		for {
-			pm, ok, err := r.next(ch, nil)
+			pm, err := r.next(ch, nil)
 			if err != nil {
 				return err
 			}
-			if !ok {
+			if pm == nil {
 				return nil
 			}
 			if pm.name != "port-mapping" {
-				return r.unexpected(ch, &pm)
+				return r.unexpected(ch, pm)
 			}
-			id, attrs := splitID(&pm)
+			id, attrs := r.splitID(pm)
 			b.Network.PortMappings = append(b.Network.PortMappings, cib.PortMapping{ID: id, Attrs: attrs})
-			if err := r.empty(&pm); err != nil {
+			if err := r.empty(pm); err != nil {
 				return err
 			}
 		}
@@ -167,19 +167,19 @@ func (r *reader) bundlePart(e, ch *start, rsc *cib.Resource) error {
 		}
 		b.StorageID = id
 		for {
-			sm, ok, err := r.next(ch, nil)
+			sm, err := r.next(ch, nil)
 			if err != nil {
 				return err
 			}
-			if !ok {
+			if sm == nil {
 				break
 			}
 			if sm.name != "storage-mapping" {
-				return r.unexpected(ch, &sm)
+				return r.unexpected(ch, sm)
 			}
-			id, attrs := splitID(&sm)
+			id, attrs := r.splitID(sm)
 			b.Storage = append(b.Storage, cib.StorageMapping{ID: id, Attrs: attrs})
-			if err := r.empty(&sm); err != nil {
+			if err := r.empty(sm); err != nil {
 				return err
 			}
 		}
@@ -187,31 +187,4 @@ func (r *reader) bundlePart(e, ch *start, rsc *cib.Resource) error {
 		return nil
 	}
 	return r.unexpected(e, ch)
-}
-
-// attrList copies all attributes of e, in order.
-func attrList(e *start) []cib.Attr {
-	if len(e.attrs) == 0 {
-		return nil
-	}
-	out := make([]cib.Attr, len(e.attrs))
-	for i, a := range e.attrs {
-		out[i] = cib.Attr{Name: qname(a.Name), Value: a.Value}
-	}
-	return out
-}
-
-// splitID separates the id from the other attributes of e.
-func splitID(e *start) (string, []cib.Attr) {
-	var id string
-	var rest []cib.Attr
-	for _, a := range e.attrs {
-		n := qname(a.Name)
-		if n == "id" {
-			id = a.Value
-			continue
-		}
-		rest = append(rest, cib.Attr{Name: n, Value: a.Value})
-	}
-	return id, rest
 }

@@ -1,6 +1,10 @@
 package cibxml
 
-import "pacer/crm/cib"
+import (
+	"slices"
+
+	"pacer/crm/cib"
+)
 
 func (r *reader) status(e *start, st *cib.Status) error {
 	if err := r.noAttrs(e); err != nil {
@@ -46,7 +50,7 @@ func (r *reader) tickets(e *start, st *cib.Status) error {
 		if ch.name != "ticket_state" {
 			return r.unexpected(e, ch)
 		}
-		id, attrs := splitID(ch)
+		id, attrs := r.splitID(ch)
 		st.Tickets = append(st.Tickets, cib.TicketState{ID: id, Attrs: attrs})
 		if err := r.empty(ch); err != nil {
 			return err
@@ -122,65 +126,117 @@ func (r *reader) lrm(e *start) (*cib.LRM, error) {
 	}
 	var resources bool
 	for {
-		ch, ok, err := r.next(e, nil)
+		ch, err := r.next(e, nil)
 		if err != nil {
 			return lrm, err
 		}
-		if !ok {
+		if ch == nil {
 			return lrm, nil
 		}
 		if ch.name != "lrm_resources" {
-			return lrm, r.unexpected(e, &ch)
+			return lrm, r.unexpected(e, ch)
 		}
 		if resources {
-			return lrm, r.duplicate(e, &ch)
+			return lrm, r.duplicate(e, ch)
 		}
 		resources = true
-		id, err := r.idOnly(&ch)
+		id, err := r.idOnly(ch)
 		if err != nil {
 			return lrm, err
 		}
 		lrm.ResourcesID = id
+		// Collected in a slice reused from node to node, then copied
+		// once at its final size.
+		list := r.resources[:0]
 		for {
-			rc, ok, err := r.next(&ch, nil)
+			rc, err := r.next(ch, nil)
 			if err != nil {
 				return lrm, err
 			}
-			if !ok {
+			if rc == nil {
 				break
 			}
 			if rc.name != "lrm_resource" {
-				return lrm, r.unexpected(&ch, &rc)
+				return lrm, r.unexpected(ch, rc)
 			}
-			res, err := r.lrmResource(&rc)
-			if err != nil {
+			list = append(list, cib.LRMResource{})
+			if err := r.lrmResource(rc, &list[len(list)-1]); err != nil {
 				return lrm, err
 			}
-			lrm.Resources = append(lrm.Resources, res)
 		}
+		lrm.Resources = exact(list)
+		clear(list)
+		r.resources = list[:0]
 	}
 }
 
-func (r *reader) lrmResource(e *start) (cib.LRMResource, error) {
-	res := cib.LRMResource{}
-	if err := readAttrs(r, e, &res, cib.LRMResourceFields, &res.Extra); err != nil {
-		return res, err
+// exact is a copy of s at its length, nil when s is empty (as append
+// leaves a slice that nothing was appended to).
+func exact[E any](s []E) []E {
+	if len(s) == 0 {
+		return nil
 	}
-	if err := r.children(e, func(ch *start) error {
+	out := make([]E, len(s))
+	copy(out, s)
+	return out
+}
+
+func (r *reader) lrmResource(e *start, res *cib.LRMResource) error {
+	if err := readAttrs(r, e, res, cib.LRMResourceFields, &res.Extra); err != nil {
+		return err
+	}
+	// The ops are read into a slab, where they stay: res.Ops is cut from
+	// it, a few hundred resources sharing one allocation.
+	first := len(r.ops)
+	for {
+		ch, err := r.next(e, nil)
+		if err != nil {
+			return err
+		}
+		if ch == nil {
+			break
+		}
 		if ch.name != "lrm_rsc_op" {
 			return r.unexpected(e, ch)
 		}
-		var op cib.LRMOp
-		if err := readAttrs(r, ch, &op, cib.LRMOpFields, &op.Extra); err != nil {
+		if len(r.ops) == cap(r.ops) {
+			n := len(r.ops) - first
+			ops := make([]cib.LRMOp, n, max(opSlab, 2*n))
+			copy(ops, r.ops[first:])
+			clear(r.ops[first:])
+			r.ops, first = ops, 0
+		}
+		r.ops = r.ops[:len(r.ops)+1]
+		op := &r.ops[len(r.ops)-1]
+		if err := readAttrs(r, ch, op, cib.LRMOpFields, &op.Extra); err != nil {
 			return err
 		}
-		res.Ops = append(res.Ops, op)
+		r.shareOpExtra(op)
 		if err := r.empty(ch); err != nil {
 			return err
 		}
-		return nil
-	}); err != nil {
-		return res, err
 	}
-	return res, nil
+	if n := len(r.ops); n > first {
+		res.Ops = r.ops[first:n:n]
+	}
+	return nil
+}
+
+// shareOpExtra gives op the Extra of the previous op when the two are
+// equal, as they nearly always are (crm-debug-origin="do_update_resource"
+// exit-reason=""), and gives its own back to the slab.
+func (r *reader) shareOpExtra(op *cib.LRMOp) {
+	x := op.Extra
+	if len(x) == 0 {
+		return
+	}
+	if !slices.Equal(x, r.opExtra) {
+		r.opExtra = x
+		return
+	}
+	op.Extra = r.opExtra
+	if k := len(r.extras) - len(x); k >= 0 && &r.extras[k] == &x[0] {
+		clear(x)
+		r.extras = r.extras[:k]
+	}
 }
