@@ -535,26 +535,72 @@ func thenTargets(then *action) []*action {
 // until nothing changes (Pacemaker's update_action loop). Flags only ever
 // move one way, so the fixed point does not depend on the visiting order.
 func (ws *workingSet) updateActions() {
+	// pcmk__update_action_for_orderings over data_set->actions, which
+	// Pacemaker keeps newest first: the order decides which reason an
+	// action records first. A final pass to the fixed point makes sure
+	// nothing a cut-off recursion left behind is missed.
+	for i := len(ws.actions) - 1; i >= 0; i-- {
+		ws.updateForOrderings(ws.actions[i], 0)
+	}
 	for changed := true; changed; {
 		changed = false
 		for _, then := range ws.actions {
-			if then.is(flagRequiresAny) {
-				n := 0
-				for _, e := range then.before {
-					if e.typ&orderOneOrMore != 0 && ws.effectiveFlags(e.first)&flagRunnable != 0 {
-						n++
-					}
-				}
-				if n < then.requiredRunnableBefore && then.is(flagRunnable) {
-					then.flags &^= flagRunnable
-					changed = true
-				}
+			if ws.updateRequiresAny(then) {
+				changed = true
 			}
 			for _, e := range then.before {
 				if ws.updateEdge(e) {
 					changed = true
 				}
 			}
+		}
+	}
+}
+
+// updateRequiresAny makes an action that needs some of its inputs
+// runnable (require-all=false, clone-min) unrunnable when too few are.
+func (ws *workingSet) updateRequiresAny(then *action) bool {
+	if !then.is(flagRequiresAny) {
+		return false
+	}
+	n := 0
+	for _, e := range then.before {
+		if e.typ&orderOneOrMore != 0 && ws.effectiveFlags(e.first)&flagRunnable != 0 {
+			n++
+		}
+	}
+	if n < then.requiredRunnableBefore && then.is(flagRunnable) {
+		then.flags &^= flagRunnable
+		return true
+	}
+	return false
+}
+
+// updateForOrderings is pcmk__update_action_for_orderings: each ordering
+// where the action is 'then' (newest first), re-processing what follows
+// an action whose flags changed, depth first.
+func (ws *workingSet) updateForOrderings(then *action, depth int) {
+	if depth > 2000 {
+		return // the fixed-point pass finishes what is left
+	}
+	before := then.flags
+	ws.updateRequiresAny(then)
+	for i := len(then.before) - 1; i >= 0; i-- {
+		e := then.before[i]
+		first := e.first
+		ff := first.flags
+		ws.updateEdge(e)
+		if first.flags != ff {
+			for j := len(first.after) - 1; j >= 0; j-- {
+				ws.updateForOrderings(first.after[j].then, depth+1)
+			}
+			ws.updateForOrderings(first, depth+1)
+		}
+	}
+	if then.flags != before {
+		ws.updateForOrderings(then, depth+1)
+		for j := len(then.after) - 1; j >= 0; j-- {
+			ws.updateForOrderings(then.after[j].then, depth+1)
 		}
 	}
 }
