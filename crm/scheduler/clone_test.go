@@ -265,3 +265,17 @@ func TestClonedGroup(t *testing.T) {
 		t.Errorf("revised status:\n%s", out)
 	}
 }
+
+// TestAnonymousInstanceShownByConfiguredID: an anonymous clone instance
+// listed on its own (here FAILED, so not collapsed) shows under the
+// primitive's configured id, as rsc_printable_id does.
+func TestAnonymousInstanceShownByConfiguredID(t *testing.T) {
+	failedMonitor := []op{{"monitor", 0, 7, 1}, {"start", 0, 0, 2}, {"monitor", 10000, 1, 3}}
+	clone := `<clone id="cl">` + prim("p", "") + `</clone>`
+	xml := head + `<resources>` + clone + `</resources><constraints/></configuration>` +
+		withStatus(history(1, map[string][]op{"p": failedMonitor}, "p"), history(2, map[string][]op{"p": started}, "p"))
+	out := simulated(t, schedule(t, xml))
+	if !strings.Contains(out, "      * p\t(ocf:heartbeat:Dummy):\t FAILED node1\n") {
+		t.Errorf("failed instance not shown as p:\n%s", out)
+	}
+}

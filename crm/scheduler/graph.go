@@ -186,6 +186,9 @@ type ResourceStatus struct {
 	// Promotable: a promotable clone (its instances are listed as
 	// Promoted and Unpromoted).
 	Promotable bool
+	// CloneMember: the instance of a clone (for a cloned group's
+	// instance, Unique tells whether the clone is globally unique).
+	CloneMember bool
 	Base       string
 	AllNodes   []string
 	Max        int // clone-max
@@ -247,6 +250,9 @@ func (t *Transition) CurrentStatus() *Status {
 		}
 		for _, c := range r.children {
 			rs.Children = append(rs.Children, conv(c))
+		}
+		if r.parent != nil && r.parent.isClone() {
+			rs.CloneMember, rs.Unique = true, r.parent.clone.unique
 		}
 		if r.isClone() {
 			rs.Clone, rs.Unique, rs.Base, rs.Max = true, r.clone.unique, r.clone.base, r.clone.max

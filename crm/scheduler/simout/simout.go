@@ -405,7 +405,26 @@ func writeResource(b *strings.Builder, r *scheduler.ResourceStatus, indent strin
 	if len(nodes) > 1 {
 		s += " [ " + strings.Join(nodes, " ") + " ]"
 	}
-	fmt.Fprintf(b, "%s* %s\t(%s):\t %s\n", indent, r.ID, agent(r), s)
+	fmt.Fprintf(b, "%s* %s\t(%s):\t %s\n", indent, printableID(r, parent), agent(r), s)
+}
+
+// printableID is rsc_printable_id: an anonymous clone's instance (or a
+// member of a cloned group's instance) shows under its configured id.
+func printableID(r, parent *scheduler.ResourceStatus) string {
+	if parent != nil && parent.Clone && !parent.Unique {
+		return stripInstance(r.ID)
+	}
+	if parent != nil && parent.Group && parent.CloneMember && !parent.Unique {
+		return stripInstance(r.ID)
+	}
+	return r.ID
+}
+
+func stripInstance(id string) string {
+	if i := strings.LastIndexByte(id, ':'); i >= 0 {
+		return id[:i]
+	}
+	return id
 }
 
 // pendingState is native_pending_state: the word shown instead of the
