@@ -189,9 +189,9 @@ type ResourceStatus struct {
 	// CloneMember: the instance of a clone (for a cloned group's
 	// instance, Unique tells whether the clone is globally unique).
 	CloneMember bool
-	Base       string
-	AllNodes   []string
-	Max        int // clone-max
+	Base        string
+	AllNodes    []string
+	Max         int // clone-max
 	// Pending is the operation in flight (start, stop, monitor, ...),
 	// PendingInterval its interval in ms.
 	Pending         string
