@@ -109,3 +109,21 @@ func TestClearFailcountOnDefinitionChange(t *testing.T) {
 		t.Errorf("no clear_failcount for a on node1: %s", executed(tr))
 	}
 }
+
+// TestLaterSuccessClearsFailure: a failure followed in the history by a
+// successful start no longer makes the resource FAILED or recovered
+// (update_resource_state's clear_past_failure).
+func TestLaterSuccessClearsFailure(t *testing.T) {
+	ops := []op{{"monitor", 0, 7, 1}, {"start", 0, 0, 2}, {"monitor", 10000, 1, 3}, {"stop", 0, 0, 4}, {"start", 0, 0, 5}}
+	xml := head + `<resources>` + prim("a", "") + `</resources><constraints/></configuration>` +
+		withStatus(history(1, map[string][]op{"a": ops}, "a"), history(2, map[string][]op{"a": stopped}, "a"))
+	tr := schedule(t, xml)
+	if got := summary(tr); got != "" {
+		t.Errorf("summary %q, want nothing to do", got)
+	}
+	for _, r := range tr.CurrentStatus().Resources {
+		if r.ID == "a" && r.Failed {
+			t.Errorf("a shown FAILED after a successful restart")
+		}
+	}
+}

@@ -755,6 +755,21 @@ func (ws *workingSet) unpackRscHistory(r *resource, n *node, lr *cib.LRMResource
 	r.history[n] = ops
 	role := cib.RoleUnknown
 	failed, onFail := false, onFailIgnore
+	lastFailureKey := ""
+	// clearPast is update_resource_state's clear_past_failure: a later
+	// success clears earlier failures whose response is a recovery,
+	// not those that stop, fence, move the resource or the node.
+	clearPast := func() {
+		switch onFail {
+		case onFailStop, onFailFence, onFailMigrate, onFailStandby:
+			return
+		}
+		failed, onFail = false, onFailIgnore
+	}
+	fail := func(o lrmOp) {
+		failed, onFail = true, maxOnFail(onFail, ws.opOnFail(r, o.task, o.interval))
+		lastFailureKey = opKeyOf(o)
+	}
 	for i, o := range ops {
 		if o.status == -1 { // pending
 			if o.task == "start" || o.task == "migrate_to" {
@@ -785,20 +800,23 @@ func (ws *workingSet) unpackRscHistory(r *resource, n *node, lr *cib.LRMResource
 		case "stop":
 			if o.rc == 0 {
 				role = cib.RoleStopped
+				clearPast()
 			} else {
-				failed, onFail = true, maxOnFail(onFail, ws.opOnFail(r, o.task, o.interval))
+				fail(o)
 				role = cib.RoleStarted
 			}
 		case "start", "migrate_from":
 			if o.rc == 0 {
 				role = cib.RoleStarted
+				clearPast()
 			} else {
-				failed, onFail = true, maxOnFail(onFail, ws.opOnFail(r, o.task, o.interval))
+				fail(o)
 				role = cib.RoleStarted
 			}
 		case "promote":
 			if o.rc == 0 {
 				role = cib.RolePromoted
+				clearPast()
 			}
 		case "demote":
 			if o.rc == 0 {
@@ -810,7 +828,9 @@ func (ws *workingSet) unpackRscHistory(r *resource, n *node, lr *cib.LRMResource
 				if o.interval > 0 && expectedRC(o.op) == 7 {
 					// A monitor for role Stopped found it running:
 					// a failure (remap_operation).
-					failed, onFail = true, maxOnFail(onFail, ws.opOnFail(r, o.task, o.interval))
+					fail(o)
+				} else if lastFailureKey != "" && opKeyOf(o) == lastFailureKey {
+					clearPast() // the operation that failed now succeeds
 				}
 				if o.interval == 0 || role == cib.RoleUnknown || role == cib.RoleStopped {
 					role = cib.RoleStarted
@@ -820,17 +840,18 @@ func (ws *workingSet) unpackRscHistory(r *resource, n *node, lr *cib.LRMResource
 					// remap_operation: a recurring monitor that finds
 					// the resource unexpectedly stopped is a failure;
 					// the resource stays active (set_active).
-					failed, onFail = true, maxOnFail(onFail, ws.opOnFail(r, o.task, o.interval))
+					fail(o)
 					if role < cib.RoleStarted {
 						role = cib.RoleStarted
 					}
 					continue
 				}
 				role = cib.RoleStopped
+				clearPast()
 			case 8:
 				role = cib.RolePromoted
 			default:
-				failed, onFail = true, maxOnFail(onFail, ws.opOnFail(r, o.task, o.interval))
+				fail(o)
 			}
 		}
 	}
@@ -860,6 +881,14 @@ func (ws *workingSet) unpackRscHistory(r *resource, n *node, lr *cib.LRMResource
 	if r.targetRole != cib.RoleUnknown && (r.nextRole == cib.RoleUnknown || r.targetRole < r.nextRole) {
 		r.nextRole = r.targetRole
 	}
+}
+
+// opKeyOf is get_op_key: the entry's operation_key, else its id.
+func opKeyOf(o lrmOp) string {
+	if o.op.OperationKey != "" {
+		return o.op.OperationKey
+	}
+	return o.op.ID
 }
 
 // activeOpsRange is Pacemaker's calculate_active_ops: the index of the
