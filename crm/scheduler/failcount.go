@@ -155,11 +155,11 @@ func opFailed(o lrmOp) bool {
 		return o.rc != 0
 	case "monitor":
 		switch o.rc {
-		case 0:
+		case 0, 190:
 			return o.interval > 0 && expectedRC(o.op) == 7
 		case 7:
 			return o.interval > 0 && expectedRC(o.op) >= 0 && expectedRC(o.op) != 7
-		case 8:
+		case 8, 191:
 			return false
 		}
 		return true

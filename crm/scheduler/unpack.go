@@ -384,10 +384,12 @@ func (ws *workingSet) unpackNodes() {
 		}
 	}
 	for _, n := range ws.nodes {
-		if isTrue(n.attrs["standby"]) {
+		// unpack_node_state reads standby and maintenance: a node
+		// without a status entry has neither.
+		if isTrue(n.attrs["standby"]) && !n.unseen {
 			n.standby = true
 		}
-		if isTrue(n.attrs["maintenance"]) {
+		if isTrue(n.attrs["maintenance"]) && !n.unseen {
 			n.maintenance = true
 		}
 		if isTrue(ws.props["maintenance-mode"]) {
@@ -439,7 +441,7 @@ func (ws *workingSet) determineOnline(n *node, st *cib.NodeState) {
 			online = crmdOnline
 		case st.InCCM == "":
 			ws.fenceNode(n, "peer has not been seen by the cluster")
-		case strings.EqualFold(st.Join, "nack"):
+		case strings.EqualFold(st.Join, "banned"): // CRMD_JOINSTATE_NACK
 			ws.fenceNode(n, "peer failed Pacemaker membership criteria")
 		case !doTerminate && strings.EqualFold(exp, "down"):
 			if inCCM || crmdOnline {
@@ -823,7 +825,16 @@ func (ws *workingSet) unpackRscHistory(r *resource, n *node, lr *cib.LRMResource
 				role = cib.RoleUnpromoted
 			}
 		case "monitor":
-			switch o.rc {
+			// OCF_DEGRADED and OCF_DEGRADED_PROMOTED report a resource
+			// running (or Promoted) with a warning: success.
+			rc := o.rc
+			switch rc {
+			case 190:
+				rc = 0
+			case 191:
+				rc = 8
+			}
+			switch rc {
 			case 0:
 				if o.interval > 0 && expectedRC(o.op) == 7 {
 					// A monitor for role Stopped found it running:
