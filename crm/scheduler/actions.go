@@ -406,6 +406,14 @@ func (ws *workingSet) recurringForActive(r *resource, start *action, op opDef) {
 	}
 	if r.managed {
 		ws.orderActions(start, mon, orderImpliesThen|orderRunnableLeft)
+		// A monitor of the role the resource goes to waits for the
+		// role change.
+		switch {
+		case r.nextRole == cib.RolePromoted:
+			ws.newOrdering(r, opKey(r.id, "promote", 0), nil, r, "", mon, orderOptional|orderRunnableLeft)
+		case r.role == cib.RolePromoted:
+			ws.newOrdering(r, opKey(r.id, "demote", 0), nil, r, "", mon, orderOptional|orderRunnableLeft)
+		}
 	}
 }
 

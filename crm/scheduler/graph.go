@@ -356,7 +356,9 @@ func (t *Transition) RevisedStatus(executed []*Action) *Status {
 			r.Role = cib.RolePromoted
 			r.Failed = false
 		case "demote":
-			r.Role = cib.RoleUnpromoted
+			// A successful demote clears the failure that on-fail=demote
+			// answered (update_resource_state).
+			r.Role, r.Failed = cib.RoleUnpromoted, false
 		}
 	}
 	// Orphans that stopped disappear.

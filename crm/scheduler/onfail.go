@@ -108,6 +108,8 @@ func (ws *workingSet) applyOnFail(r *resource, n *node, f onFail, active bool) {
 		if active {
 			ws.stopAction(r, n, false)
 		}
+	case onFailDemote:
+		ws.customAction(r, opKey(r.id, "demote", 0), "demote", n, false)
 	}
 	if active || f == onFailDemote {
 		r.failed = true

@@ -47,3 +47,24 @@ func TestPromotable(t *testing.T) {
 		})
 	}
 }
+
+// TestOnFailDemote: a failed Promoted monitor with on-fail=demote is
+// answered by demoting the instance (no stop, "Demote" in the summary),
+// and the monitor of the new role waits for the demote.
+func TestOnFailDemote(t *testing.T) {
+	clone := `<clone id="ms"><meta_attributes id="msm"><nvpair id="msm1" name="promotable" value="true"/></meta_attributes>` +
+		`<primitive id="p" class="ocf" provider="heartbeat" type="Dummy"><operations>` +
+		`<op id="pm1" name="monitor" interval="10s" role="Promoted" on-fail="demote"/><op id="pm2" name="monitor" interval="11s" role="Unpromoted"/>` +
+		`</operations></primitive></clone>`
+	promotedFailed := []op{{"monitor", 0, 7, 1}, {"start", 0, 0, 2}, {"promote", 0, 0, 3}, {"monitor", 10000, 1, 4}}
+	xml := head + `<resources>` + clone + `</resources><constraints/></configuration>` +
+		withStatus(history(1, map[string][]op{"p": promotedFailed}, "p"), history(2, map[string][]op{"p": started}, "p"))
+	tr := schedule(t, xml)
+	if got := summary(tr); !strings.HasPrefix(got, "Demote p:0 Promoted -> Unpromoted node1") {
+		t.Errorf("summary %q, want a Demote of p:0 first", got)
+	}
+	order := executed(tr)
+	if d, m := strings.Index(order, "p:0_demote_0@node1"), strings.Index(order, "p:0_monitor_11000@node1"); d < 0 || m < d {
+		t.Errorf("the Unpromoted monitor should follow the demote: %s", order)
+	}
+}

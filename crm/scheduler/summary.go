@@ -163,7 +163,7 @@ func (ws *workingSet) rscSummary(r *resource) []SummaryLine {
 		return out
 	}
 	switch {
-	case stop != nil && r.failed:
+	case stop != nil && r.failed && r.failedStop:
 		return []SummaryLine{item("Recover", r, current, next, stop, start)}
 	case moving:
 		return []SummaryLine{item("Move", r, current, next, stop, nil)}
