@@ -40,9 +40,7 @@ func (ws *workingSet) setInstanceRoles(r *resource) {
 		}
 		chosen := c.assigned
 		if chosen == nil {
-			// Never promoted: sorts after every assigned instance.
-			c.sortIndex = -infinity
-			continue
+			continue // never promoted; its sort index stays 0
 		}
 		next := c.nextRole
 		switch next {
