@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 )
@@ -59,6 +60,9 @@ type xmlAgentInfo struct {
 func parseAgentInfo(b []byte) (*agentInfo, error) {
 	var x xmlAgentInfo
 	if err := xml.NewDecoder(bytes.NewReader(b)).Decode(&x); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, fmt.Errorf("%w: no <resource-agent> element in %d bytes of output", errMetadata, len(b))
+		}
 		return nil, fmt.Errorf("%w: %w", errMetadata, err)
 	}
 	ocf11 := x.Version != nil && compareVersion(strings.TrimSpace(*x.Version), "1.1") >= 0

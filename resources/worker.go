@@ -5,6 +5,7 @@ import (
 	"sort"
 	"time"
 
+	"pacer/agents/lsb"
 	"pacer/internal/clock"
 	"pacer/internal/logfield"
 )
@@ -193,6 +194,9 @@ func (e *Executor) run(j *job) Record {
 	info := e.agentInfoFor(op)
 	start := e.clk.Now()
 	res, err := e.runner.Run(e.ctx, op.request())
+	if op.Resource.Class == "lsb" && err == nil {
+		res.RC = lsb.ToOCF(op.Action, res.RC)
+	}
 	exec := e.clk.Since(start)
 	rc, status, reason := classify(res, err, op.Timeout)
 	d := computeDigests(op.Resource.Params, op.Interval.Milliseconds(), op.Timeout.Milliseconds(), info)

@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"io"
 	"pacer/internal/pcmktime"
 	"strconv"
 	"strings"
@@ -100,6 +101,9 @@ func ParseMetadata(b []byte) (Metadata, error) {
 	var x xmlAgent
 	d := xml.NewDecoder(bytes.NewReader(b))
 	if err := d.Decode(&x); err != nil {
+		if errors.Is(err, io.EOF) {
+			return Metadata{}, fmt.Errorf("%w: no <resource-agent> element in %d bytes of output", ErrMetadata, len(b))
+		}
 		return Metadata{}, fmt.Errorf("%w: %w", ErrMetadata, err)
 	}
 	if x.Name == "" {

@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -107,6 +108,9 @@ type xmlAction struct {
 func ParseMetadata(b []byte) (Metadata, error) {
 	var x xmlAgent
 	if err := xml.NewDecoder(bytes.NewReader(b)).Decode(&x); err != nil {
+		if errors.Is(err, io.EOF) {
+			return Metadata{}, fmt.Errorf("%w: no <resource-agent> element in %d bytes of output", ErrMetadata, len(b))
+		}
 		return Metadata{}, fmt.Errorf("%w: %w", ErrMetadata, err)
 	}
 	if strings.TrimSpace(x.Name) == "" {
