@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -45,7 +46,13 @@ func runSimulate(path string, sim, scores, runOnly bool, stdin io.Reader, stdout
 	if err != nil {
 		return fmt.Errorf("simulate: %w", err)
 	}
-	t, err := scheduler.Schedule(scheduler.Input{CIB: c})
+	// As crm_simulate: "now" is the CIB's execution-date when it has
+	// one, else the wall clock (the scheduler itself never reads it).
+	input := scheduler.Input{CIB: c}
+	if c.ExecutionDate == "" {
+		input.Now = time.Now().UTC()
+	}
+	t, err := scheduler.Schedule(input)
 	if err != nil {
 		return fmt.Errorf("simulate: %w", err)
 	}

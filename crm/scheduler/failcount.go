@@ -20,7 +20,7 @@ func (ws *workingSet) failCount(r *resource, n *node) cib.Score {
 	}
 	f := n.failures()[name]
 	count, last := f.count, f.last
-	if count > 0 && last > 0 {
+	if count > 0 && last > 0 && !ws.blockFailure(r, n) {
 		if timeout := r.failureTimeout(); timeout > 0 && ws.now.Unix() > last+int64(timeout/time.Second) {
 			return 0
 		}
@@ -225,4 +225,24 @@ func (ws *workingSet) clearFailcount(r *resource, n *node) {
 	a := ws.customAction(r, opKey(r.id, "clear_failcount", 0), "clear_failcount", n, false)
 	a.cluster = true
 	a.flags |= flagRunnable
+}
+
+// blockFailure is block_failure: failures of an operation configured with
+// on-fail=block never expire (failure-timeout does not apply): the
+// resource's history on the node holds a failure of an op whose
+// configuration says on-fail="block".
+func (ws *workingSet) blockFailure(r *resource, n *node) bool {
+	for _, op := range ws.configuredOps(r) {
+		if !strings.EqualFold(op.OnFail, "block") {
+			continue
+		}
+		iv, _ := cib.ParseInterval(op.Interval)
+		for _, o := range r.history[n] {
+			if o.task == op.Name && o.interval == iv.Milliseconds() &&
+				(opFailed(o) || strings.HasSuffix(o.op.ID, "_last_failure_0")) {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -3,7 +3,9 @@ package scheduler_test
 import (
 	"strings"
 	"testing"
+	"time"
 
+	"pacer/crm/cib/cibxml"
 	"pacer/crm/scheduler"
 )
 
@@ -124,6 +126,49 @@ func TestLaterSuccessClearsFailure(t *testing.T) {
 	for _, r := range tr.CurrentStatus().Resources {
 		if r.ID == "a" && r.Failed {
 			t.Errorf("a shown FAILED after a successful restart")
+		}
+	}
+}
+
+// TestBlockedFailureNeverExpires: failure-timeout does not apply to a
+// failure of an operation configured with on-fail=block (block_failure):
+// the failure stays (FAILED, blocked) long after the timeout, while the
+// same failure without on-fail=block expires and its fail count is
+// cleared.
+func TestBlockedFailureNeverExpires(t *testing.T) {
+	rsc := func(onFail string) string {
+		return `<primitive id="a" class="ocf" provider="heartbeat" type="Dummy"><meta_attributes id="am"><nvpair id="aft" name="failure-timeout" value="10"/></meta_attributes>` +
+			`<operations><op id="am1" name="monitor" interval="10s"` + onFail + `/></operations></primitive>`
+	}
+	failed := `<lrm_resource id="a" class="ocf" provider="heartbeat" type="Dummy">` +
+		`<lrm_rsc_op id="a_last_0" operation="start" interval="0" rc-code="0" op-status="0" call-id="2" transition-key="1:1:0:x" transition-magic="0:0;1:1:0:x" last-rc-change="1000" op-digest="f2317cad3d54cec5d7d7aa7d0bf35cf8"/>` +
+		`<lrm_rsc_op id="a_monitor_10000" operation="monitor" interval="10000" rc-code="1" op-status="4" call-id="3" transition-key="2:1:0:x" transition-magic="4:1;2:1:0:x" last-rc-change="1010" op-digest="f2317cad3d54cec5d7d7aa7d0bf35cf8"/></lrm_resource>`
+	n1 := `<node_state id="1" uname="node1" in_ccm="true" crmd="online" join="member" expected="member"><transient_attributes id="t1"><instance_attributes id="ta1">` +
+		`<nvpair id="fc" name="fail-count-a#monitor_10000" value="1"/><nvpair id="lf" name="last-failure-a#monitor_10000" value="1010"/></instance_attributes></transient_attributes>` +
+		`<lrm id="1"><lrm_resources>` + failed + `</lrm_resources></lrm></node_state>`
+	for _, tc := range []struct {
+		onFail      string
+		wantFailed  bool
+		wantClearFC bool
+	}{{` on-fail="block"`, true, false}, {``, false, true}} {
+		xml := head + `<resources>` + rsc(tc.onFail) + `</resources><constraints/></configuration>` + withStatus(n1, history(2, map[string][]op{"a": stopped}, "a"))
+		c, err := cibxml.Read(strings.NewReader(xml), "test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		tr, err := scheduler.Schedule(scheduler.Input{CIB: c, Now: time.Unix(100000, 0)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		failedNow := false
+		for _, r := range tr.CurrentStatus().Resources {
+			if r.ID == "a" {
+				failedNow = r.Failed
+			}
+		}
+		cleared := strings.Contains(executed(tr), "a_clear_failcount_0")
+		if failedNow != tc.wantFailed || cleared != tc.wantClearFC {
+			t.Errorf("on-fail%q: failed=%v cleared=%v, want %v %v", tc.onFail, failedNow, cleared, tc.wantFailed, tc.wantClearFC)
 		}
 	}
 }

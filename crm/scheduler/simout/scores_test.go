@@ -57,7 +57,7 @@ func TestScoresTier1(t *testing.T) {
 		if err != nil {
 			continue
 		}
-		tr, err := scheduler.Schedule(scheduler.Input{CIB: c})
+		tr, err := scheduler.Schedule(scheduler.Input{CIB: c, Now: corpusNow(c)})
 		if err != nil {
 			continue
 		}
