@@ -25,6 +25,7 @@ FUZZ_TARGETS = \
 	./agents/stonith:FuzzParseMetadata \
 	./agents/stonith:FuzzParseHostMap \
 	./resources:FuzzParseAgentInfo \
+	./crm/store:FuzzDecodeEntry \
 	./internal/control:FuzzDecodeRequest \
 	./internal/control:FuzzServeStream \
 	./cmd/pacer-helper:FuzzParseArgs \

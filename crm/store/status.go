@@ -1,0 +1,210 @@
+package store
+
+// Status updates: what nodes report (operation results, node membership
+// state, transient node attributes, fail counts included). They are the
+// bulk of the traffic, so they are a cheap entry of their own: no CAS (each
+// node owns its own node_state, and fail counts are increments, so
+// concurrent updates compose instead of overwriting each other), and they
+// bump num_updates, not epoch, as Pacemaker does.
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+
+	"pacer/crm/cib"
+)
+
+// StatusUpdate changes one node's <node_state>.
+type StatusUpdate struct {
+	// Node is the node's uname; NodeID its node_state id (Pacemaker's node
+	// id), set when the node_state is created.
+	Node   string `codec:"n"`
+	NodeID string `codec:"i"`
+	// State, when set, replaces the node_state's membership fields.
+	State *NodeMembership `codec:"s"`
+	// Ops are operation results, each replacing the op of the same id in
+	// the resource's history (creating the resource's entry).
+	Ops []OpResult `codec:"o"`
+	// Attrs change transient node attributes, in order.
+	Attrs []AttrUpdate `codec:"a"`
+}
+
+// NodeMembership is the membership part of a node_state.
+type NodeMembership struct {
+	InCCM    string `codec:"c"`
+	Crmd     string `codec:"d"`
+	Join     string `codec:"j"`
+	Expected string `codec:"e"`
+}
+
+// OpResult is one operation result for the status section.
+type OpResult struct {
+	Rsc      string    `codec:"r"`
+	Class    string    `codec:"c"`
+	Provider string    `codec:"p"`
+	Type     string    `codec:"t"`
+	Op       cib.LRMOp `codec:"o"`
+}
+
+// AttrOp says what an AttrUpdate does.
+type AttrOp uint8
+
+const (
+	AttrSet    AttrOp = iota // Value replaces the value
+	AttrDelete               // the attribute goes
+	AttrAdd                  // Delta is added (fail counts); INFINITY saturates
+)
+
+// AttrUpdate changes one transient node attribute.
+type AttrUpdate struct {
+	Name  string `codec:"n"`
+	Op    AttrOp `codec:"o"`
+	Value string `codec:"v"`
+	Delta int64  `codec:"d"`
+}
+
+// FailCountAttr is Pacemaker's fail-count attribute name for rsc's op at
+// interval (milliseconds), e.g. "fail-count-db#monitor_10000".
+func FailCountAttr(rsc, op string, intervalMS uint64) string {
+	return "fail-count-" + rsc + "#" + op + "_" + strconv.FormatUint(intervalMS, 10)
+}
+
+// check refuses an update that cannot be applied, before it is proposed
+// and again at apply time (it is input from outside either way).
+func (u *StatusUpdate) check() error {
+	if u.Node == "" {
+		return fmt.Errorf("status update: no node")
+	}
+	for i, o := range u.Ops {
+		if o.Rsc == "" || o.Op.ID == "" {
+			return fmt.Errorf("status update for %s: op %d: resource and op id are required", u.Node, i)
+		}
+	}
+	for i, a := range u.Attrs {
+		if a.Name == "" || a.Op > AttrAdd {
+			return fmt.Errorf("status update for %s: attribute %d: no name or unknown op %d", u.Node, i, a.Op)
+		}
+	}
+	return nil
+}
+
+// applyStatus applies u to c. The caller has checked u.
+func applyStatus(c *cib.CIB, u *StatusUpdate) {
+	ns := findNodeState(c, u)
+	if u.State != nil {
+		ns.InCCM, ns.Crmd, ns.Join, ns.Expected = u.State.InCCM, u.State.Crmd, u.State.Join, u.State.Expected
+	}
+	for _, o := range u.Ops {
+		applyOp(ns, &o)
+	}
+	for _, a := range u.Attrs {
+		applyAttr(ns, &a)
+	}
+}
+
+func findNodeState(c *cib.CIB, u *StatusUpdate) *cib.NodeState {
+	for i := range c.Status.Nodes {
+		if c.Status.Nodes[i].Uname == u.Node {
+			return &c.Status.Nodes[i]
+		}
+	}
+	id := u.NodeID
+	if id == "" {
+		id = u.Node
+	}
+	c.Status.Nodes = append(c.Status.Nodes, cib.NodeState{ID: id, Uname: u.Node})
+	return &c.Status.Nodes[len(c.Status.Nodes)-1]
+}
+
+func applyOp(ns *cib.NodeState, o *OpResult) {
+	if ns.LRM == nil {
+		ns.LRM = &cib.LRM{ID: ns.ID}
+	}
+	var r *cib.LRMResource
+	for i := range ns.LRM.Resources {
+		if ns.LRM.Resources[i].ID == o.Rsc {
+			r = &ns.LRM.Resources[i]
+			break
+		}
+	}
+	if r == nil {
+		ns.LRM.Resources = append(ns.LRM.Resources, cib.LRMResource{ID: o.Rsc, Class: o.Class, Provider: o.Provider, Type: o.Type})
+		r = &ns.LRM.Resources[len(ns.LRM.Resources)-1]
+	}
+	for i := range r.Ops {
+		if r.Ops[i].ID == o.Op.ID {
+			r.Ops[i] = o.Op
+			return
+		}
+	}
+	r.Ops = append(r.Ops, o.Op)
+}
+
+func applyAttr(ns *cib.NodeState, a *AttrUpdate) {
+	if len(ns.Transient) == 0 {
+		if a.Op == AttrDelete {
+			return
+		}
+		// Pacemaker's ids for the transient set.
+		ns.TransientID = ns.ID
+		ns.HasTransient = true
+		ns.Transient = []cib.NVSet{{Kind: cib.InstanceAttributes, ID: "status-" + ns.ID}}
+	}
+	set := &ns.Transient[0]
+	at := -1
+	for i := range set.Pairs {
+		if set.Pairs[i].Name == a.Name {
+			at = i
+			break
+		}
+	}
+	switch a.Op {
+	case AttrDelete:
+		if at >= 0 {
+			set.Pairs = append(set.Pairs[:at], set.Pairs[at+1:]...)
+		}
+		return
+	case AttrAdd:
+		old := ""
+		if at >= 0 {
+			old = set.Pairs[at].Value
+		}
+		a = &AttrUpdate{Name: a.Name, Value: addScore(old, a.Delta)}
+	}
+	if at >= 0 {
+		set.Pairs[at].Value, set.Pairs[at].HasValue = a.Value, true
+		return
+	}
+	set.Pairs = append(set.Pairs, cib.NVPair{ID: set.ID + "-" + a.Name, Name: a.Name, Value: a.Value, HasValue: true})
+}
+
+// addScore adds delta to a fail count as Pacemaker does: saturating at
+// INFINITY (1000000), an unparsable old value counting as 0.
+func addScore(old string, delta int64) string {
+	const inf = 1000000
+	var v int64
+	switch old {
+	case "INFINITY", "+INFINITY":
+		v = inf
+	case "-INFINITY":
+		v = -inf
+	default:
+		v, _ = strconv.ParseInt(old, 10, 64)
+	}
+	switch {
+	case delta > 0 && v > math.MaxInt64-delta:
+		v = inf
+	case delta < 0 && v < math.MinInt64-delta:
+		v = -inf
+	default:
+		v += delta
+	}
+	switch {
+	case v >= inf:
+		return "INFINITY"
+	case v <= -inf:
+		return "-INFINITY"
+	}
+	return strconv.FormatInt(v, 10)
+}
