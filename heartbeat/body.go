@@ -49,11 +49,14 @@ var msgpackHandle = func() *codec.MsgpackHandle {
 
 // EncodeBody appends the msgpack encoding of v to dst.
 func EncodeBody(dst []byte, v any) ([]byte, error) {
-	enc := codec.NewEncoderBytes(&dst, msgpackHandle)
+	// The codec writes from the start of the buffer it is given, so it
+	// gets its own and the result is appended to dst.
+	var out []byte
+	enc := codec.NewEncoderBytes(&out, msgpackHandle)
 	if err := enc.Encode(v); err != nil {
 		return dst, fmt.Errorf("encode %T: %w", v, err)
 	}
-	return dst, nil
+	return append(dst, out...), nil
 }
 
 // DecodeBody decodes a verified frame's body into v. A malformed body is
