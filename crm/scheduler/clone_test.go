@@ -279,3 +279,29 @@ func TestAnonymousInstanceShownByConfiguredID(t *testing.T) {
 		t.Errorf("failed instance not shown as p:\n%s", out)
 	}
 }
+
+// TestNumberedHistoryName: an anonymous instance whose history was
+// found under a numbered name (p:1) keeps that name for its actions
+// while it is active there (add_resource_details' ID_LONG); a stopped
+// instance's numbered name is dropped (process_rsc_state).
+func TestNumberedHistoryName(t *testing.T) {
+	clone := `<clone id="cl"><meta_attributes id="clm"><nvpair id="clm1" name="clone-max" value="1"/></meta_attributes>` + prim("p", "") + `</clone>`
+	n1 := strings.ReplaceAll(history(1, map[string][]op{"p": started}, "p"), `"p_`, `"p:1_`)
+	n1 = strings.Replace(n1, `<lrm_resource id="p"`, `<lrm_resource id="p:1"`, 1)
+	standby := `<nodes><node id="1" uname="node1"><instance_attributes id="n1"><nvpair id="n1s" name="standby" value="on"/></instance_attributes></node><node id="2" uname="node2"/></nodes>`
+	h := strings.Replace(head, `<nodes><node id="1" uname="node1"/><node id="2" uname="node2"/></nodes>`, standby, 1)
+	xml := h + `<resources>` + clone + `</resources><constraints/></configuration>` + withStatus(n1, history(2, map[string][]op{"p": stopped}, "p"))
+	tr := schedule(t, xml)
+	found := false
+	for _, a := range tr.Actions {
+		if a.Task == "stop" && a.Node == "node1" {
+			found = true
+			if a.RscName != "p:1" {
+				t.Errorf("stop on node1 named %q, want p:1 (the history's name)", a.RscName)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("no stop on node1: %s", executed(tr))
+	}
+}

@@ -102,8 +102,15 @@ func (ws *workingSet) buildGraph(t *Transition) {
 		out := &Action{ID: a.graphID, Key: a.key, Task: a.task, Interval: a.interval, Reason: a.reason, Meta: a.meta}
 		if a.rsc != nil {
 			out.Rsc, out.RscName = a.rsc.id, a.rsc.id
-			if p := a.rsc.parent; p != nil && p.anonymous() && ws.knownName(p.clone.base) {
-				out.RscName = p.clone.base
+			if p := a.rsc.parent; p != nil && p.anonymous() {
+				switch {
+				case a.rsc.cloneName != "" && a.rsc.cloneName != p.clone.base:
+					// add_resource_details: the name the history
+					// was found under (ID_LONG) when it is numbered.
+					out.RscName = a.rsc.cloneName
+				case ws.knownName(p.clone.base):
+					out.RscName = p.clone.base
+				}
 			}
 		}
 		if a.node != nil {

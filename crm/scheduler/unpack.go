@@ -881,6 +881,12 @@ func (ws *workingSet) unpackRscHistory(r *resource, n *node, lr *cib.LRMResource
 		r.knownOn[n] = true
 	}
 	ws.applyOnFail(r, n, onFail, role != cib.RoleUnknown && role != cib.RoleStopped)
+	if (role == cib.RoleUnknown || role == cib.RoleStopped) && strings.Contains(r.cloneName, ":") {
+		// process_rsc_state: a numbered history name is kept only for
+		// an instance found active (older status sections numbered
+		// every instance).
+		r.cloneName = ""
+	}
 	if role != cib.RoleUnknown && role != cib.RoleStopped {
 		r.running = append(r.running, n)
 		if role > r.role {
