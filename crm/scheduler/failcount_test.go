@@ -172,3 +172,14 @@ func TestBlockedFailureNeverExpires(t *testing.T) {
 		}
 	}
 }
+
+// TestTimedOutOperationIsAFailure: an operation that timed out
+// (op-status 2, rc -2) is a failure like an error.
+func TestTimedOutOperationIsAFailure(t *testing.T) {
+	h := history(1, map[string][]op{"a": {{"monitor", 0, 7, 1}, {"start", 0, 0, 2}, {"monitor", 10000, -2, 3}}}, "a")
+	h = strings.Replace(h, `id="a_monitor_10000" operation="monitor" interval="10000" rc-code="-2" op-status="0"`, `id="a_monitor_10000" operation="monitor" interval="10000" rc-code="-2" op-status="2"`, 1)
+	xml := head + `<resources>` + prim("a", "") + `</resources><constraints/></configuration>` + withStatus(h, history(2, map[string][]op{"a": stopped}, "a"))
+	if got := summary(schedule(t, xml)); got != "Recover a node1" {
+		t.Errorf("summary %q, want Recover a node1", got)
+	}
+}

@@ -102,14 +102,18 @@ func (ws *workingSet) buildGraph(t *Transition) {
 		out := &Action{ID: a.graphID, Key: a.key, Task: a.task, Interval: a.interval, Reason: a.reason, Meta: a.meta}
 		if a.rsc != nil {
 			out.Rsc, out.RscName = a.rsc.id, a.rsc.id
-			if p := a.rsc.parent; p != nil && p.anonymous() {
+			if base, ok := anonymousBase(a.rsc); ok {
 				switch {
-				case a.rsc.cloneName != "" && a.rsc.cloneName != p.clone.base:
+				case a.cluster:
+					// A controller action names the resource by its
+					// configured id (the graph's ID, not ID_LONG).
+					out.RscName = base
+				case a.rsc.cloneName != "" && a.rsc.cloneName != base:
 					// add_resource_details: the name the history
 					// was found under (ID_LONG) when it is numbered.
 					out.RscName = a.rsc.cloneName
-				case ws.knownName(p.clone.base):
-					out.RscName = p.clone.base
+				case ws.knownName(base):
+					out.RscName = base
 				}
 			}
 		}
@@ -418,4 +422,20 @@ func containsString(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// anonymousBase is the configured id of an anonymous clone's instance, or
+// of a member of a cloned group's instance.
+func anonymousBase(r *resource) (string, bool) {
+	p := r.parent
+	if p == nil {
+		return "", false
+	}
+	if p.anonymous() {
+		return p.clone.base, true
+	}
+	if p.isGroup() && p.parent != nil && p.parent.anonymous() {
+		return cloneStrip(r.id), true
+	}
+	return "", false
 }

@@ -787,7 +787,9 @@ func (ws *workingSet) unpackRscHistory(r *resource, n *node, lr *cib.LRMResource
 			}
 			continue
 		}
-		if o.status != 0 && o.status != 4 && o.status != 5 {
+		// Done, error, hard error, timed out and fatal error count;
+		// cancelled or not-yet-run entries do not.
+		if o.status != 0 && o.status != 2 && o.status != 4 && o.status != 5 && o.status != 6 {
 			continue
 		}
 		if ws.checkExpiry(r, n, &ops[i]) && opFailed(o) {
