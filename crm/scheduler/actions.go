@@ -15,6 +15,9 @@ const (
 	flagPrintAlways
 	flagRequiresAny
 	flagDumped
+	// flagMigrateRunnable: the action can take part in a live migration
+	// (pe_action_migrate_runnable).
+	flagMigrateRunnable
 )
 
 type action struct {
@@ -280,6 +283,33 @@ func (ws *workingSet) createPrimitiveActions(r *resource) {
 		role = next
 	}
 	ws.createRecurring(r)
+	moving := current != nil && r.assigned != nil && current != r.assigned
+	if isTrue(r.meta["allow-migrate"]) && moving && r.managed && !r.failed && !r.startPending &&
+		!current.unclean && r.nextRole >= cib.RoleStarted {
+		ws.migrationActions(r, current, r.assigned)
+	}
+}
+
+// migrationActions is handle_migration_actions: a resource that can
+// migrate moves by migrate_to on its node then migrate_from on the
+// target, its start becoming a pseudo-action; every one of those is
+// migrate-runnable until an ordering with something that cannot migrate
+// takes that away, and the move falls back to a stop and a start.
+func (ws *workingSet) migrationActions(r *resource, current, chosen *node) {
+	start := ws.startAction(r, chosen, true)
+	stop := ws.stopAction(r, current, true)
+	to := ws.customAction(r, opKey(r.id, "migrate_to", 0), "migrate_to", current, true)
+	from := ws.customAction(r, opKey(r.id, "migrate_from", 0), "migrate_from", chosen, true)
+	for _, a := range []*action{start, stop, to, from} {
+		a.flags |= flagMigrateRunnable
+	}
+	start.flags |= flagPseudo
+	to.meta = map[string]string{"migrate_source": current.name, "migrate_target": chosen.name, "record-pending": "true"}
+	from.meta = map[string]string{"migrate_source": current.name, "migrate_target": chosen.name}
+	ws.orderRsc(r, "monitor", r, "migrate_to", orderOptional)
+	ws.orderRsc(r, "migrate_to", r, "migrate_from", orderOptional|orderImpliesFirstMigratable)
+	ws.orderRsc(r, "migrate_from", r, "stop", orderOptional|orderImpliesFirstMigratable)
+	ws.orderRsc(r, "migrate_from", r, "start", orderOptional|orderImpliesFirstMigratable|orderPseudoLeft)
 }
 
 // isPromotableInstance says r is an instance of a promotable clone.

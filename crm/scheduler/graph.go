@@ -48,6 +48,12 @@ func shouldAddInput(e *actionEdge) bool {
 	if !in.is(flagRunnable) && e.typ&orderOneOrMore != 0 {
 		return false
 	}
+	if e.typ&orderImpliesFirstMigratable != 0 && !in.is(flagRunnable) {
+		return false // a migration that will not happen
+	}
+	if e.typ == orderOptional && in.is(flagMigrateRunnable) && in.task == "stop" {
+		return false // optional, and the stop is part of a migration
+	}
 	if in.is(flagOptional) && !in.is(flagPrintAlways) && !in.is(flagDumped) && !shouldAddToGraph(in) {
 		return false
 	}
@@ -352,7 +358,7 @@ func (t *Transition) RevisedStatus(executed []*Action) *Status {
 				r.Role = cib.RoleStopped
 			}
 			r.Failed = false
-		case "start":
+		case "start", "migrate_from":
 			if !containsString(r.Nodes, a.Node) {
 				r.Nodes = append(r.Nodes, a.Node)
 			}

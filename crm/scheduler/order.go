@@ -29,6 +29,13 @@ const (
 	// in the graph only between actions on the same node and when
 	// 'first' is required.
 	orderLoad
+	// orderImpliesFirstMigratable: a 'then' (stop or start of a
+	// migration) that cannot migrate makes 'first' (migrate_from or
+	// migrate_to) unrunnable; a required one makes it required.
+	orderImpliesFirstMigratable
+	// orderPseudoLeft: when 'first' (migrate_from) cannot run, 'then'
+	// (the start) is no longer a pseudo-action and cannot migrate.
+	orderPseudoLeft
 	// orderPreserve: an ordering the cluster made (fencing before the
 	// stops it implies); it changes no flags but is kept in the graph.
 	orderPreserve
@@ -496,6 +503,20 @@ func (ws *workingSet) clearRunnable(then, first *action) bool {
 	return true
 }
 
+// clearMigratable takes away an action's part in a live migration; the
+// reason, from another resource's action, replaces any earlier one
+// (pe_action_set_reason with overwrite for migrate_runnable).
+func (ws *workingSet) clearMigratable(a, because *action) bool {
+	if !a.is(flagMigrateRunnable) {
+		return false
+	}
+	a.flags &^= flagMigrateRunnable
+	if because != nil && a.rsc != because.rsc {
+		a.reason = unrunnableReason(because)
+	}
+	return true
+}
+
 func (ws *workingSet) clearOptional(a, because *action) bool {
 	if !a.is(flagOptional) {
 		return false
@@ -613,7 +634,7 @@ func (ws *workingSet) updateEdge(e *actionEdge) bool {
 	ff := ws.effectiveFlags(first)
 	tf := ws.effectiveFlags(then)
 	changed := false
-	if typ&orderImpliesThen != 0 && ff&flagOptional == 0 {
+	if typ&orderImpliesThen != 0 && ff&flagOptional == 0 && !first.is(flagMigrateRunnable) {
 		for _, t := range thenTargets(then) {
 			changed = ws.clearOptional(t, first) || changed
 		}
@@ -630,13 +651,40 @@ func (ws *workingSet) updateEdge(e *actionEdge) bool {
 			if first.is(flagRunnable) || !then.is(flagOptional) {
 				changed = ws.clearOptional(first, then) || changed
 			}
+			if !then.is(flagMigrateRunnable) {
+				changed = ws.clearMigratable(first, then) || changed
+			}
 			if !first.is(flagOptional) && !first.is(flagRunnable) {
 				changed = ws.clearRunnable(then, first) || changed
 			}
 		}
 	}
 	if typ&orderImpliesFirst != 0 && tf&flagOptional == 0 {
-		changed = ws.clearOptional(first, then) || changed
+		// pcmk__update_ordered_actions compares 'first's flags as the
+		// ordering sees them with its own: they differ only for a
+		// collective 'first' (summary flags), so only then is 'first'
+		// made required.
+		if first.rsc != nil && first.rsc.isCollective() {
+			changed = ws.clearOptional(first, then) || changed
+		}
+		if first.is(flagMigrateRunnable) && !then.is(flagMigrateRunnable) {
+			changed = ws.clearMigratable(first, then) || changed
+		}
+	}
+	if typ&orderImpliesFirstMigratable != 0 {
+		if !then.is(flagMigrateRunnable) || !then.is(flagRunnable) {
+			changed = ws.clearRunnable(first, then) || changed
+		}
+		if !then.is(flagOptional) {
+			changed = ws.clearOptional(first, then) || changed
+		}
+	}
+	if typ&orderPseudoLeft != 0 && !first.is(flagRunnable) {
+		changed = ws.clearMigratable(then, first) || changed
+		if then.is(flagPseudo) {
+			then.flags &^= flagPseudo
+			changed = true
+		}
 	}
 	if typ&orderPromotedImpliesFirst != 0 && then.rsc != nil && then.rsc.role == cib.RolePromoted && tf&flagOptional == 0 {
 		changed = ws.clearOptional(first, then) || changed
@@ -644,6 +692,7 @@ func (ws *workingSet) updateEdge(e *actionEdge) bool {
 	if typ&orderRunnableLeft != 0 && ff&flagRunnable == 0 {
 		for _, t := range thenTargets(then) {
 			changed = ws.clearRunnable(t, first) || changed
+			changed = ws.clearMigratable(t, first) || changed
 		}
 	}
 	if typ&orderAsymmetrical != 0 && ff&flagRunnable == 0 && then.rsc != nil {

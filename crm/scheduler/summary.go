@@ -121,7 +121,10 @@ func (ws *workingSet) rscSummary(r *resource) []SummaryLine {
 			return nil
 		}
 		promote, demote := ws.rscActions(r, next, "promote"), ws.rscActions(r, next, "demote")
+		migrate := ws.rscActions(r, next, "migrate_from")
 		switch {
+		case migrate != nil && current != nil && migrate.is(flagRunnable):
+			return []SummaryLine{item("Migrate", r, current, next, start, nil)}
 		case r.reload:
 			return []SummaryLine{item("Reload", r, current, next, start, nil)}
 		case start == nil || start.is(flagOptional):
