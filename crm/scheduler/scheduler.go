@@ -141,12 +141,16 @@ func Schedule(in Input) (*Transition, error) {
 	ws.applyLocations()
 	ws.applyStickiness()
 	ws.applyFailureThresholds()
+	// User orderings are unpacked before the internal ones, as
+	// pcmk__unpack_constraints runs before pcmk__create_internal_
+	// constraints: the order they are applied in decides which exist
+	// when an ordering looks for its actions.
+	ws.unpackOrders()
 	ws.internalConstraints()
 	ws.checkConfigChanges()
 	ws.unpackColocations()
 	ws.allocateAll()
 	ws.createActions()
-	ws.unpackOrders()
 	ws.applyOrderings()
 	ws.updateActions()
 	t := &Transition{Now: now, ExecutionDate: fromCIB, Instances: inst, Disabled: dis, Blocked: blk, ws: ws}

@@ -22,3 +22,28 @@ func TestRequiredReasonFollowsTraversal(t *testing.T) {
 		}
 	}
 }
+
+// TestUserOrderingsBeforeInternal: user orderings are applied before the
+// resources' internal ones (pcmk__unpack_constraints runs first), so a
+// start an ordering creates for a resource that is stopping is linked to
+// that resource's stop, becomes required, and makes what follows it
+// required: A, ordered after a disabled C, stops "due to required C
+// start".
+func TestUserOrderingsBeforeInternal(t *testing.T) {
+	cdis := prim("c", `<meta_attributes id="cm"><nvpair id="ctr" name="target-role" value="Stopped"/></meta_attributes>`)
+	xml := head + `<resources>` + prim("a", "") + cdis + `</resources><constraints><rsc_order id="o" first="c" then="a"/></constraints></configuration>` +
+		withStatus(history(1, map[string][]op{"a": started, "c": started}, "a", "c"), history(2, map[string][]op{"a": stopped, "c": stopped}, "a", "c"))
+	tr := schedule(t, xml)
+	found := false
+	for _, l := range tr.Summary {
+		if l.Rsc == "a" {
+			found = true
+			if l.Change != "Stop" || l.Reason != "due to required c start" {
+				t.Errorf("a: %+v, want Stop due to required c start", l)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("no summary line for a: %+v", tr.Summary)
+	}
+}
