@@ -19,6 +19,8 @@ type storeBackend struct {
 	self    string
 	members []control.Member
 	loc     *control.Location // nil: unknown
+	dc      string            // "": no DC
+	dcID    uint64
 }
 
 func (b *storeBackend) node(n string) string {
@@ -74,7 +76,7 @@ func (b *storeBackend) DeleteAttr(_ context.Context, a control.AttrArgs) error {
 }
 
 func (b *storeBackend) NodeInfo(context.Context) (control.NodeInfo, error) {
-	return control.NodeInfo{Cluster: "unit", Name: b.self, ID: 1, Members: b.members, Quorum: true}, nil
+	return control.NodeInfo{Cluster: "unit", Name: b.self, ID: 1, Members: b.members, Quorum: true, DC: b.dc, DCID: b.dcID}, nil
 }
 
 func (b *storeBackend) Locate(_ context.Context, rsc string) (control.Location, error) {

@@ -74,7 +74,11 @@ func crmMon(e *env, prog string, args []string) int {
 		quorum = "partition with quorum"
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "Cluster Summary:\n  * Stack: pacer\n  * Current DC: NONE - %s\n  * %d nodes configured\n\n", quorum, len(ni.Members))
+	dc := "NONE"
+	if ni.DC != "" {
+		dc = fmt.Sprintf("%s (%d)", ni.DC, ni.DCID)
+	}
+	fmt.Fprintf(&b, "Cluster Summary:\n  * Stack: pacer\n  * Current DC: %s - %s\n  * %d nodes configured\n\n", dc, quorum, len(ni.Members))
 	b.WriteString("Node List:\n")
 	if len(online) > 0 {
 		fmt.Fprintf(&b, "  * Online: [ %s ]\n", strings.Join(online, " "))

@@ -176,6 +176,12 @@ func TestCrmNodeMonResource(t *testing.T) {
 			"  * 3 nodes configured\n\nNode List:\n  * Online: [ alpha bravo ]\n  * OFFLINE: [ node10 ]\n\n" +
 			"Full List of Resources:\n  * resource status is not known yet: pacerd has no CIB\n"},
 	})
+	b.dc, b.dcID = "bravo", 2
+	runCalls(t, sock, nil, []call{
+		{argv: "crm_mon -1", out: "Cluster Summary:\n  * Stack: pacer\n  * Current DC: bravo (2) - partition with quorum\n" +
+			"  * 3 nodes configured\n\nNode List:\n  * Online: [ alpha bravo ]\n  * OFFLINE: [ node10 ]\n\n" +
+			"Full List of Resources:\n  * resource status is not known yet: pacerd has no CIB\n"},
+	})
 	b.loc = &control.Location{Nodes: []control.RscNode{{Node: "alpha", Promoted: true}, {Node: "bravo"}}}
 	runCalls(t, sock, nil, []call{
 		{argv: "crm_resource --resource drbd0 --locate",

@@ -20,13 +20,14 @@ func main() {
 	app := &cli.App{
 		Name:  "pacerd",
 		Usage: "the pacer cluster daemon (one per node)",
-		Description: "Runs heartbeats and membership for this node as configured in pacer.toml.\n" +
+		Description: "Runs heartbeats, membership and the replicated CIB for this node as configured in pacer.toml.\n" +
 			"Example: pacerd --config /etc/pacer/pacer.toml --log-format json",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "config", Aliases: []string{"c"}, Value: "/etc/pacer/pacer.toml", Usage: "configuration file", EnvVars: []string{"PACER_CONFIG"}},
 			&cli.StringFlag{Name: "log-format", Usage: "console or json (overrides [log] format)"},
 			&cli.StringFlag{Name: "log-level", Usage: "debug, info, warn or error (overrides [log] level)"},
 			&cli.StringFlag{Name: "socket", Usage: "control socket path (overrides socket in the configuration)"},
+			&cli.BoolFlag{Name: "witness", Usage: "run as a witness: a raft voter that hosts no resources (the tie-breaker of a two-node cluster; sets witness in [node])"},
 			&cli.DurationFlag{Name: "stats-interval", Value: daemon.DefaultStatsInterval, Usage: "how often dropped-frame counters are summarised in the log"},
 		},
 		Action: run,
@@ -52,6 +53,12 @@ func run(c *cli.Context) error {
 		cfg.Socket = s
 		if err := cfg.Validate(); err != nil {
 			return fmt.Errorf("--socket: %w", err)
+		}
+	}
+	if c.Bool("witness") {
+		cfg.Node.Witness = true
+		if err := cfg.Validate(); err != nil {
+			return fmt.Errorf("--witness: %w", err)
 		}
 	}
 	lg, err := newLogger(cfg.Log.Format, cfg.Log.Level)

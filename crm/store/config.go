@@ -33,6 +33,12 @@ type Config struct {
 	ElectionTicks  int
 	HeartbeatTicks int
 
+	// Witnesses are the raft ids of witness voters: they vote but host no
+	// resources, and one that is elected DC hands leadership to the most
+	// caught-up active voter that is not a witness (it stays DC while there
+	// is none). The same list on every node.
+	Witnesses []uint64
+
 	// MaxVoters bounds the raft voters; further members are learners.
 	MaxVoters int
 	// PromoteLag is how many entries a learner may trail the leader's last

@@ -63,6 +63,7 @@ func (n *Node) run(ctx context.Context) error {
 			n.ticks.Add(1)
 			n.rn.Tick()
 			n.reconcile()
+			n.handOff()
 			n.watchSnapshots()
 		case m := <-n.recvc:
 			n.idle.Store(false)

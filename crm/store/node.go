@@ -45,6 +45,7 @@ type Node struct {
 	readsReady []*readReq // index known, waiting for apply
 	lastLead   Leadership
 	snapSince  map[uint64]uint64 // peer -> tick its pending snapshot was first seen
+	handedTerm uint64            // last term a witness leader logged its hand-over
 	// confWaiters wait for an id to leave the applied configuration.
 	confWaiters []confWaiter
 

@@ -35,6 +35,7 @@ type Config struct {
 	DataDir   string       `toml:"data_dir"`  // Raft log and snapshots
 	Socket    string       `toml:"socket"`    // control socket of pacerd
 	Log       LogConfig    `toml:"log"`       // [log]
+	Raft      RaftConfig   `toml:"raft"`      // [raft]
 	Links     []LinkConfig `toml:"link"`      // [[link]] tables, at least one
 
 	// src locates keys in the file Parse read, for errors; nil for a
@@ -45,7 +46,21 @@ type Config struct {
 // NodeConfig names a node: [node] for this one, [[peer]] for the others.
 type NodeConfig struct {
 	Name string `toml:"name"` // like a hostname; usually uname -n
-	ID   uint64 `toml:"id"`   // nonzero, unique, never reused
+	ID   uint64 `toml:"id"`   // nonzero, unique, never reused; also the node's raft id
+	// Witness marks a Raft voter that hosts no resources (pacerd
+	// --witness on that node sets it for [node]).
+	Witness bool `toml:"witness"`
+}
+
+// RaftConfig is the [raft] table: the timing of the replicated CIB.
+type RaftConfig struct {
+	// Tick is one raft clock tick.
+	Tick Duration `toml:"tick"`
+	// ElectionTicks: a follower that hears no DC for between
+	// ElectionTicks and twice as many ticks starts an election.
+	ElectionTicks int `toml:"election_ticks"`
+	// HeartbeatTicks: the DC sends its raft heartbeat this often.
+	HeartbeatTicks int `toml:"heartbeat_ticks"`
 }
 
 // LogConfig is the [log] table.
@@ -89,6 +104,14 @@ const (
 	DefaultSocket  = "/run/pacer/pacerd.sock"
 	DefaultTTL     = 1
 	DefaultBaud    = 19200
+
+	DefaultRaftTick       = 100 * time.Millisecond
+	DefaultElectionTicks  = 10
+	DefaultHeartbeatTicks = 1
+	MaxVoters             = 5 // nodes in a cluster until learners are wired
+	MinRaftTick           = 10 * time.Millisecond
+	MaxRaftTick           = 10 * time.Second
+	MaxElectionTicks      = 1000
 )
 
 // BaudRates are the serial speeds a link may use.
@@ -106,6 +129,8 @@ func Defaults() Config {
 		DataDir:   DefaultDataDir,
 		Socket:    DefaultSocket,
 		Log:       LogConfig{Format: "console", Level: "info"},
+		Raft: RaftConfig{Tick: Duration{DefaultRaftTick}, ElectionTicks: DefaultElectionTicks,
+			HeartbeatTicks: DefaultHeartbeatTicks},
 	}
 }
 

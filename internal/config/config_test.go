@@ -141,6 +141,17 @@ var badConfigs = []parseCase{
 		"link[1].peers.beta", 19, `not "ip:port"`},
 	{"quoted peer name", head + "[[link]]\nname = \"ring0\"\nkind = \"udp\"\nbind = \"10.0.0.1:694\"\npeers = { beta = \"10.0.0.2:694\",\n  \"gamma.example.com\" = \"10.0.0.3:694\" }\n",
 		`link[0].peers."gamma.example.com"`, 13, "not a configured [[peer]]"},
+	// [raft] and the witness role.
+	{"raft tick too short", head + udpLink + "[raft]\ntick = \"1ms\"\n", "raft.tick", 14, "between 10ms and 10s"},
+	{"raft election not above heartbeat", head + udpLink + "[raft]\nheartbeat_ticks = 3\nelection_ticks = 3\n", "raft.election_ticks", 15, "greater than heartbeat_ticks 3"},
+	{"raft heartbeat zero", head + udpLink + "[raft]\nheartbeat_ticks = 0\n", "raft.heartbeat_ticks", 14, "at least 1"},
+	{"raft default election below heartbeat", head + udpLink + "[raft]\nheartbeat_ticks = 20\n", "raft.election_ticks", 13, "10 must be greater than heartbeat_ticks 20"},
+	{"raft unknown key", head + udpLink + "[raft]\nelection_timeout = \"1s\"\n", "raft.election_timeout", 14, "unknown key"},
+	{"witness not a boolean", strings.Replace(head, "id = 1\n", "id = 1\nwitness = \"yes\"\n", 1) + udpLink, "node.witness", 5, "want a boolean"},
+	{"every node a witness", strings.Replace(strings.Replace(head, "id = 1\n", "id = 1\nwitness = true\n", 1), "id = 2\n", "id = 2\nwitness = true\n", 1) + udpLink,
+		"node.witness", 5, "at least one node must host resources"},
+	{"six nodes", head + "[[peer]]\nname = \"c\"\nid = 3\n[[peer]]\nname = \"d\"\nid = 4\n[[peer]]\nname = \"e\"\nid = 5\n[[peer]]\nname = \"f\"\nid = 6\n" +
+		"[[link]]\nname = \"m\"\nkind = \"multicast\"\ngroup = \"239.0.0.1:694\"\n", "peer[4]", 17, "6 nodes configured, at most 5"},
 	{"keys after a multi-line string", "cluster = \"\"\"\n[[link]]\nbaud = 1\n\"\"\"\n" + head[17:] + udpLink, "cluster", 1, "letters, digits"},
 }
 
@@ -193,6 +204,11 @@ var goodConfigs = []struct {
 	{"log json debug", head + udpLink + "[log]\nformat = \"json\"\nlevel = \"debug\"\n", func(t *testing.T, c Config) {
 		if c.Log != (LogConfig{Format: "json", Level: "debug"}) {
 			t.Errorf("log = %+v", c.Log)
+		}
+	}},
+	{"raft and a witness peer", head + "witness = true\n" + udpLink + "[raft]\ntick = \"50ms\"\nelection_ticks = 20\nheartbeat_ticks = 2\n", func(t *testing.T, c Config) {
+		if c.Raft != (RaftConfig{Tick: Duration{50 * time.Millisecond}, ElectionTicks: 20, HeartbeatTicks: 2}) || !c.Peers[0].Witness || c.Node.Witness {
+			t.Errorf("raft = %+v, peer %+v, node %+v", c.Raft, c.Peers[0], c.Node)
 		}
 	}},
 	{"log level only keeps default format", head + udpLink + "[log]\nlevel = \"warn\"\n", func(t *testing.T, c Config) {
@@ -304,7 +320,8 @@ func TestDefaults(t *testing.T) {
 	want := Config{
 		Keepalive: Seconds(1), Warntime: Seconds(5), Deadtime: Seconds(10), Initdead: Seconds(30),
 		Authkey: "/etc/pacer/authkey", DataDir: "/var/lib/pacer", Socket: "/run/pacer/pacerd.sock",
-		Log: LogConfig{Format: "console", Level: "info"},
+		Log:  LogConfig{Format: "console", Level: "info"},
+		Raft: RaftConfig{Tick: Duration{100 * time.Millisecond}, ElectionTicks: 10, HeartbeatTicks: 1},
 	}
 	if !reflect.DeepEqual(d, want) {
 		t.Errorf("Defaults() = %+v\nwant %+v", d, want)

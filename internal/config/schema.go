@@ -92,6 +92,10 @@ func (d *decoder) checkTree(path string, v any, t reflect.Type) {
 		} else if n < math.MinInt32 || n > math.MaxInt32 {
 			d.errAt(path, "%d is out of range", n)
 		}
+	case reflect.Bool:
+		if _, ok := v.(bool); !ok {
+			d.typeErr(path, v, "a boolean (true or false)")
+		}
 	default:
 		// The schema uses only the kinds above; a new field of another
 		// kind must be taught here, and the typed decode still checks it.

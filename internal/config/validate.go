@@ -44,6 +44,7 @@ func (c Config) Validate() error {
 	v.cluster()
 	v.nodes()
 	v.timing()
+	v.raft()
 	v.files()
 	v.links()
 	if len(v.errs) == 0 {
@@ -105,6 +106,38 @@ func (v *validator) nodes() {
 	check("node", v.c.Node)
 	for i, p := range v.c.Peers {
 		check(indexPath("peer", i), p)
+	}
+	// Every node is a raft voter (the node id is its raft id); raft
+	// learners beyond MaxVoters are not wired into pacerd yet.
+	if n := 1 + len(v.c.Peers); n > MaxVoters {
+		v.errf(indexPath("peer", MaxVoters-1), "%d nodes configured, at most %d (every node is a raft voter)", n, MaxVoters)
+	}
+	witnesses := 0
+	if v.c.Node.Witness {
+		witnesses++
+	}
+	for _, p := range v.c.Peers {
+		if p.Witness {
+			witnesses++
+		}
+	}
+	if witnesses > 0 && witnesses == 1+len(v.c.Peers) {
+		v.err("node.witness", []string{"node"}, "every node is a witness: at least one node must host resources")
+	}
+}
+
+// raft checks the [raft] table.
+func (v *validator) raft() {
+	r := v.c.Raft
+	if r.Tick.Duration < MinRaftTick || r.Tick.Duration > MaxRaftTick {
+		v.err("raft.tick", []string{"raft"}, "%v must be between %v and %v", r.Tick, MinRaftTick, MaxRaftTick)
+	}
+	if r.HeartbeatTicks < 1 {
+		v.err("raft.heartbeat_ticks", []string{"raft"}, "%d must be at least 1", r.HeartbeatTicks)
+	}
+	if r.ElectionTicks <= r.HeartbeatTicks || r.ElectionTicks > MaxElectionTicks {
+		v.err("raft.election_ticks", []string{"raft"}, "%d must be greater than heartbeat_ticks %d and at most %d",
+			r.ElectionTicks, r.HeartbeatTicks, MaxElectionTicks)
 	}
 }
 

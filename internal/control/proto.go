@@ -129,6 +129,14 @@ type NodeInfo struct {
 	Members []Member `json:"members"`
 	// Quorum is whether this node's partition has quorum.
 	Quorum bool `json:"quorum"`
+	// DC names the current DC (the raft leader) as this node knows it,
+	// "" while there is none; DCID is its node id and Term the raft term.
+	DC   string `json:"dc,omitempty"`
+	DCID uint64 `json:"dc_id,omitempty"`
+	Term uint64 `json:"term,omitempty"`
+	// Witness is set when this node is a witness: a voter that hosts no
+	// resources (pacerd --witness).
+	Witness bool `json:"witness,omitempty"`
 }
 
 // Member is one configured node and what this node believes of it.
@@ -136,6 +144,8 @@ type Member struct {
 	ID    uint64 `json:"id"`
 	Name  string `json:"name"`
 	State string `json:"state"` // StateMember or StateLost
+	// Witness: the node votes and hosts no resources.
+	Witness bool `json:"witness,omitempty"`
 }
 
 // Location is where a resource runs.

@@ -72,8 +72,8 @@ func (f *fakeBackend) DeleteAttr(_ context.Context, a AttrArgs) error {
 }
 
 func (f *fakeBackend) NodeInfo(context.Context) (NodeInfo, error) {
-	return NodeInfo{Cluster: "unit", Name: "alpha", ID: 1, Quorum: true,
-		Members: []Member{{1, "alpha", StateMember}, {2, "beta", StateLost}}}, nil
+	return NodeInfo{Cluster: "unit", Name: "alpha", ID: 1, Quorum: true, DC: "beta", DCID: 2, Term: 3,
+		Members: []Member{{ID: 1, Name: "alpha", State: StateMember}, {ID: 2, Name: "beta", State: StateLost, Witness: true}}}, nil
 }
 
 // shortDir is a temporary directory with a path short enough for a unix
@@ -154,7 +154,8 @@ func TestRoundTrip(t *testing.T) {
 		t.Fatalf("unknown node: %v", err)
 	}
 	ni, err := c.NodeInfo(ctx)
-	if err != nil || ni.Name != "alpha" || len(ni.Members) != 2 {
+	if err != nil || ni.Name != "alpha" || len(ni.Members) != 2 || ni.DC != "beta" || ni.DCID != 2 || ni.Term != 3 ||
+		!ni.Members[1].Witness || ni.Members[0].Witness {
 		t.Fatalf("NodeInfo = %+v, %v", ni, err)
 	}
 	// No CIB: the location is unknown, said so, not guessed.

@@ -124,7 +124,7 @@ func (b controlBackend) DeleteAttr(_ context.Context, a control.AttrArgs) error 
 	return wire(b.attrs.Delete(b.node(a.Node), a.Name, lt))
 }
 
-// NodeInfo answers from membership. Quorum is a majority of the configured
+// NodeInfo answers from membership and the store (the DC). Quorum is a majority of the configured
 // nodes, membership's default policy, until crm/store supplies the voter
 // set and the configured policy.
 func (b controlBackend) NodeInfo(context.Context) (control.NodeInfo, error) {
@@ -135,8 +135,12 @@ func (b controlBackend) NodeInfo(context.Context) (control.NodeInfo, error) {
 		ids = append(ids, cluster.NodeID(p.ID))
 	}
 	ni := control.NodeInfo{Cluster: cfg.Cluster, Name: cfg.Node.Name, ID: cfg.Node.ID,
-		Quorum: membership.HasQuorum(membership.QuorumPolicy{Mode: membership.Majority}, ids, v, true)}
-	add := func(id uint64, name string) {
+		Quorum:  membership.HasQuorum(membership.QuorumPolicy{Mode: membership.Majority}, ids, v, true),
+		Witness: cfg.Node.Witness}
+	if dc := b.d.DC(); dc.ID != 0 {
+		ni.DC, ni.DCID, ni.Term = string(dc.Name), dc.ID, dc.Term
+	}
+	add := func(id uint64, name string, witness bool) {
 		state := control.StateLost
 		if n, ok := v.Node(cluster.NodeID(id)); ok && n.State.Alive() {
 			state = control.StateMember
@@ -144,11 +148,11 @@ func (b controlBackend) NodeInfo(context.Context) (control.NodeInfo, error) {
 		if id == cfg.Node.ID {
 			state = control.StateMember // this node is up while it answers
 		}
-		ni.Members = append(ni.Members, control.Member{ID: id, Name: name, State: state})
+		ni.Members = append(ni.Members, control.Member{ID: id, Name: name, State: state, Witness: witness})
 	}
-	add(cfg.Node.ID, cfg.Node.Name)
+	add(cfg.Node.ID, cfg.Node.Name, cfg.Node.Witness)
 	for _, p := range cfg.Peers {
-		add(p.ID, p.Name)
+		add(p.ID, p.Name, p.Witness)
 	}
 	return ni, nil
 }

@@ -1,6 +1,7 @@
 // Package daemon wires pacerd's components together: links from the
 // configuration, the keepalive sender, the receiver, membership, the drop
-// counters, the node attribute store and the control socket. Only
+// counters, the replicated CIB (crm/store over the heartbeat mux), the
+// node attribute store and the control socket. Only
 // cmd/pacerd and test/ import it.
 package daemon
 
@@ -13,6 +14,7 @@ import (
 	"go.uber.org/zap"
 	"golang.org/x/sync/errgroup"
 
+	"pacer/crm/store"
 	"pacer/heartbeat"
 	"pacer/heartbeat/serial"
 	"pacer/heartbeat/udp"
@@ -69,6 +71,9 @@ type Daemon struct {
 	attrs      attrd.Store
 	closeAttrs func() error // stops the store's timers; nil for an injected store
 	control    *control.Server
+	raftLog    *store.Log
+	wire       *store.Wire
+	store      *store.Node
 }
 
 // New builds a daemon; it opens the links (sockets, ttys) and the control
@@ -132,6 +137,11 @@ func New(cfg config.Config, deps Deps) (_ *Daemon, err error) {
 		Heard: func(h heartbeat.Heard) {
 			d.membership.Observe(membership.Observation{Node: h.Node, Link: h.Link, Epoch: h.Epoch, At: h.At})
 		},
+		Message: func(from cluster.NodeID, link cluster.LinkName, m heartbeat.Message) {
+			if m.Channel == heartbeat.ChannelRaft {
+				d.wire.Receive(from, link, m) // set before Run starts the receiver
+			}
+		},
 	}, d.stats, hbLog)
 	d.sender, err = heartbeat.NewSender(d.sealer, cluster.NodeName(cfg.Node.Name), cfg.Keepalive.Duration,
 		d.links, d.clk, d.stats, hbLog)
@@ -139,9 +149,17 @@ func New(cfg config.Config, deps Deps) (_ *Daemon, err error) {
 		return nil, err
 	}
 	d.mux = heartbeat.NewMux(d.sealer, d.links, d.membership, d.stats)
-	// Last: the socket is the one resource New leaves open besides the
-	// links, and Run closes it.
+	// The socket before the raft log: a second pacerd on the same node
+	// is refused by the socket at once, rather than wait for the log's
+	// file lock.
 	if err = d.openControl(deps); err != nil {
+		return nil, err
+	}
+	if err = d.openStore(); err != nil {
+		d.control.Close()
+		if d.closeAttrs != nil {
+			d.closeAttrs()
+		}
 		return nil, err
 	}
 	return d, nil
@@ -157,13 +175,15 @@ func (d *Daemon) Run(ctx context.Context) error {
 	lg.Info("pacerd started", logfield.Node(d.cfg.Node.Name), logfield.NodeID(d.cfg.Node.ID),
 		zap.String("cluster", d.cfg.Cluster), logfield.Links(names), zap.Uint64("epoch", uint64(d.sealer.Epoch())),
 		zap.Duration("keepalive", d.cfg.Keepalive.Duration), zap.Duration("deadtime", d.cfg.Deadtime.Duration),
-		zap.String("socket", d.control.Addr()))
+		zap.String("socket", d.control.Addr()), zap.String("role", d.Role()), zap.String("data_dir", d.cfg.DataDir))
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return d.membership.Run(gctx) })
 	g.Go(func() error { return d.receiver.Run(gctx, d.links) })
 	g.Go(func() error { return d.sender.Run(gctx) })
 	g.Go(func() error { return d.stats.Summarize(gctx, d.clk, d.statsEvery, d.lg.Named("heartbeat")) })
 	g.Go(func() error { return d.control.Run(gctx) })
+	g.Go(func() error { return d.store.Run(gctx) })
+	g.Go(func() error { return d.watchDC(gctx) })
 	// Closing the links on shutdown unblocks their readers.
 	g.Go(func() error {
 		<-gctx.Done()
@@ -171,6 +191,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 		return nil
 	})
 	err := g.Wait()
+	d.closeStore()
 	if d.closeAttrs != nil {
 		d.closeAttrs()
 	}
@@ -202,6 +223,21 @@ func (d *Daemon) SetKeyring(k heartbeat.Keyring) error {
 	d.lg.Named("daemon").Info("authkey reloaded", zap.Uint64s("keys", ids), zap.Uint8("primary", uint8(k.Primary)))
 	return nil
 }
+
+// Role is "witness" for a node that votes and hosts no resources
+// (pacerd --witness), else "member".
+func (d *Daemon) Role() string {
+	if d.cfg.Node.Witness {
+		return RoleWitness
+	}
+	return RoleMember
+}
+
+// Roles.
+const (
+	RoleMember  = "member"
+	RoleWitness = "witness"
+)
 
 // Membership is the membership service (the current view, subscriptions).
 func (d *Daemon) Membership() *membership.Service { return d.membership }

@@ -27,7 +27,7 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	cmd := exec.Command("go", "build", "-o", dir+"/", "pacer/cmd/pacerd", "pacer/cmd/pacer")
+	cmd := exec.Command("go", "build", "-o", dir+"/", "pacer/cmd/pacerd", "pacer/cmd/pacer", "pacer/cmd/pacer-helper")
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	if err := cmd.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "build binaries:", err)

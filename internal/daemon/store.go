@@ -1,0 +1,155 @@
+package daemon
+
+// The replicated CIB inside pacerd: crm/store's raft node on a bbolt file
+// in data_dir, its messages carried by store.Wire over the heartbeat mux.
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+
+	"go.uber.org/zap"
+
+	"pacer/crm/store"
+	"pacer/internal/cluster"
+	"pacer/internal/config"
+	"pacer/internal/logfield"
+)
+
+// RaftFile is the bbolt file in data_dir holding the raft log, hard state,
+// snapshot and applied CIB.
+const RaftFile = "cib.db"
+
+// raftMaxSizePerMsg bounds an append message: at most 8 wire chunks, so
+// one lost datagram costs little to resend. A single larger entry still
+// goes out whole (raft always sends at least one entry), chunked.
+const raftMaxSizePerMsg = 256 << 10
+
+// StoreConfig derives the store node's settings from pacer.toml.
+//
+// The raft id rule: a node's raft id is its node id from pacer.toml
+// ([node] id, [[peer]] id). Node ids are required to be nonzero, unique and
+// never reused for another machine, which is exactly what raft needs; raft
+// ids that AddNode allocates later are above every id raft has seen, so
+// they never collide with a configured one. The initial voters are every
+// configured node, in id order, the same list on every node; the
+// witnesses are the nodes marked witness (pacerd --witness for [node]).
+func StoreConfig(cfg config.Config) store.Config {
+	sc := store.DefaultConfig(cfg.Node.ID, cluster.NodeName(cfg.Node.Name))
+	sc.TickInterval = cfg.Raft.Tick.Duration
+	sc.ElectionTicks = cfg.Raft.ElectionTicks
+	sc.HeartbeatTicks = cfg.Raft.HeartbeatTicks
+	sc.MaxSizePerMsg = raftMaxSizePerMsg
+	peers := []store.Peer{{ID: cfg.Node.ID, Name: cluster.NodeName(cfg.Node.Name)}}
+	if cfg.Node.Witness {
+		sc.Witnesses = append(sc.Witnesses, cfg.Node.ID)
+	}
+	for _, p := range cfg.Peers {
+		peers = append(peers, store.Peer{ID: p.ID, Name: cluster.NodeName(p.Name)})
+		if p.Witness {
+			sc.Witnesses = append(sc.Witnesses, p.ID)
+		}
+	}
+	slices.Sort(sc.Witnesses)
+	slices.SortFunc(peers, func(a, b store.Peer) int { return cmpID(a.ID, b.ID) })
+	sc.Peers = peers
+	return sc
+}
+
+func cmpID(a, b uint64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// openStore opens the raft log in data_dir and builds the wire and the
+// store node on it.
+func (d *Daemon) openStore() error {
+	if err := os.MkdirAll(d.cfg.DataDir, 0o700); err != nil {
+		return fmt.Errorf("store: create data dir %s: %w", d.cfg.DataDir, err)
+	}
+	l, err := store.Open(filepath.Join(d.cfg.DataDir, RaftFile))
+	if err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	lg := d.lg.Named("store")
+	w, err := store.NewWire(store.DefaultWireConfig(), d.mux, d.clk, lg.Named("wire"))
+	if err != nil {
+		l.Close()
+		return fmt.Errorf("store: %w", err)
+	}
+	n, err := store.New(StoreConfig(d.cfg), l, w, d.clk, lg)
+	if err != nil {
+		w.Close()
+		l.Close()
+		return err
+	}
+	w.Bind(n)
+	d.raftLog, d.wire, d.store = l, w, n
+	return nil
+}
+
+// closeStore stops the node, its senders and the log, after Run.
+func (d *Daemon) closeStore() {
+	d.store.Stop()
+	d.wire.Close()
+	if err := d.raftLog.Close(); err != nil {
+		d.lg.Named("store").Warn("close raft log", zap.Error(err))
+	}
+}
+
+// watchDC logs, on every node, each change of DC: the winner's own
+// "elected DC" comes from the store; this line lets an operator read who
+// the DC is from any node's log.
+func (d *Daemon) watchDC(ctx context.Context) error {
+	ch, cancel := d.store.WatchLeader()
+	defer cancel()
+	lg := d.lg.Named("daemon")
+	var last store.Leadership
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-d.store.Done():
+			return nil
+		case l := <-ch:
+			if l.ID == last.ID {
+				last = l
+				continue
+			}
+			if l.ID == 0 {
+				lg.Info("no DC", logfield.Term(l.Term), zap.String("previous", string(last.Name)))
+			} else {
+				lg.Info("DC changed", logfield.Node(string(l.Name)), logfield.NodeID(l.ID), logfield.Term(l.Term))
+			}
+			last = l
+		}
+	}
+}
+
+// DC returns the current DC as this node knows it (ID 0: none known).
+func (d *Daemon) DC() store.Leadership {
+	id, term := d.store.Leader()
+	l := store.Leadership{ID: id, Term: term}
+	if id == d.cfg.Node.ID {
+		l.Name = cluster.NodeName(d.cfg.Node.Name)
+	}
+	for _, p := range d.cfg.Peers {
+		if p.ID == id {
+			l.Name = cluster.NodeName(p.Name)
+		}
+	}
+	return l
+}
+
+// Store is the replicated CIB node.
+func (d *Daemon) Store() *store.Node { return d.store }
+
+// WireStats returns the raft wire's counters.
+func (d *Daemon) WireStats() store.WireStats { return d.wire.Stats() }
