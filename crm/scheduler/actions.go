@@ -567,15 +567,32 @@ func (ws *workingSet) scheduleShutdowns() {
 		down := ws.customAction(nil, "do_shutdown-"+n.name, "do_shutdown", n, false)
 		down.cluster = true
 		down.flags |= flagRunnable
-		for _, r := range ws.allInOrder() {
-			if r.isCollective() {
+		ws.orderStopsBeforeShutdown(n, down)
+	}
+}
+
+// orderStopsBeforeShutdown orders every stop on n before n's do_shutdown,
+// as pcmk__order_stops_before_shutdown: the stop becomes required, and an
+// unrunnable stop makes the shutdown unrunnable (runnable_left). Resources
+// in maintenance, and those on a node in maintenance, are left out.
+// Pacemaker leaves out "unmanaged or blocked" resources with a test that
+// skips only those neither managed nor blocked, so a resource blocked by
+// a failure still holds the shutdown back; that is what its regression
+// cases expect, and what this does.
+func (ws *workingSet) orderStopsBeforeShutdown(n *node, down *action) {
+	for _, r := range ws.allInOrder() {
+		if r.isCollective() {
+			continue
+		}
+		for _, a := range r.actions {
+			if a.task != "stop" || a.node != n {
 				continue
 			}
-			for _, a := range r.actions {
-				if a.task == "stop" && a.node == n {
-					ws.orderActions(a, down, orderOptional)
-				}
+			if isTrue(ws.props["maintenance-mode"]) || isTrue(r.meta["maintenance"]) || n.maintenance || (!r.managed && !r.blocked) {
+				continue
 			}
+			a.flags &^= flagOptional
+			ws.newOrdering(r, "", a, nil, "", down, orderOptional|orderRunnableLeft)
 		}
 	}
 }

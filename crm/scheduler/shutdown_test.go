@@ -1,0 +1,41 @@
+package scheduler_test
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestShutdownWaitsForStops checks pcmk__order_stops_before_shutdown: a
+// node shutting down gets do_shutdown after every stop on it, and a stop
+// that cannot run (a resource blocked by an on-fail=block failure) keeps
+// the shutdown from running too, rather than leaving it behind.
+func TestShutdownWaitsForStops(t *testing.T) {
+	block := `<operations><op id="am" name="monitor" interval="10s" on-fail="block"/></operations>`
+	failedMon := []op{{"monitor", 0, 7, 1}, {"start", 0, 0, 2}, {"monitor", 10000, 1, 3}}
+	down := func(a []op) string {
+		st := history(1, map[string][]op{"a": a, "b": started}, "a", "b")
+		return strings.Replace(st, `<lrm id="1">`, `<transient_attributes id="t1"><instance_attributes id="ta1"><nvpair id="sd" name="shutdown" value="1"/></instance_attributes></transient_attributes><lrm id="1">`, 1)
+	}
+	res := `<primitive id="a" class="ocf" provider="heartbeat" type="Dummy">` + block + `</primitive>` + prim("b", "")
+	tests := []struct {
+		name         string
+		a            []op
+		wantShutdown bool
+	}{
+		{"all stops runnable", started, true},
+		{"a blocked stop holds the shutdown", failedMon, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			xml := head + `<resources>` + res + `</resources><constraints/></configuration>` +
+				withStatus(down(tc.a), history(2, map[string][]op{"a": stopped, "b": stopped}, "a", "b"))
+			got := executed(schedule(t, xml))
+			if !strings.Contains(got, "b_stop_0@node1") {
+				t.Errorf("executed %q: b not stopped on node1", got)
+			}
+			if has := strings.Contains(got, "do_shutdown"); has != tc.wantShutdown {
+				t.Errorf("executed %q: do_shutdown scheduled %v, want %v", got, has, tc.wantShutdown)
+			}
+		})
+	}
+}
