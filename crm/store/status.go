@@ -28,6 +28,14 @@ type StatusUpdate struct {
 	Ops []OpResult `codec:"o"`
 	// Attrs change transient node attributes, in order.
 	Attrs []AttrUpdate `codec:"a"`
+	// ClearLRM empties the node's operation history and ClearAttrs its
+	// transient attributes, before Resources, Ops and Attrs apply: what
+	// Pacemaker's controller does to a node it has fenced.
+	ClearLRM   bool `codec:"L"`
+	ClearAttrs bool `codec:"A"`
+	// Resources replace whole resource histories (a node's join, a
+	// recurring op cancelled): a resource with no ops is removed.
+	Resources []cib.LRMResource `codec:"R"`
 }
 
 // NodeMembership is the membership part of a node_state.
@@ -81,6 +89,11 @@ func (u *StatusUpdate) check() error {
 			return fmt.Errorf("status update for %s: op %d: resource and op id are required", u.Node, i)
 		}
 	}
+	for i, r := range u.Resources {
+		if r.ID == "" {
+			return fmt.Errorf("status update for %s: resource %d: no id", u.Node, i)
+		}
+	}
 	for i, a := range u.Attrs {
 		if a.Name == "" || a.Op > AttrAdd {
 			return fmt.Errorf("status update for %s: attribute %d: no name or unknown op %d", u.Node, i, a.Op)
@@ -94,6 +107,15 @@ func applyStatus(c *cib.CIB, u *StatusUpdate) {
 	ns := findNodeState(c, u)
 	if u.State != nil {
 		ns.InCCM, ns.Crmd, ns.Join, ns.Expected = u.State.InCCM, u.State.Crmd, u.State.Join, u.State.Expected
+	}
+	if u.ClearLRM && ns.LRM != nil {
+		ns.LRM.Resources = nil
+	}
+	if u.ClearAttrs {
+		ns.Transient, ns.HasTransient, ns.TransientID = nil, false, ""
+	}
+	for _, r := range u.Resources {
+		replaceResource(ns, r)
 	}
 	for _, o := range u.Ops {
 		applyOp(ns, &o)
@@ -139,6 +161,30 @@ func applyOp(ns *cib.NodeState, o *OpResult) {
 		}
 	}
 	r.Ops = append(r.Ops, o.Op)
+}
+
+// replaceResource puts r in place of the resource's history (removing it
+// when r has no ops).
+func replaceResource(ns *cib.NodeState, r cib.LRMResource) {
+	if ns.LRM == nil {
+		if len(r.Ops) == 0 {
+			return
+		}
+		ns.LRM = &cib.LRM{ID: ns.ID}
+	}
+	for i := range ns.LRM.Resources {
+		if ns.LRM.Resources[i].ID == r.ID {
+			if len(r.Ops) == 0 {
+				ns.LRM.Resources = append(ns.LRM.Resources[:i], ns.LRM.Resources[i+1:]...)
+			} else {
+				ns.LRM.Resources[i] = r
+			}
+			return
+		}
+	}
+	if len(r.Ops) > 0 {
+		ns.LRM.Resources = append(ns.LRM.Resources, r)
+	}
 }
 
 func applyAttr(ns *cib.NodeState, a *AttrUpdate) {
