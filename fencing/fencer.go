@@ -41,8 +41,13 @@ type Fencer struct {
 	mu      sync.Mutex
 	cib     *cib.CIB
 	rnd     *rand.Rand
+	rndMu   sync.Mutex
 	history []HistoryEntry
 	nextID  uint64
+
+	mdMu  sync.Mutex
+	md    map[string]agentInfo // meta-data per agent
+	lists map[string]listCache // dynamic-list answers per device
 }
 
 // New returns a Fencer that runs devices on cfg.Node through runner.
@@ -67,7 +72,8 @@ func New(cfg Config, runner agents.Runner, clk clock.Clock, lg *zap.Logger) (*Fe
 		seed := uint64(clk.Now().UnixNano())
 		rnd = rand.New(rand.NewPCG(seed, seed>>1|1))
 	}
-	return &Fencer{cfg: cfg, runner: runner, clk: clk, lg: lg.Named("fencing"), rnd: rnd, nextID: 1}, nil
+	return &Fencer{cfg: cfg, runner: runner, clk: clk, lg: lg.Named("fencing"), rnd: rnd, nextID: 1,
+		md: map[string]agentInfo{}, lists: map[string]listCache{}}, nil
 }
 
 // SetCIB gives the fencer the current CIB: its devices (stonith-class
@@ -142,8 +148,4 @@ func (f *Fencer) finishHistory(id uint64, devices []string, level int, err error
 // is refused with ErrSelfFence.
 func (f *Fencer) Fence(ctx context.Context, req Request) (Result, error) {
 	return f.fence(ctx, req)
-}
-
-func (f *Fencer) fence(ctx context.Context, req Request) (Result, error) {
-	return Result{}, fmt.Errorf("fence %s: %w", req.Target, ErrNoCIB)
 }
