@@ -48,29 +48,74 @@ func (ws *workingSet) unpackClone(r *resource, walk func(*cib.Resource, *resourc
 	ci.promotable = isTrue(r.meta["promotable"]) || def.Kind == cib.KindMaster
 	r.clone = ci
 	for i := 0; i < ci.max; i++ {
-		// An instance is the child with ":N" on its id, and on its
-		// members' ids for a cloned group.
-		suffix := ":" + strconv.Itoa(i)
-		cp := *child
-		cp.ID = child.ID + suffix
-		if child.Kind == cib.KindGroup {
-			cp.Children = make([]*cib.Resource, len(child.Children))
-			for j, m := range child.Children {
-				mc := *m
-				mc.ID = m.ID + suffix
-				cp.Children[j] = &mc
-			}
-		}
-		c, err := walk(&cp, r)
-		if err != nil {
+		if _, err := ws.newInstance(r, walk); err != nil {
 			return err
 		}
-		r.children = append(r.children, c)
 	}
 	for _, m := range child.Children {
 		ws.cloneByBase[m.ID] = r
 	}
 	ws.cloneByBase[child.ID] = r
+	return nil
+}
+
+// newInstance is pe__create_clone_child: the clone's next instance, the
+// child with ":N" on its id (and on its members' ids for a cloned group),
+// N counting every instance created so far. Instances beyond clone-max
+// are orphans.
+func (ws *workingSet) newInstance(r *resource, walk func(*cib.Resource, *resource) (*resource, error)) (*resource, error) {
+	child := r.def.Children[0]
+	suffix := ":" + strconv.Itoa(len(r.children))
+	cp := *child
+	cp.ID = child.ID + suffix
+	if child.Kind == cib.KindGroup {
+		cp.Children = make([]*cib.Resource, len(child.Children))
+		for j, m := range child.Children {
+			mc := *m
+			mc.ID = m.ID + suffix
+			cp.Children[j] = &mc
+		}
+	}
+	c, err := walk(&cp, r)
+	if err != nil {
+		return nil, err
+	}
+	r.children = append(r.children, c)
+	return c, nil
+}
+
+// anonymousOrphan is create_anonymous_orphan: history of an anonymous
+// clone on a node where no instance is left for it (all are active
+// elsewhere, or clone-max is lower than it was) gets a new instance
+// beyond clone-max, flagged orphan with all its members, so that what
+// runs there is stopped and its state there counts as known.
+func (ws *workingSet) anonymousOrphan(clone *resource, base string) *resource {
+	c, err := ws.newInstance(clone, ws.walk)
+	if err != nil {
+		return nil
+	}
+	var mark func(x *resource)
+	mark = func(x *resource) {
+		x.orphan = true
+		x.allowed = make([]nodeWeight, len(ws.nodes))
+		if ws.symmetric {
+			for i := range x.allowed {
+				x.allowed[i] = nodeWeight{present: true, score: ws.nodes[i].base}
+			}
+		}
+		for _, m := range x.children {
+			mark(m)
+		}
+	}
+	mark(c)
+	if !c.isGroup() {
+		return c
+	}
+	for _, m := range c.children {
+		if cloneStrip(m.id) == base {
+			return m
+		}
+	}
 	return nil
 }
 
@@ -136,13 +181,18 @@ func (ws *workingSet) historyResource(n *node, id string) (r *resource, isInstan
 				if m := member(c); m != nil && len(m.running) == 0 {
 					return m, true
 				}
-				return nil, true
+				// A second history of a member active here: an
+				// orphan, even with inactive instances left.
+				return ws.anonymousOrphan(clone, base), true
 			}
 			continue
 		}
 		if inactive == nil && !c.blocked {
 			inactive = member(c)
 		}
+	}
+	if inactive == nil {
+		return ws.anonymousOrphan(clone, base), true
 	}
 	return inactive, true
 }

@@ -60,7 +60,16 @@ func (ws *workingSet) checkConfigChanges() {
 // processRscHistory is process_rsc_history.
 func (ws *workingSet) processRscHistory(r *resource, n *node, lr *cib.LRMResource) {
 	if r.orphan {
-		ws.scheduleCleanup(r, n)
+		// An orphaned instance of an anonymous clone is left to be
+		// stopped; only a resource gone from the configuration is
+		// cleaned up.
+		top := r
+		for top.parent != nil {
+			top = top.parent
+		}
+		if !top.anonymous() {
+			ws.scheduleCleanup(r, n)
+		}
 		return
 	}
 	active := false

@@ -207,6 +207,9 @@ type workingSet struct {
 
 	// cloneByBase maps a cloned primitive's configured id to its clone.
 	cloneByBase map[string]*resource
+	// walk unpacks a resource definition under a parent; kept for the
+	// clone instances that history creates (anonymous orphans).
+	walk func(def *cib.Resource, parent *resource) (*resource, error)
 	// historyRsc maps each node's lrm_resource ids to the resource
 	// (clone instance) the history was unpacked into.
 	historyRsc map[*node]map[string]*resource
@@ -548,6 +551,7 @@ func (ws *workingSet) unpackResources() error {
 		}
 		return r, nil
 	}
+	ws.walk = walk
 	for _, def := range ws.cib.Configuration.Resources {
 		if def.Kind == cib.KindTemplate {
 			continue

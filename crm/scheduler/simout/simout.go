@@ -229,9 +229,9 @@ func writeClone(b *strings.Builder, r *scheduler.ResourceStatus, indent string) 
 		case len(inst.Nodes) == 0:
 		case inst.partial:
 			writeResource(b, c, in, r)
-		case len(inst.Nodes) == 1 && !inst.Failed && inst.Managed && !inst.Blocked && r.Promotable && inst.Role == cib.RolePromoted:
+		case len(inst.Nodes) == 1 && !inst.Failed && !inst.Orphan && inst.Managed && !inst.Blocked && r.Promotable && inst.Role == cib.RolePromoted:
 			promotedOn = append(promotedOn, inst.Nodes[0])
-		case len(inst.Nodes) == 1 && !inst.Failed && inst.Managed && !inst.Blocked && (inst.Role == cib.RoleStarted || (r.Promotable && inst.Role == cib.RoleUnpromoted)):
+		case len(inst.Nodes) == 1 && !inst.Failed && !inst.Orphan && inst.Managed && !inst.Blocked && (inst.Role == cib.RoleStarted || (r.Promotable && inst.Role == cib.RoleUnpromoted)):
 			startedOn = append(startedOn, inst.Nodes[0])
 		default:
 			writeResource(b, c, in, r)
@@ -296,6 +296,7 @@ func instanceView(c *scheduler.ResourceStatus) instance {
 			v.Role = m.Role
 		}
 		v.Failed = v.Failed || m.Failed
+		v.Orphan = v.Orphan || m.Orphan
 		v.Managed = v.Managed && m.Managed
 		v.Blocked = v.Blocked || m.Blocked
 	}

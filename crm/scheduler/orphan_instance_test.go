@@ -1,0 +1,57 @@
+package scheduler_test
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestAnonymousCloneOrphan checks create_anonymous_orphan: history of an
+// anonymous clone on a node where every instance is already active
+// elsewhere (clone-max lowered, or more histories than instances) gets a
+// new instance beyond clone-max, flagged orphaned: if it runs it is
+// stopped and shown on its own line as ORPHANED, it is never cleaned up
+// (deleted) like a resource gone from the configuration, and its state
+// on that node counts as known, so the clone is not probed there again.
+func TestAnonymousCloneOrphan(t *testing.T) {
+	tests := []struct {
+		name        string
+		node2       []op
+		summary     string
+		wantExec    []string
+		notExec     []string
+		wantDisplay string
+	}{
+		{"running beyond clone-max is stopped", started,
+			"Stop c:1 node2",
+			[]string{"c:1_stop_0@node2"}, []string{"delete"},
+			"c\t(ocf:heartbeat:Dummy):\t ORPHANED Started node2"},
+		{"stopped beyond clone-max is known, not probed", stopped,
+			"", nil, []string{"c_monitor_0@node2", "delete"}, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			xml := cloneCIB(clone("clone-max", "1"), "",
+				history(1, map[string][]op{"c": started}, "c"), history(2, map[string][]op{"c": tc.node2}, "c"))
+			tr := schedule(t, xml)
+			if got := summary(tr); strings.TrimSpace(got) != tc.summary {
+				t.Errorf("summary %q, want %q", got, tc.summary)
+			}
+			got := executed(tr)
+			for _, w := range tc.wantExec {
+				if !strings.Contains(got, w) {
+					t.Errorf("executed %q lacks %s", got, w)
+				}
+			}
+			for _, w := range tc.notExec {
+				if strings.Contains(got, w) {
+					t.Errorf("executed %q has %s", got, w)
+				}
+			}
+			if tc.wantDisplay != "" {
+				if out := simulated(t, tr); !strings.Contains(out, tc.wantDisplay) {
+					t.Errorf("status lacks %q:\n%s", tc.wantDisplay, out)
+				}
+			}
+		})
+	}
+}
