@@ -78,6 +78,13 @@ func (ws *workingSet) customAction(r *resource, key, task string, n *node, optio
 			if !optional {
 				a.flags &^= flagOptional
 			}
+			// custom_action applies its resource's state again to an
+			// action it finds: an action of a resource that has become
+			// unmanaged since (multiple-active=block, on-fail=block)
+			// is optional, even if it was required when created.
+			if !r.isCollective() && a.node != nil && !r.managed && a.task != "monitor" && a.task != "cancel" {
+				a.flags |= flagOptional
+			}
 			ws.rescanReason(a)
 			return a
 		}

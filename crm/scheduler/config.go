@@ -63,11 +63,7 @@ func (ws *workingSet) processRscHistory(r *resource, n *node, lr *cib.LRMResourc
 		// An orphaned instance of an anonymous clone is left to be
 		// stopped; only a resource gone from the configuration is
 		// cleaned up.
-		top := r
-		for top.parent != nil {
-			top = top.parent
-		}
-		if !top.anonymous() {
+		if !r.top().anonymous() {
 			ws.scheduleCleanup(r, n)
 		}
 		return

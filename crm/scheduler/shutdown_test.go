@@ -39,3 +39,20 @@ func TestShutdownWaitsForStops(t *testing.T) {
 		})
 	}
 }
+
+// TestUnmanagedActionStaysOptional checks that custom_action applies a
+// resource's state again to an action it finds: a stop made required
+// while the history was read (the failure's recovery) becomes optional
+// once the resource is found active on a second node with
+// multiple-active=block, so nothing of the blocked group runs, not even
+// the group's stop pseudo-action.
+func TestUnmanagedActionStaysOptional(t *testing.T) {
+	failed := []op{{"monitor", 0, 7, 1}, {"start", 0, 0, 2}, {"monitor", 10000, 1, 3}}
+	grp := `<group id="g"><meta_attributes id="gm"><nvpair id="gm1" name="multiple-active" value="block"/></meta_attributes>` +
+		`<primitive id="a" class="ocf" provider="heartbeat" type="Dummy"><operations><op id="am" name="monitor" interval="10s"/></operations></primitive></group>`
+	xml := head + `<resources>` + grp + `</resources><constraints/></configuration>` +
+		withStatus(history(1, map[string][]op{"a": started}, "a"), history(2, map[string][]op{"a": failed}, "a"))
+	if got := executed(schedule(t, xml)); got != "" {
+		t.Errorf("executed %q, want nothing for a blocked group", got)
+	}
+}
