@@ -546,7 +546,7 @@ func TestUnfencing(t *testing.T) {
 			name:      "an on_target device does not unfence another node",
 			resources: dev("scsi", "fence_ontarget", []string{"pcmk_host_list=n1 n3"}),
 			node:      "n3", target: "n1",
-			wantErr:   ErrNoDevice,
+			wantErr: ErrNoDevice,
 		},
 		{
 			name:      "no delay for on",
