@@ -149,7 +149,9 @@ func (ws *workingSet) historyResource(n *node, id string) (r *resource, isInstan
 			return nil, false
 		}
 	case r.isCollective():
-		return r, false
+		// History under the id of a group or clone is of a primitive
+		// that once had that id: an orphan (unpack_find_resource).
+		return nil, false
 	case r.parent != nil && r.parent.anonymous():
 		clone = r.parent
 	case r.parent != nil && r.parent.isGroup() && r.parent.parent != nil && r.parent.parent.anonymous():

@@ -55,3 +55,18 @@ func TestAnonymousCloneOrphan(t *testing.T) {
 		})
 	}
 }
+
+// TestHistoryUnderCollectiveID: history kept under the id that is now a
+// clone's (a primitive renamed and cloned) belongs to no configured
+// resource: it is an orphan primitive, cleaned up (deleted) when
+// stopped, and it does not hide the clone of the same id.
+func TestHistoryUnderCollectiveID(t *testing.T) {
+	old := strings.Replace(history(1, map[string][]op{"cl": {{"stop", 0, 0, 3}}}, "cl"), `id="cl_stop_0"`, `id="cl_last_0"`, 1)
+	tr := schedule(t, cloneCIB(clone(), "", old, failNode("2")))
+	got := executed(tr)
+	for _, w := range []string{"cl_delete_0@node1", "c:0_start_0@node1", "cl_running_0"} {
+		if !strings.Contains(got, w) {
+			t.Errorf("executed %q lacks %s", got, w)
+		}
+	}
+}

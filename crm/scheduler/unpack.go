@@ -720,7 +720,11 @@ func (ws *workingSet) orphan(lr *cib.LRMResource) *resource {
 		r.managed = false
 	}
 	r.allowed = make([]nodeWeight, len(ws.nodes))
-	ws.all[r.id] = r
+	if ws.all[r.id] == nil {
+		// An orphan never hides a configured resource of the same id
+		// (history of a primitive whose id is now a group's or clone's).
+		ws.all[r.id] = r
+	}
 	ws.resources = append(ws.resources, r)
 	return r
 }
