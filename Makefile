@@ -24,6 +24,8 @@ FUZZ_TARGETS = \
 	./agents/stonith:FuzzParseList \
 	./agents/stonith:FuzzParseMetadata \
 	./agents/stonith:FuzzParseHostMap \
+	./fencing:FuzzDelayBase \
+	./fencing:FuzzHostList \
 	./resources:FuzzParseAgentInfo \
 	./crm/store:FuzzDecodeEntry \
 	./internal/control:FuzzDecodeRequest \
