@@ -46,8 +46,9 @@ type Fencer struct {
 	nextID  uint64
 
 	mdMu  sync.Mutex
-	md    map[string]agentInfo // meta-data per agent
-	lists map[string]listCache // dynamic-list answers per device
+	md    map[string]agentInfo     // meta-data per agent
+	lists map[string]listCache     // dynamic-list answers per device
+	slots map[string]chan struct{} // pcmk_action_limit per device
 }
 
 // New returns a Fencer that runs devices on cfg.Node through runner.
@@ -73,7 +74,7 @@ func New(cfg Config, runner agents.Runner, clk clock.Clock, lg *zap.Logger) (*Fe
 		rnd = rand.New(rand.NewPCG(seed, seed>>1|1))
 	}
 	return &Fencer{cfg: cfg, runner: runner, clk: clk, lg: lg.Named("fencing"), rnd: rnd, nextID: 1,
-		md: map[string]agentInfo{}, lists: map[string]listCache{}}, nil
+		md: map[string]agentInfo{}, lists: map[string]listCache{}, slots: map[string]chan struct{}{}}, nil
 }
 
 // SetCIB gives the fencer the current CIB: its devices (stonith-class

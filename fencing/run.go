@@ -450,7 +450,7 @@ func (o *op) runDevice(ctx context.Context, d *Device, info agentInfo, action, w
 		if info.hasNodeID && o.targetID != "" {
 			req.Meta[stonith.MetaTargetID] = o.targetID
 		}
-		res, err := o.f.runner.Run(ctx, req)
+		res, err := o.f.runOn(ctx, d, req)
 		fields := []zap.Field{logfield.Rsc(d.ID), zap.String("action", agentAction), logfield.RC(res.RC),
 			logfield.RCText(rcText(res, err)), logfield.Duration(res.Duration), zap.Int("attempt", attempt+1)}
 		if err == nil && res.RC == 0 {
@@ -658,7 +658,7 @@ func (f *Fencer) statusCheck(ctx context.Context, d *Device, info agentInfo, tar
 			timeout = t
 		}
 	}
-	res, err := f.runner.Run(ctx, agents.Request{Class: "stonith", Type: d.Agent, Action: "status", Instance: d.ID,
+	res, err := f.runOn(ctx, d, agents.Request{Class: "stonith", Type: d.Agent, Action: "status", Instance: d.ID,
 		Params: withHostArg(d.Params, info), Timeout: timeout, Meta: map[string]string{stonith.MetaTarget: target}})
 	if err != nil {
 		return false, "", fmt.Errorf("status: %w", err)
@@ -686,7 +686,7 @@ func (f *Fencer) deviceList(ctx context.Context, d *Device, info agentInfo, time
 			timeout = t
 		}
 	}
-	res, err := f.runner.Run(ctx, agents.Request{Class: "stonith", Type: d.Agent, Action: "list", Instance: d.ID,
+	res, err := f.runOn(ctx, d, agents.Request{Class: "stonith", Type: d.Agent, Action: "list", Instance: d.ID,
 		Params: withHostArg(d.Params, info), Timeout: timeout})
 	if err == nil && res.RC != 0 {
 		err = fmt.Errorf("list returned %d%s", res.RC, reasonSuffix(res))
