@@ -36,6 +36,7 @@ type Config struct {
 	Socket    string       `toml:"socket"`    // control socket of pacerd
 	Log       LogConfig    `toml:"log"`       // [log]
 	Raft      RaftConfig   `toml:"raft"`      // [raft]
+	Quorum    QuorumConfig `toml:"quorum"`    // [quorum]
 	Links     []LinkConfig `toml:"link"`      // [[link]] tables, at least one
 
 	// src locates keys in the file Parse read, for errors; nil for a
@@ -61,6 +62,37 @@ type RaftConfig struct {
 	ElectionTicks int `toml:"election_ticks"`
 	// HeartbeatTicks: the DC sends its raft heartbeat this often.
 	HeartbeatTicks int `toml:"heartbeat_ticks"`
+}
+
+// QuorumConfig is the [quorum] table: how a two-node cluster without a
+// witness keeps going when one node dies.
+type QuorumConfig struct {
+	// TwoNode: exactly two nodes and no witness. When the peer is declared
+	// dead the survivor fences it with FenceAgent and, only once that
+	// succeeded, forces a single-voter raft configuration and carries on
+	// alone; the fenced node rejoins under a new raft id.
+	TwoNode bool `toml:"two_node"`
+	// WaitForAll: after boot, no DC actions (no resources started) until
+	// the peer has been seen alive once or fenced.
+	WaitForAll bool `toml:"wait_for_all"`
+	// FenceDelay: how long this node waits, once the peer is declared
+	// dead, before it fences it. Set it on ONE of the two nodes, so in a
+	// split both ways the other one fences first and wins.
+	FenceDelay Duration `toml:"fence_delay"`
+	// FenceRetry: how long after a failed fencing attempt the next one
+	// starts (while the peer stays dead).
+	FenceRetry Duration `toml:"fence_retry"`
+	// FenceTimeout bounds one run of the fence agent.
+	FenceTimeout Duration `toml:"fence_timeout"`
+	// FenceAgent is the fence agent (a fence_* program speaking the
+	// fence-agents API) that powers the peer off: run with action=off,
+	// plug=<peer's node name> and FenceParams on stdin.
+	FenceAgent string `toml:"fence_agent"`
+	// FenceAgentDir is where FenceAgent is found (default /usr/sbin).
+	FenceAgentDir string `toml:"fence_agent_dir"`
+	// FenceParams are the agent's other parameters (ip, username,
+	// password, ...), passed as key=value lines.
+	FenceParams map[string]string `toml:"fence_params"`
 }
 
 // LogConfig is the [log] table.
@@ -108,7 +140,11 @@ const (
 	DefaultRaftTick       = 100 * time.Millisecond
 	DefaultElectionTicks  = 10
 	DefaultHeartbeatTicks = 1
-	MaxVoters             = 5 // nodes in a cluster until learners are wired
+	MaxVoters             = 5  // raft voters; further nodes are learners
+	MaxNodes              = 64 // nodes in a cluster
+	DefaultFenceRetry     = 5 * time.Second
+	DefaultFenceTimeout   = 60 * time.Second
+	DefaultFenceAgentDir  = "/usr/sbin"
 	MinRaftTick           = 10 * time.Millisecond
 	MaxRaftTick           = 10 * time.Second
 	MaxElectionTicks      = 1000
@@ -131,6 +167,8 @@ func Defaults() Config {
 		Log:       LogConfig{Format: "console", Level: "info"},
 		Raft: RaftConfig{Tick: Duration{DefaultRaftTick}, ElectionTicks: DefaultElectionTicks,
 			HeartbeatTicks: DefaultHeartbeatTicks},
+		Quorum: QuorumConfig{FenceRetry: Duration{DefaultFenceRetry}, FenceTimeout: Duration{DefaultFenceTimeout},
+			FenceAgentDir: DefaultFenceAgentDir},
 	}
 }
 

@@ -150,8 +150,15 @@ var badConfigs = []parseCase{
 	{"witness not a boolean", strings.Replace(head, "id = 1\n", "id = 1\nwitness = \"yes\"\n", 1) + udpLink, "node.witness", 5, "want a boolean"},
 	{"every node a witness", strings.Replace(strings.Replace(head, "id = 1\n", "id = 1\nwitness = true\n", 1), "id = 2\n", "id = 2\nwitness = true\n", 1) + udpLink,
 		"node.witness", 5, "at least one node must host resources"},
-	{"six nodes", head + "[[peer]]\nname = \"c\"\nid = 3\n[[peer]]\nname = \"d\"\nid = 4\n[[peer]]\nname = \"e\"\nid = 5\n[[peer]]\nname = \"f\"\nid = 6\n" +
-		"[[link]]\nname = \"m\"\nkind = \"multicast\"\ngroup = \"239.0.0.1:694\"\n", "peer[4]", 17, "6 nodes configured, at most 5"},
+	{"two_node with three nodes", head + "[[peer]]\nname = \"c\"\nid = 3\n" + "[[link]]\nname = \"m\"\nkind = \"multicast\"\ngroup = \"239.0.0.1:694\"\n" +
+		"[quorum]\ntwo_node = true\nfence_agent = \"fence_ipmilan\"\n", "quorum.two_node", 16, "exactly 2 nodes, 3 are configured"},
+	{"two_node without fence agent", head + udpLink + "[quorum]\ntwo_node = true\n", "quorum.fence_agent", 14, "required with two_node"},
+	{"two_node with a witness", strings.Replace(head, "id = 2\n", "id = 2\nwitness = true\n", 1) + udpLink + "[quorum]\ntwo_node = true\nfence_agent = \"fence_x\"\n",
+		"quorum.two_node", 15, "exclude each other"},
+	{"fence agent not fence_", head + udpLink + "[quorum]\ntwo_node = true\nfence_agent = \"/bin/true\"\n", "quorum.fence_agent", 15, "the name of a fence agent"},
+	{"fence agent without two_node", head + udpLink + "[quorum]\nfence_agent = \"fence_x\"\n", "quorum.fence_agent", 14, "only with two_node"},
+	{"fence param plug", head + udpLink + "[quorum]\ntwo_node = true\nfence_agent = \"fence_x\"\n[quorum.fence_params]\nplug = \"x\"\n", "quorum.fence_params.plug", 17, "set by pacerd"},
+	{"fence retry zero", head + udpLink + "[quorum]\nfence_retry = \"0s\"\n", "quorum.fence_retry", 14, "must be positive"},
 	{"keys after a multi-line string", "cluster = \"\"\"\n[[link]]\nbaud = 1\n\"\"\"\n" + head[17:] + udpLink, "cluster", 1, "letters, digits"},
 }
 
@@ -160,6 +167,19 @@ var goodConfigs = []struct {
 	src   string
 	check func(t *testing.T, c Config)
 }{
+	{"seven nodes: five voters, two learners", head + "[[peer]]\nname = \"c\"\nid = 3\n[[peer]]\nname = \"d\"\nid = 4\n[[peer]]\nname = \"e\"\nid = 5\n[[peer]]\nname = \"f\"\nid = 6\n[[peer]]\nname = \"g\"\nid = 7\n" +
+		"[[link]]\nname = \"m\"\nkind = \"multicast\"\ngroup = \"239.0.0.1:694\"\n", func(t *testing.T, c Config) {
+		if len(c.Peers) != 6 {
+			t.Errorf("peers = %v", c.Peers)
+		}
+	}},
+	{"two_node", head + udpLink + "[quorum]\ntwo_node = true\nwait_for_all = true\nfence_delay = \"5s\"\nfence_agent = \"fence_ipmilan\"\n[quorum.fence_params]\nip = \"10.0.0.9\"\nusername = \"admin\"\n", func(t *testing.T, c Config) {
+		q := c.Quorum
+		if !q.TwoNode || !q.WaitForAll || q.FenceDelay.Duration != 5*time.Second || q.FenceAgent != "fence_ipmilan" ||
+			q.FenceParams["ip"] != "10.0.0.9" || q.FenceAgentDir != DefaultFenceAgentDir || q.FenceRetry.Duration != DefaultFenceRetry {
+			t.Errorf("quorum = %+v", q)
+		}
+	}},
 	{"minimal", head + udpLink, func(t *testing.T, c Config) {
 		if c.Links[0].PeerAddrs["beta"] != "10.0.0.2:694" {
 			t.Errorf("peers = %v", c.Links[0].PeerAddrs)
@@ -320,8 +340,9 @@ func TestDefaults(t *testing.T) {
 	want := Config{
 		Keepalive: Seconds(1), Warntime: Seconds(5), Deadtime: Seconds(10), Initdead: Seconds(30),
 		Authkey: "/etc/pacer/authkey", DataDir: "/var/lib/pacer", Socket: "/run/pacer/pacerd.sock",
-		Log:  LogConfig{Format: "console", Level: "info"},
-		Raft: RaftConfig{Tick: Duration{100 * time.Millisecond}, ElectionTicks: 10, HeartbeatTicks: 1},
+		Log:    LogConfig{Format: "console", Level: "info"},
+		Raft:   RaftConfig{Tick: Duration{100 * time.Millisecond}, ElectionTicks: 10, HeartbeatTicks: 1},
+		Quorum: QuorumConfig{FenceRetry: Seconds(5), FenceTimeout: Seconds(60), FenceAgentDir: "/usr/sbin"},
 	}
 	if !reflect.DeepEqual(d, want) {
 		t.Errorf("Defaults() = %+v\nwant %+v", d, want)

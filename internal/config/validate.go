@@ -45,6 +45,7 @@ func (c Config) Validate() error {
 	v.nodes()
 	v.timing()
 	v.raft()
+	v.quorum()
 	v.files()
 	v.links()
 	if len(v.errs) == 0 {
@@ -107,10 +108,10 @@ func (v *validator) nodes() {
 	for i, p := range v.c.Peers {
 		check(indexPath("peer", i), p)
 	}
-	// Every node is a raft voter (the node id is its raft id); raft
-	// learners beyond MaxVoters are not wired into pacerd yet.
-	if n := 1 + len(v.c.Peers); n > MaxVoters {
-		v.errf(indexPath("peer", MaxVoters-1), "%d nodes configured, at most %d (every node is a raft voter)", n, MaxVoters)
+	// The node id is the raft id; the first MaxVoters nodes (witnesses
+	// first, then by id) are raft voters, the others learners.
+	if n := 1 + len(v.c.Peers); n > MaxNodes {
+		v.errf(indexPath("peer", MaxNodes-1), "%d nodes configured, at most %d", n, MaxNodes)
 	}
 	witnesses := 0
 	if v.c.Node.Witness {
@@ -138,6 +139,50 @@ func (v *validator) raft() {
 	if r.ElectionTicks <= r.HeartbeatTicks || r.ElectionTicks > MaxElectionTicks {
 		v.err("raft.election_ticks", []string{"raft"}, "%d must be greater than heartbeat_ticks %d and at most %d",
 			r.ElectionTicks, r.HeartbeatTicks, MaxElectionTicks)
+	}
+}
+
+// quorum checks the [quorum] table.
+func (v *validator) quorum() {
+	q := v.c.Quorum
+	at := []string{"quorum"}
+	if q.FenceRetry.Duration <= 0 {
+		v.err("quorum.fence_retry", at, "%v must be positive", q.FenceRetry)
+	}
+	if q.FenceTimeout.Duration <= 0 {
+		v.err("quorum.fence_timeout", at, "%v must be positive", q.FenceTimeout)
+	}
+	if q.FenceDelay.Duration < 0 {
+		v.err("quorum.fence_delay", at, "%v must not be negative", q.FenceDelay)
+	}
+	if q.FenceAgentDir != "" && !filepath.IsAbs(q.FenceAgentDir) {
+		v.err("quorum.fence_agent_dir", at, "%q must be an absolute path", q.FenceAgentDir)
+	}
+	if q.FenceAgent != "" && (!strings.HasPrefix(q.FenceAgent, "fence_") || strings.ContainsAny(q.FenceAgent, "/\x00")) {
+		v.err("quorum.fence_agent", at, "%q: the name of a fence agent (fence_*), looked up in fence_agent_dir", q.FenceAgent)
+	}
+	for k, val := range q.FenceParams {
+		if k == "" || strings.ContainsAny(k, "=\n\x00") || strings.ContainsAny(val, "\n\x00") {
+			v.err("quorum.fence_params."+k, at, "a parameter name without '=' and a value on one line")
+		}
+		if k == "action" || k == "plug" || k == "port" {
+			v.err("quorum.fence_params."+k, at, "%q is set by pacerd (action=off, plug=<peer's name>)", k)
+		}
+	}
+	if !q.TwoNode {
+		if q.FenceAgent != "" || q.FenceDelay.Duration > 0 {
+			v.err("quorum.fence_agent", append([]string{"quorum.fence_delay"}, at...), "fencing settings apply only with two_node = true")
+		}
+		return
+	}
+	if n := 1 + len(v.c.Peers); n != 2 {
+		v.err("quorum.two_node", at, "two_node needs exactly 2 nodes, %d are configured", n)
+	}
+	if v.c.Node.Witness || slices.ContainsFunc(v.c.Peers, func(p NodeConfig) bool { return p.Witness }) {
+		v.err("quorum.two_node", at, "two_node and a witness exclude each other: with a witness the three voters keep a quorum")
+	}
+	if q.FenceAgent == "" {
+		v.err("quorum.fence_agent", append([]string{"quorum.two_node"}, at...), "required with two_node: the survivor must fence its peer before it goes on alone")
 	}
 }
 

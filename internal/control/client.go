@@ -123,3 +123,35 @@ func (c *Client) Locate(ctx context.Context, rsc string) (Location, error) {
 	}
 	return *resp.Location, nil
 }
+
+// GetCIB returns the CIB: a linearizable read through the DC, or this
+// node's applied copy with local.
+func (c *Client) GetCIB(ctx context.Context, local bool) (CIB, error) {
+	resp, err := c.Do(ctx, Request{Op: OpCIBGet, CIB: &CIBArgs{Local: local}})
+	if err != nil {
+		return CIB{}, err
+	}
+	if resp.CIB == nil {
+		return CIB{}, fmt.Errorf("%w: cib.get: empty reply", ErrInternal)
+	}
+	return *resp.CIB, nil
+}
+
+// ReplaceCIB replaces the configuration with xml if the CIB is still at
+// (adminEpoch, epoch) and returns the new version. On a lost race the
+// error is ErrConflict (errors.Is) and the returned CIB is the one the
+// change lost to, to merge with and retry.
+func (c *Client) ReplaceCIB(ctx context.Context, adminEpoch, epoch uint64, xml string) (CIB, error) {
+	resp, err := c.Do(ctx, Request{Op: OpCIBReplace, CIB: &CIBArgs{XML: xml, AdminEpoch: adminEpoch, Epoch: epoch}})
+	var out CIB
+	if resp.CIB != nil {
+		out = *resp.CIB
+	}
+	if err != nil {
+		return out, err
+	}
+	if resp.CIB == nil {
+		return CIB{}, fmt.Errorf("%w: cib.replace: empty reply", ErrInternal)
+	}
+	return out, nil
+}

@@ -18,6 +18,8 @@ const (
 	CodeNotConnected     Code = "not-connected"
 	CodeUnavailable      Code = "unavailable"
 	CodeUnsupported      Code = "unsupported"
+	CodeConflict         Code = "conflict"
+	CodeNoLeader         Code = "no-dc"
 	CodeInternal         Code = "internal"
 )
 
@@ -56,6 +58,12 @@ var (
 	// before it holds a CIB).
 	ErrUnavailable = &Error{Code: CodeUnavailable, Msg: "not available"}
 	ErrUnsupported = &Error{Code: CodeUnsupported, Msg: "not supported"}
+	// ErrConflict: a cib.replace lost to a concurrent change; the
+	// response carries the CIB it lost to.
+	ErrConflict = &Error{Code: CodeConflict, Msg: "configuration changed concurrently"}
+	// ErrNoLeader: there is no DC to take the request; retry once one is
+	// elected.
+	ErrNoLeader = &Error{Code: CodeNoLeader, Msg: "no DC"}
 	ErrInternal    = &Error{Code: CodeInternal, Msg: "internal error"}
 )
 

@@ -119,6 +119,10 @@ func (req Request) checkArgs() error {
 		if req.Rsc == "" {
 			return errorf(ErrBadRequest, "%s: no resource", req.Op)
 		}
+	case OpCIBReplace:
+		if req.CIB == nil || req.CIB.XML == "" {
+			return errorf(ErrBadRequest, "%s: no cib.xml", req.Op)
+		}
 	}
 	return nil
 }

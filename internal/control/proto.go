@@ -28,8 +28,10 @@ import (
 const Version = 1
 
 // MaxFrame bounds one frame's body. Attribute names and values are short;
-// anything this large is a mistake or an attack.
-const MaxFrame = 64 << 10
+// a whole CIB (cib.get, cib.replace) is the largest thing sent, and a CIB
+// of thousands of resources stays well under this; anything larger is a
+// mistake or an attack.
+const MaxFrame = 16 << 20
 
 // Op names a request.
 type Op string
@@ -47,15 +49,23 @@ const (
 	OpNodeInfo Op = "node.info"
 	// OpLocate returns where a resource runs (Rsc).
 	OpLocate Op = "rsc.locate"
+	// OpCIBGet returns the CIB (CIB: Local for this node's applied copy
+	// instead of a linearizable read through the DC).
+	OpCIBGet Op = "cib.get"
+	// OpCIBReplace replaces the configuration if the CIB is still at the
+	// expected (admin_epoch, epoch): compare-and-swap. Any node takes it;
+	// raft forwards it to the DC. A lost race is CodeConflict with the
+	// fresh CIB in the response.
+	OpCIBReplace Op = "cib.replace"
 )
 
 // writes reports whether op changes state, for error messages and logs;
 // the credential check is the same for reads and writes.
-func (op Op) writes() bool { return op == OpAttrSet || op == OpAttrDelete }
+func (op Op) writes() bool { return op == OpAttrSet || op == OpAttrDelete || op == OpCIBReplace }
 
 func (op Op) known() bool {
 	switch op {
-	case OpAttrGet, OpAttrSet, OpAttrDelete, OpNodeInfo, OpLocate:
+	case OpAttrGet, OpAttrSet, OpAttrDelete, OpNodeInfo, OpLocate, OpCIBGet, OpCIBReplace:
 		return true
 	}
 	return false
@@ -67,6 +77,29 @@ type Request struct {
 	Op      Op        `json:"op"`
 	Attr    *AttrArgs `json:"attr,omitempty"`
 	Rsc     string    `json:"rsc,omitempty"`
+	CIB     *CIBArgs  `json:"cib,omitempty"`
+}
+
+// CIBArgs are a cib.get or cib.replace request's arguments.
+type CIBArgs struct {
+	// Local (cib.get) reads this node's applied copy, which may trail the
+	// DC, rather than a linearizable read.
+	Local bool `json:"local,omitempty"`
+	// XML (cib.replace) is the new CIB; its status section is ignored
+	// (status belongs to the cluster).
+	XML string `json:"xml,omitempty"`
+	// AdminEpoch and Epoch (cib.replace) are the version the change was
+	// made against, from an earlier cib.get.
+	AdminEpoch uint64 `json:"admin_epoch"`
+	Epoch      uint64 `json:"epoch"`
+}
+
+// CIB is a CIB and its version.
+type CIB struct {
+	XML        string `json:"xml,omitempty"`
+	AdminEpoch uint64 `json:"admin_epoch"`
+	Epoch      uint64 `json:"epoch"`
+	NumUpdates uint64 `json:"num_updates"`
 }
 
 // Lifetimes, crm_attribute's -l words.
@@ -98,6 +131,9 @@ type Response struct {
 	Attrs    []AttrValue `json:"attrs,omitempty"`
 	Node     *NodeInfo   `json:"node,omitempty"`
 	Location *Location   `json:"location,omitempty"`
+	// CIB answers cib.get and cib.replace (the new version, no XML); with
+	// a CodeConflict error it is the CIB the change lost to.
+	CIB *CIB `json:"cib,omitempty"`
 }
 
 // AttrValue is one node attribute.
@@ -137,6 +173,15 @@ type NodeInfo struct {
 	// Witness is set when this node is a witness: a voter that hosts no
 	// resources (pacerd --witness).
 	Witness bool `json:"witness,omitempty"`
+	// RaftID is this node's raft id (its node id unless it rejoined under
+	// a new one after being fenced); Voters and Learners are the raft
+	// configuration as this node applied it.
+	RaftID   uint64   `json:"raft_id,omitempty"`
+	Voters   []uint64 `json:"voters,omitempty"`
+	Learners []uint64 `json:"learners,omitempty"`
+	// WaitingForAll: two_node with wait_for_all, and the peer has been
+	// neither seen nor fenced since boot: no DC actions yet.
+	WaitingForAll bool `json:"waiting_for_all,omitempty"`
 }
 
 // Member is one configured node and what this node believes of it.

@@ -32,12 +32,22 @@ type Locator interface {
 	Locate(ctx context.Context, rsc string) (Location, error)
 }
 
+// CIBStore reads and changes the replicated CIB.
+type CIBStore interface {
+	// GetCIB returns the CIB: linearizable, or this node's copy if local.
+	GetCIB(ctx context.Context, local bool) (CIB, error)
+	// ReplaceCIB is the configuration compare-and-swap. A lost race
+	// returns the CIB it lost to and an error wrapping ErrConflict.
+	ReplaceCIB(ctx context.Context, a CIBArgs) (CIB, error)
+}
+
 // Backend is what the server dispatches to; a nil part answers
 // ErrUnsupported.
 type Backend struct {
 	Attrs     Attributes
 	Nodes     Nodes
 	Resources Locator
+	CIB       CIBStore
 }
 
 // Defaults of Config.
@@ -288,9 +298,27 @@ func (s *Server) dispatch(ctx context.Context, req Request) Response {
 		if loc, err = s.b.Resources.Locate(ctx, req.Rsc); err == nil {
 			resp.Location = &loc
 		}
+	case OpCIBGet, OpCIBReplace:
+		if s.b.CIB == nil {
+			err = errorf(ErrUnsupported, "this pacerd serves no CIB")
+			break
+		}
+		var c CIB
+		if req.Op == OpCIBGet {
+			args := CIBArgs{}
+			if req.CIB != nil {
+				args = *req.CIB
+			}
+			c, err = s.b.CIB.GetCIB(ctx, args.Local)
+		} else {
+			c, err = s.b.CIB.ReplaceCIB(ctx, *req.CIB)
+		}
+		if err == nil || errors.Is(err, ErrConflict) {
+			resp.CIB = &c
+		}
 	}
 	if err != nil {
-		return Response{Error: toWire(err)}
+		return Response{Error: toWire(err), CIB: resp.CIB}
 	}
 	return resp
 }
