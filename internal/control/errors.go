@@ -64,7 +64,7 @@ var (
 	// ErrNoLeader: there is no DC to take the request; retry once one is
 	// elected.
 	ErrNoLeader = &Error{Code: CodeNoLeader, Msg: "no DC"}
-	ErrInternal    = &Error{Code: CodeInternal, Msg: "internal error"}
+	ErrInternal = &Error{Code: CodeInternal, Msg: "internal error"}
 )
 
 // toWire turns a backend's error into the Error sent: its code, when it
