@@ -243,12 +243,12 @@ func (o *op) runLevel(ctx context.Context, l Level) ([]string, error) {
 	if action == ActionReboot && len(devs) > 1 {
 		o.lg.Info("remapping reboot to off then on across the level's devices", zap.Int("level", l.Index), zap.Strings("devices", l.Devices))
 		for i, d := range devs {
-			if err := o.runDevice(ctx, d, infos[i], ActionOff, fmt.Sprintf("level %d", l.Index)); err != nil {
+			if err := o.runDevice(ctx, d, infos[i], ActionOff, l.Index, "topology"); err != nil {
 				return nil, fmt.Errorf("level %d: off with %s: %w", l.Index, d.ID, err)
 			}
 		}
 		for i, d := range devs {
-			if err := o.runDevice(ctx, d, infos[i], ActionOn, fmt.Sprintf("level %d", l.Index)); err != nil {
+			if err := o.runDevice(ctx, d, infos[i], ActionOn, l.Index, "topology"); err != nil {
 				o.lg.Warn("remapped on failed after every off succeeded; the target is off, so fencing counts as done",
 					logfield.Rsc(d.ID), zap.Int("level", l.Index), zap.Error(err))
 			}
@@ -256,7 +256,7 @@ func (o *op) runLevel(ctx context.Context, l Level) ([]string, error) {
 		return l.Devices, nil
 	}
 	for i, d := range devs {
-		if err := o.runDevice(ctx, d, infos[i], action, fmt.Sprintf("level %d", l.Index)); err != nil {
+		if err := o.runDevice(ctx, d, infos[i], action, l.Index, "topology"); err != nil {
 			return nil, fmt.Errorf("level %d: %s with %s: %w", l.Index, action, d.ID, err)
 		}
 	}
@@ -303,7 +303,7 @@ func (o *op) runDevices(ctx context.Context) ([]string, int, error) {
 		if len(required) > 0 {
 			var done []string
 			for _, c := range required {
-				if err := o.runDevice(ctx, c.d, c.info, ActionOn, "unfencing"); err != nil {
+				if err := o.runDevice(ctx, c.d, c.info, ActionOn, 0, "unfencing"); err != nil {
 					return nil, 0, o.failure(fmt.Errorf("unfencing device %s: %w", c.d.ID, err))
 				}
 				done = append(done, c.d.ID)
@@ -315,7 +315,7 @@ func (o *op) runDevices(ctx context.Context) ([]string, int, error) {
 		if err := ctx.Err(); err != nil {
 			return nil, 0, o.failure(err)
 		}
-		if err := o.runDevice(ctx, c.d, c.info, o.req.Action, "no topology"); err == nil {
+		if err := o.runDevice(ctx, c.d, c.info, o.req.Action, 0, "no topology"); err == nil {
 			return []string{c.d.ID}, 0, nil
 		}
 	}
@@ -383,7 +383,7 @@ func (o *op) usable(ctx context.Context, d *Device) (agentInfo, error) {
 // requested priority delay on the very first run, plus the device's
 // pcmk_delay_base/max), then the agent with its timeout, retried while
 // the timeout has time left.
-func (o *op) runDevice(ctx context.Context, d *Device, info agentInfo, action, where string) error {
+func (o *op) runDevice(ctx context.Context, d *Device, info agentInfo, action string, level int, where string) error {
 	delay, warn, err := DeviceDelay(d.Params, action, o.req.Target, o.f.rand())
 	if err != nil {
 		o.fail(d.ID, err.Error())
@@ -395,8 +395,8 @@ func (o *op) runDevice(ctx context.Context, d *Device, info agentInfo, action, w
 	requested := o.delay
 	o.delay = 0
 	total := requested + delay
-	o.lg.Info("fence device chosen", logfield.Rsc(d.ID), zap.String("agent", d.Agent), zap.String("where", where),
-		zap.String("action", action), zap.Duration("delay", total))
+	o.lg.Info("fence device chosen", logfield.Rsc(d.ID), zap.String("agent", d.Agent), zap.Int("level", level),
+		zap.String("where", where), zap.String("action", action), zap.Duration("delay", total))
 	if total > 0 {
 		t := o.f.clk.NewTimer(total)
 		select {
