@@ -274,6 +274,37 @@ func TestRealFencePacerLab(t *testing.T) {
 		t.Errorf("%d links up after on, want 2", n)
 	}
 
+	// A reboot through a topology level of two devices (two power
+	// supplies of the same host) is off on both, then on on both: the
+	// process dies, the links come back.
+	sleeper2 := exec.Command("ip", "netns", "exec", ns, "sleep", "300")
+	if err := sleeper2.Start(); err != nil {
+		t.Fatal(err)
+	}
+	waited2 := make(chan error, 1)
+	go func() { waited2 <- sleeper2.Wait() }()
+	t.Cleanup(func() { _ = sleeper2.Process.Kill() })
+	psu := func(id string) string {
+		return dev(id, "fence_pacer_lab", []string{"pcmk_host_map=n1:" + ns, "prefix=pacer-fencetest-"})
+	}
+	f.SetCIB(cibWith(t, psu("psu1")+psu("psu2"), "", level("l1", 1, "n1", "psu1,psu2"), "", ""))
+	res, err = f.Fence(context.Background(), Request{Target: "n1", Action: ActionReboot, Origin: "n3", Reason: "lab reboot"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Level != 1 || strings.Join(res.Devices, ",") != "psu1,psu2" {
+		t.Fatalf("result %+v", res)
+	}
+	select {
+	case <-waited2:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the process in the namespace survived the reboot")
+	}
+	if n := linksUp(); n != 2 {
+		t.Errorf("%d links up after the reboot, want 2", n)
+	}
+	f.SetCIB(c)
+
 	// A node the device does not list cannot be fenced by it.
 	_, err = f.Fence(context.Background(), Request{Target: "n2", Action: ActionOff, Origin: "n3"})
 	if !errors.Is(err, ErrNoDevice) || !strings.Contains(err.Error(), "dynamic-list") {
