@@ -22,34 +22,50 @@ import (
 // *ConflictError (errors.Is ErrConflict) carrying the CIB it lost to. newCIB's
 // status section is ignored: status belongs to status updates.
 func (n *Node) ProposeConfig(ctx context.Context, expected Version, newCIB *cib.CIB) (Version, error) {
+	e, err := newConfigEntry(expected, newCIB)
+	if err != nil {
+		return Version{}, fmt.Errorf("store: propose config: %w", err)
+	}
+	r, err := n.proposeEntry(ctx, "propose config", entryConfig, e, &e.Req)
+	return r.ver, err
+}
+
+// newConfigEntry is the entry ProposeConfig proposes.
+func newConfigEntry(expected Version, newCIB *cib.CIB) (*configEntry, error) {
 	if newCIB == nil {
-		return Version{}, errors.New("store: propose config: nil CIB")
+		return nil, errors.New("nil CIB")
 	}
 	if _, err := VersionOf(newCIB); err != nil {
-		return Version{}, fmt.Errorf("store: propose config: %w", err)
+		return nil, err
 	}
 	c := *newCIB
 	c.Status = cib.Status{}
 	var b bytes.Buffer
 	if err := cibxml.Write(&b, &c); err != nil {
-		return Version{}, fmt.Errorf("store: propose config: %w", err)
+		return nil, err
 	}
-	e := &configEntry{AdminEpoch: expected.AdminEpoch, Epoch: expected.Epoch, XML: b.Bytes()}
-	r, err := n.proposeEntry(ctx, "propose config", entryConfig, e, &e.Req)
-	return r.ver, err
+	return &configEntry{AdminEpoch: expected.AdminEpoch, Epoch: expected.Epoch, XML: b.Bytes()}, nil
 }
 
 // ProposeStatus applies status updates: no CAS, num_updates is bumped,
 // epoch is not. It returns the version after the update.
 func (n *Node) ProposeStatus(ctx context.Context, updates ...StatusUpdate) (Version, error) {
-	for i := range updates {
-		if err := updates[i].check(); err != nil {
-			return Version{}, fmt.Errorf("store: propose status: %w", err)
-		}
+	e, err := newStatusEntry(updates)
+	if err != nil {
+		return Version{}, fmt.Errorf("store: propose status: %w", err)
 	}
-	e := &statusEntry{Updates: updates}
 	r, err := n.proposeEntry(ctx, "propose status", entryStatus, e, &e.Req)
 	return r.ver, err
+}
+
+// newStatusEntry is the entry ProposeStatus proposes.
+func newStatusEntry(updates []StatusUpdate) (*statusEntry, error) {
+	for i := range updates {
+		if err := updates[i].check(); err != nil {
+			return nil, err
+		}
+	}
+	return &statusEntry{Updates: updates}, nil
 }
 
 // AddNode makes name a member and returns its new raft id (allocated from a
@@ -92,12 +108,21 @@ func (n *Node) RemoveNode(ctx context.Context, id uint64) error {
 
 // proposeEntry sets the entry's request id, encodes it and proposes it.
 func (n *Node) proposeEntry(ctx context.Context, what string, t entryType, e any, req *reqID) (result, error) {
+	p, err := n.newProposal(what, t, e, req)
+	if err != nil {
+		return result{}, err
+	}
+	return n.submit(ctx, what, p)
+}
+
+// newProposal sets the entry's request id and encodes it.
+func (n *Node) newProposal(what string, t entryType, e any, req *reqID) (*proposal, error) {
 	*req = reqID{Node: n.cfg.ID, Seq: n.seq.Add(1)}
 	data, err := encodeEntry(t, e)
 	if err != nil {
-		return result{}, fmt.Errorf("store: %s: %w", what, err)
+		return nil, fmt.Errorf("store: %s: %w", what, err)
 	}
-	return n.submit(ctx, what, &proposal{req: *req, data: data})
+	return &proposal{req: *req, data: data}, nil
 }
 
 // submit hands p to the loop and waits for its entry to apply.

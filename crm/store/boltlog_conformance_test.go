@@ -1,9 +1,10 @@
 package store
 
 // One table of raft.Storage semantics (after etcd raft's storage_test.go)
-// run against raft.MemoryStorage, the bolt Log, and the bolt Log closed and
-// reopened before the operation, so the bolt file behaves like the reference
-// implementation and recovers to the same state.
+// run against raft.MemoryStorage, the bolt Log, the bolt Log closed and
+// reopened before the operation, and the simulator's MemLog (also after a
+// crash), so the bolt file and the simulator's disk behave like the
+// reference implementation and recover to the same state.
 
 import (
 	"errors"
@@ -29,6 +30,7 @@ type storage interface {
 var (
 	_ storage = (*raft.MemoryStorage)(nil)
 	_ storage = (*Log)(nil)
+	_ storage = (*MemLog)(nil)
 )
 
 // ents builds entries with consecutive indexes from first and these terms.
@@ -90,6 +92,20 @@ var backends = []backend{
 			t.Fatal(err)
 		}
 		return openTest(t, path)
+	}},
+	{"memlog", func(t *testing.T) storage {
+		l := NewMemLog("mem")
+		seed(t, l)
+		return l
+	}},
+	{"memlog-crashed", func(t *testing.T) storage {
+		// Synced, then crashed: the restart sees all of it.
+		l := NewMemLog("mem")
+		l.SetAutoSync(false)
+		seed(t, l)
+		l.Sync()
+		l.Crash(0)
+		return l
 	}},
 }
 

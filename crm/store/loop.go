@@ -60,11 +60,7 @@ func (n *Node) run(ctx context.Context) error {
 			return nil
 		case <-ticker.C():
 			n.idle.Store(false)
-			n.ticks.Add(1)
-			n.rn.Tick()
-			n.reconcile()
-			n.handOff()
-			n.watchSnapshots()
+			n.tick()
 		case m := <-n.recvc:
 			n.idle.Store(false)
 			n.step(m)
@@ -79,6 +75,16 @@ func (n *Node) run(ctx context.Context) error {
 			n.runMailbox()
 		}
 	}
+}
+
+// tick is one tick of the injected clock: raft's, then the leader's
+// periodic duties. (The simulator's Driver calls it too.)
+func (n *Node) tick() {
+	n.ticks.Add(1)
+	n.rn.Tick()
+	n.reconcile()
+	n.handOff()
+	n.watchSnapshots()
 }
 
 // failWaiters answers everyone still waiting once the loop is gone.

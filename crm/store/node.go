@@ -25,7 +25,7 @@ import (
 // Node is the replicated CIB on one node. New builds it; Run drives it.
 type Node struct {
 	cfg Config
-	log *Log
+	log Storage
 	tr  Transport
 	clk clock.Clock
 	lg  *zap.Logger
@@ -149,13 +149,14 @@ type Stats struct {
 	SnapshotFailures uint64 // snapshots the transport reported lost
 }
 
-// New builds a node on an open Log; lg is the component's logger
+// New builds a node on an open Storage (the bbolt Log; MemLog in the
+// simulator); lg is the component's logger
 // (lg.Named("store"); nil logs nothing), raft's own lines go to its child
 // "raft". It restores the FSM from the Log (from
 // the snapshot if the applied state is older) and, when the Log is empty
 // and cfg.Peers is set, bootstraps a new cluster. It starts no goroutine;
 // Run does. The caller closes the Log after Run has returned.
-func New(cfg Config, l *Log, tr Transport, clk clock.Clock, lg *zap.Logger) (*Node, error) {
+func New(cfg Config, l Storage, tr Transport, clk clock.Clock, lg *zap.Logger) (*Node, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
