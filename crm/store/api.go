@@ -81,6 +81,18 @@ func (n *Node) AddNode(ctx context.Context, name cluster.NodeName) (uint64, erro
 	return r.id, err
 }
 
+// AddMemberID makes name a member under raft id id, which the caller
+// chose (a configured node id, so raft ids stay node ids): like AddNode
+// otherwise. An id ever handed out before is refused with ErrIDUsed.
+func (n *Node) AddMemberID(ctx context.Context, id uint64, name cluster.NodeName) error {
+	if name == "" || id == 0 {
+		return fmt.Errorf("store: add member %q as id %d: empty name or zero id", name, id)
+	}
+	e := &memberEntry{Name: string(name), ID: id}
+	_, err := n.proposeEntry(ctx, fmt.Sprintf("add member %s as id %d", name, id), entryAddMember, e, &e.Req)
+	return err
+}
+
 // RemoveNode retires the member with raft id id: the removal goes into the
 // replicated member table, the leader removes it from raft (handing
 // leadership over first if it is the one removed) and promotes a learner if
@@ -117,7 +129,7 @@ func (n *Node) proposeEntry(ctx context.Context, what string, t entryType, e any
 
 // newProposal sets the entry's request id and encodes it.
 func (n *Node) newProposal(what string, t entryType, e any, req *reqID) (*proposal, error) {
-	*req = reqID{Node: n.cfg.ID, Seq: n.seq.Add(1)}
+	*req = reqID{Node: n.id.Load(), Seq: n.seq.Add(1)}
 	data, err := encodeEntry(t, e)
 	if err != nil {
 		return nil, fmt.Errorf("store: %s: %w", what, err)
@@ -171,7 +183,7 @@ func (n *Node) ReadConfig(ctx context.Context) (*cib.CIB, Version, error) {
 		return nil, Version{}, fmt.Errorf("store: read config: %w", ErrNoLeader)
 	}
 	r := &readReq{done: make(chan *view, 1)}
-	binary.BigEndian.PutUint64(r.key[:], n.cfg.ID)
+	binary.BigEndian.PutUint64(r.key[:], n.id.Load())
 	binary.BigEndian.PutUint64(r.key[8:], n.seq.Add(1))
 	select {
 	case n.readc <- r:
@@ -229,7 +241,7 @@ func (n *Node) Members() []Member {
 }
 
 // ID is this node's raft id.
-func (n *Node) ID() uint64 { return n.cfg.ID }
+func (n *Node) ID() uint64 { return n.id.Load() }
 
 // Stats returns the node's counters.
 func (n *Node) Stats() Stats {

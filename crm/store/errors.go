@@ -37,6 +37,11 @@ var ErrNoMember = errors.New("no such member")
 // member.
 var ErrMemberExists = errors.New("member already exists")
 
+// ErrIDUsed is returned by AddMemberID for a raft id that was already
+// handed out: ids are never reused, so a node that was removed comes back
+// under a new one.
+var ErrIDUsed = errors.New("raft id already used")
+
 // ConflictError is ErrConflict with the state the proposal lost to.
 type ConflictError struct {
 	Expected Version // what the proposer based its change on

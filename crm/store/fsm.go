@@ -168,7 +168,9 @@ func (f *fsm) putMember(m Member) {
 	f.nextID = max(f.nextID, m.ID+1)
 }
 
-// applyAddMember allocates the next raft id for name.
+// applyAddMember allocates the next raft id for name, or takes e.ID when
+// set (a configured node id, AddMemberID), which must never have been used
+// for another member.
 func (f *fsm) applyAddMember(e *memberEntry) result {
 	if e.Name == "" {
 		return result{ver: f.ver, err: fmt.Errorf("%w: add member without a name", ErrGarbled)}
@@ -179,6 +181,16 @@ func (f *fsm) applyAddMember(e *memberEntry) result {
 		}
 	}
 	id := f.nextID
+	if e.ID != 0 {
+		if m := f.member(e.ID); m != nil {
+			return result{ver: f.ver, err: fmt.Errorf("add %s as id %d: %w: the id was %s's (removed: %v)",
+				e.Name, e.ID, ErrIDUsed, m.Name, m.Removed)}
+		}
+		if e.ID < f.nextID {
+			return result{ver: f.ver, err: fmt.Errorf("add %s as id %d: %w: ids below %d were handed out", e.Name, e.ID, ErrIDUsed, f.nextID)}
+		}
+		id = e.ID
+	}
 	f.putMember(Member{ID: id, Name: cluster.NodeName(e.Name)})
 	return result{ver: f.ver, id: id}
 }

@@ -181,6 +181,7 @@ func (n *Node) handleReady() error {
 
 		// 4. Advance.
 		n.rn.Advance(rd)
+		n.maybeCampaign()
 		if err := n.maybeSnapshot(); err != nil {
 			return err
 		}

@@ -31,21 +31,27 @@ type Node struct {
 	lg  *zap.Logger
 
 	// Loop-owned state.
-	rn         *raft.RawNode
-	fsm        *fsm
-	cs         *pb.ConfState
-	applied    uint64
-	snapIndex  uint64
-	confIndex  uint64 // last conf change entry appended to the log
-	leadStart  uint64 // first entry of this node's leadership term; 0 if none
-	soft       raft.SoftState
-	term       uint64
-	proposals  map[reqID]chan result
-	reads      map[[16]byte]*readReq
-	readsReady []*readReq // index known, waiting for apply
-	lastLead   Leadership
-	snapSince  map[uint64]uint64 // peer -> tick its pending snapshot was first seen
-	handedTerm uint64            // last term a witness leader logged its hand-over
+	rn *raft.RawNode
+	// campaignAt: once this index is applied and this node is the only
+	// voter, it campaigns at once (after a forced configuration).
+	campaignAt uint64
+	// readdressed is called (on the wire's goroutine) with a message a
+	// leader sent to a newer raft id of this node; see SetReaddressed.
+	readdressed atomic.Pointer[func(m *pb.Message)]
+	fsm         *fsm
+	cs          *pb.ConfState
+	applied     uint64
+	snapIndex   uint64
+	confIndex   uint64 // last conf change entry appended to the log
+	leadStart   uint64 // first entry of this node's leadership term; 0 if none
+	soft        raft.SoftState
+	term        uint64
+	proposals   map[reqID]chan result
+	reads       map[[16]byte]*readReq
+	readsReady  []*readReq // index known, waiting for apply
+	lastLead    Leadership
+	snapSince   map[uint64]uint64 // peer -> tick its pending snapshot was first seen
+	handedTerm  uint64            // last term a witness leader logged its hand-over
 	// confWaiters wait for an id to leave the applied configuration.
 	confWaiters []confWaiter
 
@@ -61,6 +67,9 @@ type Node struct {
 	mbMu  sync.Mutex
 	mbox  []func()
 
+	// id is cfg.ID for other goroutines: the loop changes both when the
+	// node rejoins under a new raft id (Rejoin).
+	id       atomic.Uint64
 	seq      atomic.Uint64
 	running  atomic.Bool
 	stopOnce sync.Once
@@ -180,22 +189,20 @@ func New(cfg Config, l Storage, tr Transport, clk clock.Clock, lg *zap.Logger) (
 	// A restarted proposer must not reuse the request ids of its previous
 	// run: entries of that run may still be applied after it.
 	n.seq.Store(uint64(clk.Now().UnixNano()))
+	if saved, err := l.RaftID(); err != nil {
+		return nil, fmt.Errorf("store %s: %w", l.Path(), err)
+	} else if saved != 0 && saved != cfg.ID {
+		// The node rejoined under a new raft id (Rejoin) and the log is
+		// that id's: the configured one is retired.
+		lg.Info("raft id from the log", zap.Uint64("configured", cfg.ID), zap.Uint64("raft_id", saved))
+		cfg.ID, cfg.Peers = saved, nil
+		n.cfg = cfg
+	}
+	n.id.Store(cfg.ID)
 	if err := n.restore(); err != nil {
 		return nil, fmt.Errorf("store %s: %w", l.Path(), err)
 	}
-	rn, err := raft.NewRawNode(&raft.Config{
-		ID:                cfg.ID,
-		ElectionTick:      cfg.ElectionTicks,
-		HeartbeatTick:     cfg.HeartbeatTicks,
-		Storage:           l,
-		Applied:           n.applied,
-		MaxSizePerMsg:     cfg.MaxSizePerMsg,
-		MaxInflightMsgs:   cfg.MaxInflightMsgs,
-		CheckQuorum:       true,
-		PreVote:           true,
-		StepDownOnRemoval: true,
-		Logger:            newRaftLogger(lg.Named("raft")),
-	})
+	rn, err := n.newRawNode()
 	if err != nil {
 		return nil, fmt.Errorf("store %s: start raft: %w", l.Path(), err)
 	}
@@ -214,6 +221,23 @@ func New(cfg Config, l Storage, tr Transport, clk clock.Clock, lg *zap.Logger) (
 	n.publish()
 	n.ticker = clk.NewTicker(cfg.TickInterval)
 	return n, nil
+}
+
+// newRawNode starts raft on the Log with the node's settings.
+func (n *Node) newRawNode() (*raft.RawNode, error) {
+	return raft.NewRawNode(&raft.Config{
+		ID:                n.cfg.ID,
+		ElectionTick:      n.cfg.ElectionTicks,
+		HeartbeatTick:     n.cfg.HeartbeatTicks,
+		Storage:           n.log,
+		Applied:           n.applied,
+		MaxSizePerMsg:     n.cfg.MaxSizePerMsg,
+		MaxInflightMsgs:   n.cfg.MaxInflightMsgs,
+		CheckQuorum:       true,
+		PreVote:           true,
+		StepDownOnRemoval: true,
+		Logger:            newRaftLogger(n.lg.Named("raft")),
+	})
 }
 
 // restore loads the applied state, or the snapshot when that is newer (a
@@ -274,7 +298,12 @@ func (n *Node) Err() error {
 // Step hands a message from a peer to the loop, waiting while the inbox is
 // full until ctx ends. A nil or misaddressed message is refused and counted.
 func (n *Node) Step(ctx context.Context, m *pb.Message) error {
-	if m == nil || m.GetTo() != n.cfg.ID || m.GetFrom() == 0 || raft.IsLocalMsg(m.GetType()) {
+	if m != nil && m.GetTo() > n.id.Load() && m.GetFrom() != 0 && isLeaderMsg(m.GetType()) {
+		if fn := n.readdressed.Load(); fn != nil {
+			(*fn)(m)
+		}
+	}
+	if m == nil || m.GetTo() != n.id.Load() || m.GetFrom() == 0 || raft.IsLocalMsg(m.GetType()) {
 		n.stats.badMessages.Add(1)
 		return fmt.Errorf("store: step: %w: message %v from %d to %d", ErrGarbled, m.GetType(), m.GetFrom(), m.GetTo())
 	}

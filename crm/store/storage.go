@@ -28,6 +28,10 @@ type Storage interface {
 	SaveApplied(index uint64, cs *pb.ConfState, state []byte) error
 	// AppliedState reads back what SaveApplied saved.
 	AppliedState() (uint64, *pb.ConfState, []byte, error)
+	// RaftID is the raft id Reset recorded (0: the configured one); Reset
+	// empties the storage for a node that rejoins under a new raft id.
+	RaftID() (uint64, error)
+	Reset(id uint64) error
 	// Path names the storage in errors and logs.
 	Path() string
 }

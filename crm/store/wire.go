@@ -53,6 +53,19 @@ type WireNode interface {
 
 var _ WireNode = (*Node)(nil)
 
+// Router maps raft ids to the nodes that carry them, for a group whose raft
+// ids are not all node ids (a node that rejoined under a new raft id). The
+// daemon implements it from the member table and the configuration; nil
+// means raft ids are node ids.
+type Router interface {
+	// NodeOf is the node raft id id is sent to; false drops the message
+	// (reported unreachable).
+	NodeOf(id uint64) (cluster.NodeID, bool)
+	// Speaks reports whether node from, which signed the frame, may send
+	// as raft id id.
+	Speaks(from cluster.NodeID, id uint64) bool
+}
+
 // WireConfig sets the chunking and queueing of the raft wire.
 type WireConfig struct {
 	// ChunkSize is the most bytes of an encoded raft message one frame
@@ -105,8 +118,8 @@ func (c WireConfig) Validate() error {
 	if c.ChunkSize < minChunkSize || c.ChunkSize > maxChunkSize {
 		errs = append(errs, fmt.Errorf("chunk size %d must be in %d..%d", c.ChunkSize, minChunkSize, maxChunkSize))
 	}
-	if c.MaxMessage < c.ChunkSize {
-		errs = append(errs, fmt.Errorf("max message %d is below the chunk size %d", c.MaxMessage, c.ChunkSize))
+	if c.MaxMessage < c.ChunkSize || c.MaxMessage > 1<<30 {
+		errs = append(errs, fmt.Errorf("max message %d must be in chunk size %d..1 GiB", c.MaxMessage, c.ChunkSize))
 	}
 	if c.MaxMessage/c.ChunkSize >= 1<<20 {
 		errs = append(errs, fmt.Errorf("max message %d needs more than 2^20 chunks of %d", c.MaxMessage, c.ChunkSize))
@@ -169,8 +182,9 @@ type Wire struct {
 	lg  *zap.Logger
 	qt  *QueuedTransport
 
-	node atomic.Pointer[wireNode]
-	next atomic.Uint64
+	node   atomic.Pointer[wireNode]
+	router atomic.Pointer[routerBox]
+	next   atomic.Uint64
 
 	mu   sync.Mutex
 	asm  map[assemblyKey]*assembly
@@ -180,6 +194,20 @@ type Wire struct {
 }
 
 type wireNode struct{ WireNode }
+
+type routerBox struct{ Router }
+
+// SetRouter routes by r from now on (nil: raft ids are node ids).
+func (w *Wire) SetRouter(r Router) {
+	if r == nil {
+		w.router.Store(nil)
+		return
+	}
+	w.router.Store(&routerBox{r})
+}
+
+// ErrNoRoute is a raft message to a raft id no node is known to carry.
+var ErrNoRoute = errors.New("no node carries the raft id")
 
 var (
 	_ Transport = (*Wire)(nil)
@@ -251,6 +279,12 @@ func (w *Wire) send(ctx context.Context, m *pb.Message) error {
 		return fmt.Errorf("%w: %v of %d bytes, max %d", ErrMessageTooLarge, m.GetType(), len(b), w.cfg.MaxMessage)
 	}
 	peer := cluster.NodeID(m.GetTo())
+	if r := w.router.Load(); r != nil {
+		var ok bool
+		if peer, ok = r.NodeOf(m.GetTo()); !ok {
+			return fmt.Errorf("%w: %d", ErrNoRoute, m.GetTo())
+		}
+	}
 	count := max(1, (len(b)+w.cfg.ChunkSize-1)/w.cfg.ChunkSize)
 	c := chunk{Msg: w.next.Add(1), Count: uint32(count), Total: uint32(len(b))}
 	for i := range count {
@@ -288,8 +322,8 @@ func (w *Wire) sendFrame(ctx context.Context, peer cluster.NodeID, body []byte) 
 	}
 }
 
-// done is an ended context: Step with it never waits.
-var done = func() context.Context {
+// noWait is an ended context: Step with it never waits.
+var noWait = func() context.Context {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	return ctx
@@ -397,9 +431,14 @@ func (w *Wire) deliver(from cluster.NodeID, link cluster.LinkName, b []byte, tot
 		w.bad(from, link, err)
 		return
 	}
-	// Raft ids are node ids, so a frame signed by one node cannot speak
-	// for another.
-	if m.GetFrom() != uint64(from) {
+	// A frame signed by one node cannot speak for another: raft ids are
+	// node ids, or the router knows whose they are.
+	if r := w.router.Load(); r != nil {
+		if !r.Speaks(from, m.GetFrom()) {
+			w.bad(from, link, fmt.Errorf("raft message from raft id %d in a frame of node %d", m.GetFrom(), from))
+			return
+		}
+	} else if m.GetFrom() != uint64(from) {
 		w.bad(from, link, fmt.Errorf("raft message from %d in a frame of node %d", m.GetFrom(), from))
 		return
 	}
@@ -408,7 +447,7 @@ func (w *Wire) deliver(from cluster.NodeID, link cluster.LinkName, b []byte, tot
 		w.unbound.Add(1)
 		return
 	}
-	err := n.Step(done, &m)
+	err := n.Step(noWait, &m)
 	switch {
 	case err == nil:
 		w.received.Add(1)

@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -9,6 +10,9 @@ import (
 
 	"go.uber.org/zap"
 
+	"pacer/crm/cib"
+	"pacer/crm/cib/cibxml"
+	"pacer/crm/store"
 	"pacer/internal/attrd"
 	"pacer/internal/cluster"
 	"pacer/internal/control"
@@ -44,6 +48,7 @@ type controlBackend struct {
 var (
 	_ control.Attributes = controlBackend{}
 	_ control.Nodes      = controlBackend{}
+	_ control.CIBStore   = controlBackend{}
 )
 
 func (b controlBackend) node(n string) string {
@@ -124,9 +129,10 @@ func (b controlBackend) DeleteAttr(_ context.Context, a control.AttrArgs) error 
 	return wire(b.attrs.Delete(b.node(a.Node), a.Name, lt))
 }
 
-// NodeInfo answers from membership and the store (the DC). Quorum is a majority of the configured
-// nodes, membership's default policy, until crm/store supplies the voter
-// set and the configured policy.
+// NodeInfo answers from membership and the store (the DC, the raft
+// configuration). Quorum is the configured policy over the configured
+// nodes: a majority, or in two_node mode one of the two once wait_for_all
+// is satisfied.
 func (b controlBackend) NodeInfo(context.Context) (control.NodeInfo, error) {
 	cfg := b.d.cfg
 	v := b.d.membership.View()
@@ -134,9 +140,15 @@ func (b controlBackend) NodeInfo(context.Context) (control.NodeInfo, error) {
 	for _, p := range cfg.Peers {
 		ids = append(ids, cluster.NodeID(p.ID))
 	}
+	policy := membership.QuorumPolicy{Mode: membership.Majority}
+	if cfg.Quorum.TwoNode {
+		policy = membership.QuorumPolicy{Mode: membership.TwoNode, WaitForAll: cfg.Quorum.WaitForAll}
+	}
+	st := b.d.store.Status()
 	ni := control.NodeInfo{Cluster: cfg.Cluster, Name: cfg.Node.Name, ID: cfg.Node.ID,
-		Quorum:  membership.HasQuorum(membership.QuorumPolicy{Mode: membership.Majority}, ids, v, true),
-		Witness: cfg.Node.Witness}
+		Quorum:  membership.HasQuorum(policy, ids, v, b.d.ActionsAllowed()),
+		Witness: cfg.Node.Witness, RaftID: st.ID, Voters: st.Voters, Learners: st.Learners,
+		WaitingForAll: !b.d.ActionsAllowed()}
 	if dc := b.d.DC(); dc.ID != 0 {
 		ni.DC, ni.DCID, ni.Term = string(dc.Name), dc.ID, dc.Term
 	}
@@ -157,6 +169,75 @@ func (b controlBackend) NodeInfo(context.Context) (control.NodeInfo, error) {
 	return ni, nil
 }
 
+func cibOut(c *cib.CIB, v store.Version, withXML bool) (control.CIB, error) {
+	out := control.CIB{AdminEpoch: v.AdminEpoch, Epoch: v.Epoch, NumUpdates: v.NumUpdates}
+	if withXML {
+		var b bytes.Buffer
+		if err := cibxml.Write(&b, c); err != nil {
+			return control.CIB{}, fmt.Errorf("%w: encode CIB: %v", control.ErrInternal, err)
+		}
+		out.XML = b.String()
+	}
+	return out, nil
+}
+
+// storeErr maps the store's errors to the control socket's codes.
+func storeErr(err error) error {
+	switch {
+	case errors.Is(err, store.ErrNoLeader):
+		return fmt.Errorf("%w: %v", control.ErrNoLeader, err)
+	case errors.Is(err, store.ErrStopped):
+		return fmt.Errorf("%w: %v", control.ErrUnavailable, err)
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
+		return fmt.Errorf("%w: %v", control.ErrUnavailable, err)
+	}
+	return fmt.Errorf("%w: %v", control.ErrInternal, err)
+}
+
+// GetCIB reads the CIB: linearizable (raft's ReadIndex through the DC,
+// from any node) or, with local, this node's applied copy.
+func (b controlBackend) GetCIB(ctx context.Context, local bool) (control.CIB, error) {
+	var c *cib.CIB
+	var v store.Version
+	var err error
+	if local {
+		c, v, err = b.d.store.Local()
+	} else {
+		c, v, err = b.d.store.ReadConfig(ctx)
+	}
+	if err != nil {
+		return control.CIB{}, storeErr(err)
+	}
+	return cibOut(c, v, true)
+}
+
+// ReplaceCIB is the configuration CAS. Proposed on this node, raft
+// forwards it to the DC; the answer comes once this node applied it.
+func (b controlBackend) ReplaceCIB(ctx context.Context, a control.CIBArgs) (control.CIB, error) {
+	c, _, err := cibxml.ReadOptions(bytes.NewReader([]byte(a.XML)), "cib.replace", cibxml.Options{Raw: true})
+	if err != nil {
+		return control.CIB{}, fmt.Errorf("%w: %v", control.ErrBadRequest, err)
+	}
+	if err := cib.ValidateConfiguration(&c.Configuration); err != nil {
+		return control.CIB{}, fmt.Errorf("%w: cib.replace: %v", control.ErrBadRequest, err)
+	}
+	v, err := b.d.store.ProposeConfig(ctx, store.Version{AdminEpoch: a.AdminEpoch, Epoch: a.Epoch}, c)
+	var ce *store.ConflictError
+	if errors.As(err, &ce) {
+		out, oerr := cibOut(ce.CIB, ce.Current, ce.CIB != nil)
+		if oerr != nil {
+			return control.CIB{}, oerr
+		}
+		return out, fmt.Errorf("%w: %v", control.ErrConflict, err)
+	}
+	if err != nil {
+		return control.CIB{}, storeErr(err)
+	}
+	b.d.lg.Named("control").Info("configuration replaced", zap.String("version", v.String()),
+		zap.String("expected", store.Version{AdminEpoch: a.AdminEpoch, Epoch: a.Epoch}.String()))
+	return control.CIB{AdminEpoch: v.AdminEpoch, Epoch: v.Epoch, NumUpdates: v.NumUpdates}, nil
+}
+
 // openControl creates the attribute store and the control socket.
 func (d *Daemon) openControl(deps Deps) error {
 	d.attrs = deps.Attrs
@@ -174,7 +255,8 @@ func (d *Daemon) openControl(deps Deps) error {
 		acl = *deps.ControlACL
 	}
 	srv, err := control.Listen(control.Config{Path: d.cfg.Socket, ACL: acl},
-		control.Backend{Attrs: controlBackend{d, d.attrs}, Nodes: controlBackend{d, d.attrs}, Resources: deps.Resources}, lg)
+		control.Backend{Attrs: controlBackend{d, d.attrs}, Nodes: controlBackend{d, d.attrs}, Resources: deps.Resources,
+			CIB: controlBackend{d, d.attrs}}, lg)
 	if err != nil {
 		if d.closeAttrs != nil {
 			d.closeAttrs()

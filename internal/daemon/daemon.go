@@ -52,6 +52,9 @@ type Deps struct {
 	// ControlACL replaces the control socket's ACL (root and group
 	// haclient, looked up on the system).
 	ControlACL *control.ACL
+	// Fencer fences the peer of a two_node cluster; nil runs the fence
+	// agent of [quorum] (AgentFencer).
+	Fencer PeerFencer
 }
 
 // Daemon is one pacerd.
@@ -74,6 +77,9 @@ type Daemon struct {
 	raftLog    *store.Log
 	wire       *store.Wire
 	store      *store.Node
+	router     *raftRouter
+	readdressc chan uint64
+	two        *twoNode // nil unless [quorum] two_node
 }
 
 // New builds a daemon; it opens the links (sockets, ttys) and the control
@@ -91,7 +97,8 @@ func New(cfg config.Config, deps Deps) (_ *Daemon, err error) {
 	if deps.StatsInterval <= 0 {
 		deps.StatsInterval = DefaultStatsInterval
 	}
-	d := &Daemon{cfg: cfg, clk: deps.Clock, lg: deps.Logger, stats: &heartbeat.Stats{}, statsEvery: deps.StatsInterval}
+	d := &Daemon{cfg: cfg, clk: deps.Clock, lg: deps.Logger, stats: &heartbeat.Stats{}, statsEvery: deps.StatsInterval,
+		readdressc: make(chan uint64, 1)}
 
 	epoch := deps.Epoch
 	if epoch == 0 {
@@ -162,6 +169,14 @@ func New(cfg config.Config, deps Deps) (_ *Daemon, err error) {
 		}
 		return nil, err
 	}
+	if err = d.openTwoNode(deps); err != nil {
+		d.closeStore()
+		d.control.Close()
+		if d.closeAttrs != nil {
+			d.closeAttrs()
+		}
+		return nil, err
+	}
 	return d, nil
 }
 
@@ -184,6 +199,12 @@ func (d *Daemon) Run(ctx context.Context) error {
 	g.Go(func() error { return d.control.Run(gctx) })
 	g.Go(func() error { return d.store.Run(gctx) })
 	g.Go(func() error { return d.watchDC(gctx) })
+	g.Go(func() error { return d.summarizeWire(gctx) })
+	g.Go(func() error { return d.rejoinLoop(gctx) })
+	g.Go(func() error { return d.ensureMembers(gctx) })
+	if d.two != nil {
+		g.Go(func() error { return d.two.run(gctx) })
+	}
 	// Closing the links on shutdown unblocks their readers.
 	g.Go(func() error {
 		<-gctx.Done()

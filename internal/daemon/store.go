@@ -32,29 +32,46 @@ const raftMaxSizePerMsg = 256 << 10
 // The raft id rule: a node's raft id is its node id from pacer.toml
 // ([node] id, [[peer]] id). Node ids are required to be nonzero, unique and
 // never reused for another machine, which is exactly what raft needs; raft
-// ids that AddNode allocates later are above every id raft has seen, so
-// they never collide with a configured one. The initial voters are every
-// configured node, in id order, the same list on every node; the
-// witnesses are the nodes marked witness (pacerd --witness for [node]).
+// ids that AddNode allocates later (a fenced two_node peer that rejoins)
+// are above every id raft has seen. The initial voters are the first
+// store.MaxVoters configured nodes, witnesses first, then by id: the same
+// list on every node. A node beyond them starts with no peers and waits:
+// the DC adds it as a learner (ensureMembers) and promotes it when a voter
+// is removed. The witnesses are the nodes marked witness (pacerd --witness
+// for [node]).
 func StoreConfig(cfg config.Config) store.Config {
 	sc := store.DefaultConfig(cfg.Node.ID, cluster.NodeName(cfg.Node.Name))
 	sc.TickInterval = cfg.Raft.Tick.Duration
 	sc.ElectionTicks = cfg.Raft.ElectionTicks
 	sc.HeartbeatTicks = cfg.Raft.HeartbeatTicks
 	sc.MaxSizePerMsg = raftMaxSizePerMsg
-	peers := []store.Peer{{ID: cfg.Node.ID, Name: cluster.NodeName(cfg.Node.Name)}}
-	if cfg.Node.Witness {
-		sc.Witnesses = append(sc.Witnesses, cfg.Node.ID)
-	}
-	for _, p := range cfg.Peers {
-		peers = append(peers, store.Peer{ID: p.ID, Name: cluster.NodeName(p.Name)})
-		if p.Witness {
-			sc.Witnesses = append(sc.Witnesses, p.ID)
+	sc.MaxVoters = config.MaxVoters
+	nodes := append([]config.NodeConfig{cfg.Node}, cfg.Peers...)
+	for _, n := range nodes {
+		if n.Witness {
+			sc.Witnesses = append(sc.Witnesses, n.ID)
 		}
 	}
 	slices.Sort(sc.Witnesses)
+	slices.SortFunc(nodes, func(a, b config.NodeConfig) int {
+		if a.Witness != b.Witness {
+			if a.Witness {
+				return -1
+			}
+			return 1
+		}
+		return cmpID(a.ID, b.ID)
+	})
+	var peers []store.Peer
+	self := false
+	for _, n := range nodes[:min(len(nodes), sc.MaxVoters)] {
+		peers = append(peers, store.Peer{ID: n.ID, Name: cluster.NodeName(n.Name)})
+		self = self || n.ID == cfg.Node.ID
+	}
 	slices.SortFunc(peers, func(a, b store.Peer) int { return cmpID(a.ID, b.ID) })
-	sc.Peers = peers
+	if self {
+		sc.Peers = peers
+	}
 	return sc
 }
 
@@ -92,6 +109,9 @@ func (d *Daemon) openStore() error {
 	}
 	w.Bind(n)
 	d.raftLog, d.wire, d.store = l, w, n
+	d.router = newRaftRouter(d.cfg, n, lg)
+	w.SetRouter(d.router)
+	n.SetReaddressed(d.noteReaddressed)
 	return nil
 }
 
@@ -153,3 +173,41 @@ func (d *Daemon) Store() *store.Node { return d.store }
 
 // WireStats returns the raft wire's counters.
 func (d *Daemon) WireStats() store.WireStats { return d.wire.Stats() }
+
+// summarizeWire logs, once per interval and only when they moved, the raft
+// messages lost on this node's side of the wire: garbled or incomplete on
+// arrival, dropped on a full queue or inbox, refused as too large. Sends to
+// a dead peer are not counted here: membership reports the peer.
+func (d *Daemon) summarizeWire(ctx context.Context) error {
+	t := d.clk.NewTicker(d.statsEvery)
+	defer t.Stop()
+	lg := d.lg.Named("store")
+	var prev store.WireStats // the wire counts from New: nothing is missed
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C():
+		}
+		cur := d.wire.Stats()
+		var fields []zap.Field
+		for _, c := range []struct {
+			name      string
+			cur, prev uint64
+		}{
+			{"garbled", cur.Garbled, prev.Garbled},
+			{"incomplete", cur.Incomplete, prev.Incomplete},
+			{"queue_full", cur.Dropped, prev.Dropped},
+			{"inbox_full", cur.InboxFull, prev.InboxFull},
+			{"too_large", cur.Refused, prev.Refused},
+		} {
+			if c.cur > c.prev {
+				fields = append(fields, zap.Uint64(c.name, c.cur-c.prev))
+			}
+		}
+		prev = cur
+		if len(fields) > 0 {
+			lg.Warn("raft messages dropped", append(fields, zap.Duration("interval", d.statsEvery))...)
+		}
+	}
+}

@@ -142,3 +142,55 @@ func TestDaemonsElectOneDC(t *testing.T) {
 		t.Fatalf("the stopped DC is still named")
 	}
 }
+
+// A raft message that does not decode, in a frame a peer signed, is
+// dropped, counted and summarised in the log; it changes nothing.
+func TestGarbledRaftMessageCounted(t *testing.T) {
+	names := []string{"alpha", "bravo"}
+	net := memlink.NewNetwork(clock.Real{}, 1)
+	core, obs := observer.New(zap.InfoLevel)
+	d, err := New(testConfig(t, 0, names), Deps{Logger: zap.New(core), Keyring: keyring(),
+		Links: []heartbeat.Link{net.Link(1, "ring0")}, StatsInterval: 20 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- d.Run(ctx) }()
+	defer func() {
+		cancel()
+		<-done
+	}()
+	bravo := net.Link(2, "ring0")
+	sealer, err := heartbeat.NewSealer("unit", 2, 1, keyring())
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := heartbeat.EncodeBody(nil, heartbeat.Message{To: 1, Channel: heartbeat.ChannelRaft, Data: []byte{0xc1, 0x00}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	frame, err := sealer.Seal(nil, heartbeat.TypeMessage, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := bravo.Send(1, frame); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second) // hang guard
+	for {
+		if es := obs.FilterMessage("raft messages dropped").All(); len(es) > 0 {
+			if g := es[0].ContextMap()["garbled"]; g != uint64(1) || es[0].LoggerName != "store" {
+				t.Fatalf("summary %+v", es[0])
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no summary; wire stats %+v", d.WireStats())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if st := d.WireStats(); st.Garbled != 1 || st.Received != 0 {
+		t.Fatalf("wire stats %+v", st)
+	}
+}
