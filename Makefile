@@ -33,7 +33,7 @@ FUZZ_TARGETS = \
 	./cmd/pacer-helper:FuzzParseArgs \
 	./cmd/pacer-helper:FuzzTools
 
-.PHONY: all build test unit fuzz-short fuzz bench bench-cib bench-scheduler conformance demo lint clean
+.PHONY: all build test unit sim fuzz-short fuzz bench bench-cib bench-scheduler conformance demo lint clean
 
 all: build
 
@@ -47,8 +47,17 @@ test: unit fuzz-short
 # bounds; they run after the rest so the CPU-heavy corpus tests do not share
 # the machine with them.
 unit:
-	$(GO) test -count=1 -timeout 12m $$($(GO) list ./... | grep -v /test/integration)
+	$(GO) test -count=1 -timeout 12m $$($(GO) list ./... | grep -v -e /test/integration -e /test/sim)
 	$(GO) test -count=1 -timeout 12m ./test/integration/
+	$(GO) test -count=1 -timeout 10m ./test/sim/ -sim.seeds=$(SIM_TEST_SEEDS)
+
+# The deterministic simulator of the replicated CIB (docs/sim.md): SEEDS
+# seeds from 1, or one seed with its trace: make sim SEED=1234 [SIMLOG=1].
+SEEDS ?= 1000
+SIM_TEST_SEEDS ?= 300
+sim:
+	$(GO) test -count=1 -timeout 0 -run 'TestSim$$' -v ./test/sim/ \
+		$(if $(SEED),-sim.seed=$(SEED),-sim.seeds=$(SEEDS)) $(if $(SIMLOG),-sim.log)
 
 fuzz-short:
 	@set -e; for t in $(FUZZ_TARGETS); do \
