@@ -22,16 +22,32 @@ func simulateCommand() *cli.Command {
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "xml-file", Aliases: []string{"x"}, Usage: "CIB XML `FILE` (- for stdin)", Required: true},
 			&cli.BoolFlag{Name: "simulate", Aliases: []string{"S"}, Usage: "simulate the transition's execution"},
-			&cli.BoolFlag{Name: "show-scores", Aliases: []string{"s"}, Usage: "show allocation scores"},
+			&cli.BoolFlag{Name: "show-scores", Aliases: []string{"s"}, Usage: "show allocation scores, then why each resource has its score on each node"},
+			&cli.StringSliceFlag{Name: "explain", Usage: "with -s, explain only the scores of resource `RSC` (repeatable; clone instances and group members included)"},
+			&cli.BoolFlag{Name: "no-explain", Usage: "with -s, print crm_simulate's allocation scores only"},
 			&cli.BoolFlag{Name: "run", Aliases: []string{"R"}, Usage: "compute the transition only"},
 		},
 		Action: func(c *cli.Context) error {
-			return runSimulate(c.String("xml-file"), c.Bool("simulate"), c.Bool("show-scores"), c.Bool("run"), os.Stdin, os.Stdout)
+			opts := simulateOptions{sim: c.Bool("simulate"), scores: c.Bool("show-scores"), runOnly: c.Bool("run"),
+				explain: !c.Bool("no-explain"), explainOnly: c.StringSlice("explain")}
+			if len(opts.explainOnly) > 0 {
+				opts.scores, opts.explain = true, true
+			}
+			return runSimulate(c.String("xml-file"), opts, os.Stdin, os.Stdout)
 		},
 	}
 }
 
-func runSimulate(path string, sim, scores, runOnly bool, stdin io.Reader, stdout io.Writer) error {
+// simulateOptions are pacer simulate's flags.
+type simulateOptions struct {
+	sim, scores, runOnly bool
+	// explain adds, to -s, why each resource has its score on each
+	// node; explainOnly limits that to some resources.
+	explain     bool
+	explainOnly []string
+}
+
+func runSimulate(path string, o simulateOptions, stdin io.Reader, stdout io.Writer) error {
 	var in io.Reader = stdin
 	name := "stdin"
 	if path != "-" {
@@ -48,7 +64,7 @@ func runSimulate(path string, sim, scores, runOnly bool, stdin io.Reader, stdout
 	}
 	// As crm_simulate: "now" is the CIB's execution-date when it has
 	// one, else the wall clock (the scheduler itself never reads it).
-	input := scheduler.Input{CIB: c}
+	input := scheduler.Input{CIB: c, Explain: o.scores && o.explain}
 	if c.ExecutionDate == "" {
 		input.Now = time.Now().UTC()
 	}
@@ -56,8 +72,8 @@ func runSimulate(path string, sim, scores, runOnly bool, stdin io.Reader, stdout
 	if err != nil {
 		return fmt.Errorf("simulate: %w", err)
 	}
-	if runOnly && !sim && !scores {
+	if o.runOnly && !o.sim && !o.scores {
 		return nil
 	}
-	return simout.Write(stdout, t, simout.Options{Simulate: sim, Scores: scores})
+	return simout.Write(stdout, t, simout.Options{Simulate: o.sim, Scores: o.scores, Explain: input.Explain, ExplainOnly: o.explainOnly})
 }

@@ -63,8 +63,12 @@ type scoreRecord struct {
 }
 
 func (ws *workingSet) recordScores(stage scoreStage, r *resource) {
+	mark := ws.markPrinted(r)
 	for _, n := range ws.nodes {
 		if w := r.allowed[n.idx]; w.present {
+			if mark >= 0 {
+				ws.explain.printed[len(ws.scores)] = mark
+			}
 			ws.scores = append(ws.scores, scoreRecord{rsc: r, node: int32(n.idx), stage: stage, score: w.score})
 		}
 	}
@@ -126,7 +130,7 @@ func (ws *workingSet) assignPrimitive(r *resource, prefer *node) *node {
 			archive = append([]nodeWeight(nil), r.allowed...)
 		}
 		ws.assign(c.primary, nil)
-		ws.applyColocation(r, c)
+		ws.traced(func() string { return colocationLabel(c) }, []*resource{r}, func() { ws.applyColocation(r, c) })
 		if archive != nil && !ws.anyAvailable(r.allowed) {
 			r.allowed = archive
 		}
@@ -135,12 +139,16 @@ func (ws *workingSet) assignPrimitive(r *resource, prefer *node) *node {
 		if !c.hasInfluence(nil) {
 			continue
 		}
-		r.allowed = ws.mergeWeights(c.dependent, r.allowed, c.nodeAttr, float64(c.score)/float64(infinity), mergeRollback)
+		ws.traced(func() string { return dependentLabel(c) }, []*resource{r}, func() {
+			r.allowed = ws.mergeWeights(c.dependent, r.allowed, c.nodeAttr, float64(c.score)/float64(infinity), mergeRollback)
+		})
 	}
 	if r.nextRole == cib.RoleStopped {
-		for i := range r.allowed {
-			r.allowed[i] = nodeWeight{present: true, score: -infinity}
-		}
+		ws.traced(func() string { return "to be stopped (target-role, or failed beyond recovery)" }, []*resource{r}, func() {
+			for i := range r.allowed {
+				r.allowed[i] = nodeWeight{present: true, score: -infinity}
+			}
+		})
 	}
 	ws.recordScores(stagePrimitive, r)
 

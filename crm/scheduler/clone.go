@@ -239,10 +239,13 @@ func (ws *workingSet) assignClone(r *resource, prefer *node) *node {
 		if !c.hasInfluence(nil) {
 			continue
 		}
-		r.allowed = ws.mergeWeights(c.dependent, r.allowed, c.nodeAttr, float64(c.score)/float64(infinity), mergeRollback|mergePositive)
+		ws.traced(func() string { return dependentLabel(c) }, []*resource{r}, func() {
+			r.allowed = ws.mergeWeights(c.dependent, r.allowed, c.nodeAttr, float64(c.score)/float64(infinity), mergeRollback|mergePositive)
+		})
 	}
 	ws.recordScores(stageClone, r)
-	ws.distributeInstances(r)
+	ws.traced(func() string { return "clone " + r.id + ": its instances' placement (clone-node-max, instances already placed)" },
+		[]*resource{r}, func() { ws.distributeInstances(r) })
 	if r.clone.promotable {
 		ws.setInstanceRoles(r)
 	}

@@ -1,6 +1,7 @@
 package scheduler
 
 import (
+	"fmt"
 	"sort"
 	"strings"
 
@@ -198,4 +199,30 @@ func (c *colocation) hasInfluence(r *resource) bool {
 func nodeAttr(n *node, attr string) (string, bool) {
 	v, ok := n.attrs[attr]
 	return v, ok
+}
+
+// colocationLabel names, in an explanation, a colocation applied to its
+// dependent once the primary is placed.
+func colocationLabel(c *colocation) string {
+	where := "not placed"
+	if n := c.primary.assigned; n != nil {
+		where = "on " + n.name
+	} else if c.primary.isClone() {
+		var on []string
+		for _, ch := range c.primary.children {
+			if ch.assigned != nil && !containsString(on, ch.assigned.name) {
+				on = append(on, ch.assigned.name)
+			}
+		}
+		if len(on) > 0 {
+			where = "instances on " + strings.Join(on, ", ")
+		}
+	}
+	return fmt.Sprintf("colocation %s: with %s (%s), score %s", c.id, c.primary.id, where, c.score)
+}
+
+// dependentLabel names the merge of a dependent's preferences into its
+// primary's scores.
+func dependentLabel(c *colocation) string {
+	return fmt.Sprintf("colocation %s: %s's own preferences, weighted by the colocation's score %s", c.id, c.dependent.id, c.score)
 }

@@ -28,7 +28,7 @@ func TestDigestsCorpus(t *testing.T) {
 		if err != nil {
 			continue
 		}
-		ws, err := unpack(c, time.Unix(0, 0))
+		ws, err := unpack(c, time.Unix(0, 0), false)
 		if err != nil {
 			continue
 		}

@@ -56,9 +56,20 @@ func (ws *workingSet) applyLocations() {
 			if i < len(matches) {
 				m = matches[i]
 			}
-			ws.applyLocation(r, c, m)
+			ws.traced(func() string { return locationLabel(c) }, []*resource{r}, func() { ws.applyLocation(r, c, m) })
 		}
 	}
+}
+
+// locationLabel names a location constraint in an explanation.
+func locationLabel(c *cib.Constraint) string {
+	switch {
+	case c.Node != "":
+		return "location " + c.ID
+	case len(c.Rules) == 1 && c.Rules[0].ID != "":
+		return "location " + c.ID + " (rule " + c.Rules[0].ID + ")"
+	}
+	return "location " + c.ID + " (rules)"
 }
 
 // allInOrder lists every resource, parents before children, in

@@ -32,6 +32,10 @@ type Input struct {
 	// parameters differ only in private ones (op-secure-digest still
 	// matches) is not taken as a definition change.
 	LiveCIB bool
+	// Explain records why each resource has its allocation score on
+	// each node (Transition.Explanations). It costs time and memory on
+	// big clusters, so it is off unless asked for.
+	Explain bool
 }
 
 // ActionKind says what executes an action.
@@ -132,15 +136,15 @@ func Schedule(in Input) (*Transition, error) {
 			now = time.Unix(0, 0).UTC()
 		}
 	}
-	ws, err := unpack(in.CIB, now)
+	ws, err := unpack(in.CIB, now, in.Explain)
 	if err != nil {
 		return nil, err
 	}
 	ws.liveCIB = in.LiveCIB
 	inst, dis, blk := ws.countInstances()
 	ws.applyLocations()
-	ws.applyStickiness()
-	ws.applyFailureThresholds()
+	ws.traced(func() string { return "resource-stickiness (where it is active)" }, ws.allResources(), ws.applyStickiness)
+	ws.traced(func() string { return "fail count reached migration-threshold" }, ws.allResources(), ws.applyFailureThresholds)
 	// User orderings are unpacked before the internal ones, as
 	// pcmk__unpack_constraints runs before pcmk__create_internal_
 	// constraints: the order they are applied in decides which exist

@@ -207,6 +207,9 @@ type workingSet struct {
 
 	// cloneByBase maps a cloned primitive's configured id to its clone.
 	cloneByBase map[string]*resource
+	// explain records placement explanations (Input.Explain); nil
+	// when not asked for.
+	explain *explainer
 	// walk unpacks a resource definition under a parent; kept for the
 	// clone instances that history creates (anonymous orphans).
 	walk func(def *cib.Resource, parent *resource) (*resource, error)
@@ -215,7 +218,7 @@ type workingSet struct {
 	historyRsc map[*node]map[string]*resource
 }
 
-func unpack(c *cib.CIB, now time.Time) (*workingSet, error) {
+func unpack(c *cib.CIB, now time.Time, explain bool) (*workingSet, error) {
 	ws := &workingSet{
 		cib:        c,
 		now:        now,
@@ -225,6 +228,9 @@ func unpack(c *cib.CIB, now time.Time) (*workingSet, error) {
 
 		cloneByBase: map[string]*resource{},
 		historyRsc:  map[*node]map[string]*resource{},
+	}
+	if explain {
+		ws.explain = newExplainer()
 	}
 	ws.props = ws.nvsets(c.Configuration.CRMConfig, nil)
 	ws.symmetric = boolDefault(ws.props["symmetric-cluster"], true)
@@ -256,8 +262,10 @@ func unpack(c *cib.CIB, now time.Time) (*workingSet, error) {
 	sort.SliceStable(ws.resources, func(i, j int) bool {
 		return ws.resources[i].priority > ws.resources[j].priority
 	})
+	ws.snapshotInitial()
 	ws.unpackUtilization()
-	ws.unpackStatus()
+	ws.traced(func() string { return "resource history (a failure's on-fail, multiple-active)" }, ws.allResources(), ws.unpackStatus)
+	ws.snapshotInitial()
 	ws.displayOrder = append([]*resource(nil), ws.resources...)
 	for _, r := range ws.all {
 		if r.targetRole != cib.RoleUnknown && (r.nextRole == cib.RoleUnknown || r.targetRole < r.nextRole) {

@@ -16,6 +16,11 @@ import (
 type Options struct {
 	Simulate bool // -S: the four sections
 	Scores   bool // -s: allocation scores
+	// Explain follows the scores with why each resource has its score
+	// on each node (the transition must have been scheduled with
+	// Input.Explain); ExplainOnly limits that to some resources.
+	Explain     bool
+	ExplainOnly []string
 }
 
 // Write prints t to w.
@@ -43,6 +48,15 @@ func Write(w io.Writer, t *scheduler.Transition, o Options) error {
 			fmt.Fprintf(&b, "%s: %s allocation score on %s: %s\n", s.Stage, s.Rsc, s.Node, s.Score)
 		}
 		b.WriteString("\n")
+		if o.Explain {
+			// pacer's addition to crm_simulate's output: how each
+			// pcmk__primitive_assign score above came about.
+			b.WriteString("Allocation score explanations:\n")
+			for _, e := range t.Explanations(o.ExplainOnly...) {
+				b.WriteString(e.String())
+			}
+			b.WriteString("\n")
+		}
 	}
 	b.WriteString("Transition Summary:\n")
 	for _, c := range t.NodeChanges {
