@@ -765,7 +765,12 @@ func (ws *workingSet) unpackRscHistory(r *resource, n *node, lr *cib.LRMResource
 		if b.callID == -1 && a.callID != -1 {
 			return true
 		}
-		return a.callID < b.callID
+		if a.callID != b.callID || a.callID < 0 {
+			return a.callID < b.callID
+		}
+		// sort_op_by_callid: a recurring op and its last failure share
+		// the call id; the later last-rc-change comes after.
+		return atoiDefault(a.op.LastRCChange, -1) < atoiDefault(b.op.LastRCChange, -1)
 	})
 	if r.history == nil {
 		r.history = map[*node][]lrmOp{}
