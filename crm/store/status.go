@@ -254,3 +254,19 @@ func addScore(old string, delta int64) string {
 	}
 	return strconv.FormatInt(v, 10)
 }
+
+// ApplyStatus applies updates to c as the replicated state machine does,
+// num_updates aside; a bad update is refused before anything changes.
+// For tests and tools that keep a CIB without raft (the coordinator's
+// fake store).
+func ApplyStatus(c *cib.CIB, updates ...StatusUpdate) error {
+	for i := range updates {
+		if err := updates[i].check(); err != nil {
+			return err
+		}
+	}
+	for i := range updates {
+		applyStatus(c, &updates[i])
+	}
+	return nil
+}

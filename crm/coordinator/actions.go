@@ -1,0 +1,337 @@
+package coordinator
+
+// The DC's actions: a resource operation on a node, a fencing, a
+// fail-count clearing; and the results nodes report unasked. Each commits
+// what happened to the status section before it says it is done.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.uber.org/zap"
+
+	"pacer/agents/ocf"
+	"pacer/crm/cib"
+	"pacer/crm/scheduler"
+	"pacer/crm/store"
+	"pacer/fencing"
+	"pacer/internal/cluster"
+	"pacer/internal/logfield"
+	"pacer/resources"
+)
+
+// transitionKey is Pacemaker's "ACTION:TRANSITION:TARGET_RC:DC_UUID".
+func (d *dc) transitionKey(t *transition, a *scheduler.Action, rc int) string {
+	return fmt.Sprintf("%d:%d:%d:%s", a.ID, t.id, rc, d.uuid)
+}
+
+// execute runs a resource action on its node and commits the result.
+func (d *dc) execute(ctx context.Context, t *transition, i int, a *scheduler.Action, node cluster.NodeID) completion {
+	id := a.RscName
+	if id == "" {
+		id = a.Rsc
+	}
+	p, ok := lookup(t.prims, a.Rsc)
+	if !ok {
+		p, ok = lookup(t.prims, id)
+	}
+	if !ok {
+		return completion{reason: "resource " + a.Rsc + " is not in the configuration"}
+	}
+	spec := p.spec(t.cib, id)
+	for k, v := range a.Meta {
+		spec.Meta[k] = v
+	}
+	op := resources.Op{Resource: spec, Action: a.Task, Interval: a.Interval}
+	if a.Task == "cancel" {
+		name, iv := cancelledOp(a.Key, id)
+		spec.Meta[metaCancelOp] = name
+		op.Interval = iv
+		if iv == 0 {
+			op.Interval = a.Interval
+		}
+	}
+	op.Timeout = p.timeout(t.cib, a.Task, op.Interval)
+	op.TargetRC = p.targetRC(a.Task, op.Interval)
+	op.TransitionKey = d.transitionKey(t, a, op.TargetRC)
+	wait := op.Timeout + d.clusterDelay(t.cib)
+	start := d.c.clk.Now()
+	reply, err := d.request(ctx, node, &message{Type: msgExec, Op: &op}, wait, ctx.Done())
+	base := []zap.Field{logfield.Transition(t.id), logfield.Rsc(id), logfield.Op(a.Task), logfield.Node(a.Node)}
+	switch {
+	case errors.Is(err, errTimedOut):
+		// Pacemaker's action timer: the result is recorded as a timeout.
+		rec := resources.Record{Rsc: id, Class: spec.Class, Provider: spec.Provider, Type: spec.Type,
+			Action: a.Task, Interval: op.Interval, CallID: -1, RC: 1, Status: resources.StatusTimedOut,
+			TargetRC: op.TargetRC, TransitionKey: op.TransitionKey, LastRun: start,
+			ExitReason: fmt.Sprintf("no result from %s within %v", a.Node, wait),
+			OpDigest:   opDigest(spec.Params, op.Interval, op.Timeout)}
+		d.lg.Error("action timed out", append(base, logfield.Duration(d.c.clk.Since(start)), logfield.Reason(rec.ExitReason))...)
+		u := store.StatusUpdate{Node: a.Node, NodeID: idString(node), Attrs: d.failAttrs(t.cib, rec)}
+		for _, o := range rec.LRMOps(a.Node) {
+			u.Ops = append(u.Ops, store.OpResult{Rsc: id, Class: spec.Class, Provider: spec.Provider, Type: spec.Type, Op: o})
+		}
+		d.commit(ctx, "action timeout", u)
+		return completion{reason: "timed out"}
+	case err != nil:
+		// The node left (or this DC stepped down): nothing to record;
+		// the node's fencing or its next join says what runs there.
+		d.lg.Error("action lost", append(base, logfield.Reason(err.Error()))...)
+		return completion{reason: err.Error()}
+	case reply.Err != "":
+		d.lg.Error("action result", append(base, logfield.RC(1), logfield.RCText(ocf.RC(1).String()),
+			logfield.Duration(d.c.clk.Since(start)), logfield.Reason(reply.Err))...)
+		return completion{reason: reply.Err}
+	}
+	rec := *reply.Record
+	fields := append(base, logfield.RC(rec.RC), logfield.RCText(ocf.RC(rec.RC).String()), logfield.Duration(rec.ExecTime))
+	if rec.Status != resources.StatusDone {
+		fields = append(fields, zap.String("status", rec.Status.String()))
+	}
+	if rec.ExitReason != "" {
+		fields = append(fields, logfield.Reason(rec.ExitReason))
+	}
+	failed := rec.Failed() && a.Task != "cancel" && a.Task != "delete"
+	if failed {
+		d.lg.Error("action result", fields...)
+	} else {
+		d.lg.Info("action result", fields...)
+	}
+	if ok, _ := d.commitRecord(ctx, a.Node, node, reply); !ok {
+		return completion{reason: "result not committed"}
+	}
+	if failed {
+		return completion{reason: fmt.Sprintf("rc %d (%s), expected %d", rec.RC, ocf.RC(rec.RC), rec.TargetRC)}
+	}
+	return completion{ok: true}
+}
+
+// opDigest is the op-digest the executor would have written
+// (resources' digestParams): the parameters without CRM_meta_ entries,
+// a recurring op's timeout included.
+func opDigest(params map[string]string, interval, timeout time.Duration) string {
+	p := make(map[string]string, len(params)+1)
+	for k, v := range params {
+		if !strings.HasPrefix(k, "CRM_meta_") {
+			p[k] = v
+		}
+	}
+	if interval > 0 {
+		p["CRM_meta_timeout"] = strconv.FormatInt(timeout.Milliseconds(), 10)
+	}
+	return resources.ParamsDigest(p)
+}
+
+// cancelledOp reads the op name and interval from a cancel's key,
+// RSC_OP_INTERVALMS.
+func cancelledOp(key, rsc string) (string, time.Duration) {
+	rest := strings.TrimPrefix(key, rsc+"_")
+	i := strings.LastIndexByte(rest, '_')
+	if i <= 0 {
+		return rest, 0
+	}
+	ms, err := strconv.ParseInt(rest[i+1:], 10, 64)
+	if err != nil {
+		return rest, 0
+	}
+	return rest[:i], time.Duration(ms) * time.Millisecond
+}
+
+// commitRecord commits a node's result: the resource's history as the
+// node has it (unless a newer snapshot is in already) and, for a
+// failure, the fail count. A result committed before (a report and the
+// request's answer for the same run, a report sent again) is not counted
+// twice: dup says so.
+func (d *dc) commitRecord(ctx context.Context, name string, node cluster.NodeID, m *message) (ok, dup bool) {
+	rec := *m.Record
+	key := name + "/" + rec.OperationKey()
+	ident := recID{call: rec.CallID, lastRun: rec.LastRun.UnixNano(), rc: rec.RC, status: rec.Status}
+	d.mu.Lock()
+	dup = d.seen[key] == ident
+	d.seen[key] = ident
+	seqs := d.seqs[name]
+	if seqs == nil {
+		seqs = map[string]uint64{}
+		d.seqs[name] = seqs
+	}
+	var hist []cib.LRMResource
+	for _, h := range m.History {
+		if m.Seq > seqs[h.ID] {
+			seqs[h.ID] = m.Seq
+			hist = append(hist, h)
+		}
+	}
+	d.mu.Unlock()
+	u := store.StatusUpdate{Node: name, NodeID: idString(node), Resources: hist}
+	if !dup && countsAsFailure(rec) {
+		c, _, err := d.c.deps.Store.Local()
+		if err != nil {
+			c = &cib.CIB{}
+		}
+		u.Attrs = d.failAttrs(c, rec)
+	}
+	if len(u.Resources) == 0 && len(u.Attrs) == 0 {
+		return true, dup
+	}
+	if !d.commit(ctx, "operation result", u) {
+		// Not in: let it count when it comes again.
+		d.mu.Lock()
+		delete(d.seen, key)
+		d.mu.Unlock()
+		return false, dup
+	}
+	return true, dup
+}
+
+// countsAsFailure: a failed op raises the fail count, but not a probe
+// that found the resource in a definite state (running, stopped,
+// promoted), nor a cancel.
+func countsAsFailure(rec resources.Record) bool {
+	if !rec.Failed() || rec.Status == resources.StatusCancelled {
+		return false
+	}
+	if rec.Action == "monitor" && rec.Interval == 0 && rec.Status == resources.StatusDone {
+		switch ocf.RC(rec.RC) {
+		case ocf.Success, ocf.NotRunning, ocf.RunningPromoted:
+			return false
+		}
+	}
+	return true
+}
+
+// failAttrs raise the fail count of the record's op and set its
+// last-failure time; a failed start counts INFINITY unless
+// start-failure-is-fatal=false.
+func (d *dc) failAttrs(c *cib.CIB, rec resources.Record) []store.AttrUpdate {
+	ms := uint64(rec.Interval.Milliseconds())
+	name := store.FailCountAttr(rec.Rsc, rec.Action, ms)
+	fc := store.AttrUpdate{Name: name, Op: store.AttrAdd, Delta: 1}
+	if rec.Action == "start" && boolProperty(c, "start-failure-is-fatal", true) {
+		fc = store.AttrUpdate{Name: name, Op: store.AttrSet, Value: "INFINITY"}
+	}
+	last := "last-failure-" + rec.Rsc + "#" + rec.Action + "_" + strconv.FormatUint(ms, 10)
+	return []store.AttrUpdate{fc, {Name: last, Op: store.AttrSet, Value: strconv.FormatInt(d.c.clk.Now().Unix(), 10)}}
+}
+
+// onReport handles a recurring op's change a node reported: commit it,
+// acknowledge it, and re-plan when it is a failure.
+func (d *dc) onReport(ctx context.Context, m *message) {
+	if m.Record == nil {
+		return
+	}
+	id, ok := d.c.nodeID(m.Node)
+	if !ok {
+		return
+	}
+	rec := *m.Record
+	ok, dup := d.commitRecord(ctx, m.Node, id, m)
+	if !ok {
+		return // the node sends it again
+	}
+	_ = d.c.send(id, &message{Type: msgReportAck, ID: m.ID, Term: d.term})
+	if !dup && countsAsFailure(rec) {
+		fields := []zap.Field{logfield.Rsc(rec.Rsc), logfield.Op(rec.Action), zap.Duration("interval", rec.Interval),
+			logfield.Node(m.Node), logfield.RC(rec.RC), logfield.RCText(ocf.RC(rec.RC).String())}
+		if rec.ExitReason != "" {
+			fields = append(fields, logfield.Reason(rec.ExitReason))
+		}
+		d.lg.Error("monitor failed", fields...)
+		d.event("failed " + rec.OperationKey() + " on " + m.Node)
+	}
+}
+
+// fence fences a node through the fencer, retrying until it succeeds or
+// the transition is aborted, and commits the node fenced (offline, its
+// history and transient attributes cleared, as Pacemaker's controller
+// does) before the action completes.
+func (d *dc) fence(ctx context.Context, t *transition, i int, a *scheduler.Action) completion {
+	var online []string
+	for _, n := range d.c.cfg.Nodes {
+		if st, ok := d.view.Node(n.ID); n.ID == d.c.cfg.Self || (ok && st.State.Alive()) {
+			online = append(online, n.Name)
+		}
+	}
+	req := fencing.Request{Target: a.Node, Action: a.Task, Origin: d.c.cfg.SelfName, Reason: a.Reason, Online: online}
+	if id, ok := d.c.nodeID(a.Node); ok {
+		req.TargetID = idString(id)
+	}
+	for attempt := 1; ; attempt++ {
+		start := d.c.clk.Now()
+		d.lg.Info("fencing requested", logfield.Transition(t.id), logfield.Node(a.Node), logfield.Op(a.Task),
+			logfield.Reason(a.Reason), zap.Int("attempt", attempt))
+		var res fencing.Result
+		err := errors.New("no fencer on this node")
+		if f := d.c.deps.Fencer; f != nil {
+			res, err = f.Fence(ctx, req)
+		}
+		if err == nil {
+			u := store.StatusUpdate{Node: a.Node, NodeID: req.TargetID, ClearLRM: true, ClearAttrs: true,
+				State: &store.NodeMembership{InCCM: "false", Crmd: "offline", Join: "down", Expected: "down"}}
+			if !d.commit(ctx, "node fenced", u) {
+				return completion{reason: "fencing result not committed"}
+			}
+			d.mu.Lock()
+			delete(d.seqs, a.Node)
+			d.mu.Unlock()
+			d.lg.Info("fencing succeeded", logfield.Transition(t.id), logfield.Node(a.Node), logfield.Op(a.Task),
+				zap.Strings("devices", res.Devices), zap.String("executor", res.Executor),
+				logfield.Duration(d.c.clk.Since(start)))
+			return completion{ok: true}
+		}
+		if ctx.Err() != nil {
+			return completion{reason: ctx.Err().Error()}
+		}
+		d.lg.Error("fencing failed", logfield.Transition(t.id), logfield.Node(a.Node), logfield.Op(a.Task),
+			zap.Int("attempt", attempt), zap.Error(err), zap.Duration("retry_in", d.c.cfg.FenceRetry))
+		timer := d.c.clk.NewTimer(d.c.cfg.FenceRetry)
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return completion{reason: "fencing failed: " + err.Error()}
+		case <-t.abortCh:
+			// The cluster changed; the next transition decides whether
+			// the node still needs fencing, and retries it if so.
+			timer.Stop()
+			return completion{reason: "fencing failed: " + err.Error()}
+		case <-timer.C():
+		}
+	}
+}
+
+// clearFailcount removes a resource's fail counts and last-failure times
+// on a node.
+func (d *dc) clearFailcount(ctx context.Context, t *transition, i int, a *scheduler.Action) completion {
+	rsc := a.RscName
+	if rsc == "" {
+		rsc = a.Rsc
+	}
+	c, _, err := d.c.deps.Store.Local()
+	if err != nil {
+		return completion{reason: err.Error()}
+	}
+	u := store.StatusUpdate{Node: a.Node}
+	if id, ok := d.c.nodeID(a.Node); ok {
+		u.NodeID = idString(id)
+	}
+	if ns := nodeState(c, a.Node); ns != nil {
+		for _, s := range ns.Transient {
+			for _, p := range s.Pairs {
+				for _, prefix := range []string{"fail-count-", "last-failure-"} {
+					if p.Name == prefix+rsc || strings.HasPrefix(p.Name, prefix+rsc+"#") {
+						u.Attrs = append(u.Attrs, store.AttrUpdate{Name: p.Name, Op: store.AttrDelete})
+					}
+				}
+			}
+		}
+	}
+	if len(u.Attrs) > 0 && !d.commit(ctx, "clear fail count", u) {
+		return completion{reason: "not committed"}
+	}
+	d.lg.Info("action result", logfield.Transition(t.id), logfield.Rsc(rsc), logfield.Op(a.Task), logfield.Node(a.Node),
+		logfield.RC(0), logfield.RCText(ocf.RC(0).String()), logfield.Duration(0))
+	return completion{ok: true}
+}

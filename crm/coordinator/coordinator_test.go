@@ -1,0 +1,262 @@
+package coordinator
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"go.uber.org/zap/zaptest/observer"
+
+	"pacer/internal/cluster"
+)
+
+const dummy = `property stonith-enabled=false
+primitive d1 ocf:pacer:Dummy op monitor interval=10s timeout=20s
+`
+
+// fenced has a fence device, so a lost node is fenced before its
+// resources start elsewhere; d1 prefers bravo.
+const fenced = `property stonith-enabled=true
+primitive fence1 stonith:fence_pacer_lab op monitor interval=60s
+primitive d1 ocf:pacer:Dummy op monitor interval=10s timeout=20s
+location l1 d1 100: bravo
+location l2 fence1 100: alpha
+`
+
+const preferBravo = dummy + "location l1 d1 100: bravo\n"
+
+// where waits until rsc runs on exactly one node and returns it.
+func (tc *testCluster) runsOn(rsc string) string {
+	tc.t.Helper()
+	var got []string
+	tc.eventually(rsc+" running on one node", func() bool {
+		got = tc.world.where(rsc)
+		return len(got) == 1
+	})
+	return got[0]
+}
+
+func TestPrimitiveStarted(t *testing.T) {
+	tc := newCluster(t, dummy, "alpha", "bravo", "charlie")
+	tc.elect("alpha", 1)
+	node := tc.runsOn("d1")
+	tc.eventually("DC idle", func() bool { return tc.idle("alpha") })
+	if got := tc.world.where("d1"); len(got) != 1 {
+		t.Fatalf("d1 runs on %v", got)
+	}
+	c := tc.store.snapshot()
+	start, ok := history(c, node, "d1", "d1_last_0")
+	if !ok || start.Operation != "start" || start.RCCode != "0" {
+		t.Fatalf("d1_last_0 on %s: %+v", node, start)
+	}
+	if mon, ok := history(c, node, "d1", "d1_monitor_10000"); !ok || mon.RCCode != "0" {
+		t.Fatalf("no recurring monitor committed on %s: %+v", node, mon)
+	}
+	for _, n := range []string{"alpha", "bravo", "charlie"} {
+		if n == node {
+			continue
+		}
+		// Probed on join: not running there.
+		if p, ok := history(c, n, "d1", "d1_last_0"); !ok || p.Operation != "monitor" || p.RCCode != "7" {
+			t.Errorf("probe of d1 on %s: %+v", n, p)
+		}
+	}
+	if tc.logged("action initiated", map[string]any{"rsc": "d1", "op": "start", "node": node, "transition": 1}) != 1 {
+		t.Errorf("no 'action initiated' line for the start")
+	}
+	if tc.logged("action result", map[string]any{"rsc": "d1", "op": "start", "node": node, "rc": 0, "rc_text": "OCF_SUCCESS"}) != 1 {
+		t.Errorf("no 'action result' line for the start")
+	}
+	if tc.logged("transition complete", map[string]any{"transition": 1, "failed": 0}) != 1 {
+		t.Errorf("transition 1 not logged complete")
+	}
+	for _, e := range tc.logs.FilterMessage("action initiated").All() {
+		m := e.ContextMap()
+		for _, k := range []string{"transition", "rsc", "op", "node", "reason"} {
+			if _, ok := m[k]; !ok {
+				t.Errorf("action line without %s: %v", k, m)
+			}
+		}
+	}
+	if n := len(tc.world.startsOf("d1")); n != 1 {
+		t.Errorf("d1 started %d times", n)
+	}
+}
+
+func TestFailedMonitorRecovers(t *testing.T) {
+	tc := newCluster(t, dummy, "alpha", "bravo", "charlie")
+	tc.elect("alpha", 1)
+	node := tc.runsOn("d1")
+	tc.eventually("DC idle", func() bool { return tc.idle("alpha") })
+	// The service dies behind the cluster's back; the next monitor finds it.
+	tc.world.setRunning(node, "d1", false)
+	tc.advanceUntil("d1 restarted", time.Second, func() bool { return len(tc.world.startsOf("d1")) == 2 })
+	if got := tc.runsOn("d1"); got != node {
+		t.Errorf("recovered on %s, not in place on %s", got, node)
+	}
+	if tc.logged("monitor failed", map[string]any{"rsc": "d1", "node": node, "rc": 7}) != 1 {
+		t.Errorf("no 'monitor failed' line")
+	}
+	tc.eventually("DC idle", func() bool { return tc.idle("alpha") })
+	c := tc.store.snapshot()
+	if fc := attr(c, node, "fail-count-d1#monitor_10000"); fc != "1" {
+		t.Errorf("fail count %q, want 1", fc)
+	}
+	if tc.world.count(node, "d1", "stop") != 1 {
+		t.Errorf("d1 stopped %d times on %s, want 1 (recovery is stop, start)", tc.world.count(node, "d1", "stop"), node)
+	}
+}
+
+func TestNodeDeathFencesThenStartsElsewhere(t *testing.T) {
+	tc := newCluster(t, fenced, "alpha", "bravo", "charlie")
+	tc.elect("alpha", 1)
+	if got := tc.runsOn("d1"); got != "bravo" {
+		t.Fatalf("d1 on %s, want bravo", got)
+	}
+	tc.eventually("DC idle", func() bool { return tc.idle("alpha") })
+	tc.kill("bravo")
+	var got string
+	tc.eventually("d1 moved", func() bool {
+		w := tc.world.where("d1")
+		if len(w) == 1 && w[0] != "bravo" {
+			got = w[0]
+			return true
+		}
+		return false
+	})
+	starts := tc.world.startsOf("d1")
+	last := starts[len(starts)-1]
+	tc.store.mu.Lock()
+	fencedAt := tc.store.fencedAt["bravo"]
+	tc.store.mu.Unlock()
+	if fencedAt == 0 || last.seq < fencedAt {
+		t.Fatalf("d1 started on %s at event %d, bravo's fencing committed at %d", got, last.seq, fencedAt)
+	}
+	if n := tc.fencer.callCount(); n != 1 {
+		t.Errorf("fenced %d times", n)
+	}
+	if tc.logged("fencing succeeded", map[string]any{"node": "bravo"}) != 1 {
+		t.Errorf("no 'fencing succeeded' line")
+	}
+	c := tc.store.snapshot()
+	ns := nodeState(c, "bravo")
+	if ns == nil || ns.Join != "down" || ns.Expected != "down" || ns.InCCM != "false" || (ns.LRM != nil && len(ns.LRM.Resources) > 0) {
+		t.Errorf("bravo's node_state after fencing: %+v", ns)
+	}
+}
+
+func TestFencingFailureRetriedNoStart(t *testing.T) {
+	tc := newCluster(t, fenced, "alpha", "bravo", "charlie")
+	tc.fencer.failures = 2
+	tc.elect("alpha", 1)
+	if got := tc.runsOn("d1"); got != "bravo" {
+		t.Fatalf("d1 on %s, want bravo", got)
+	}
+	tc.eventually("DC idle", func() bool { return tc.idle("alpha") })
+	tc.kill("bravo")
+	tc.eventually("first fencing attempt", func() bool { return tc.fencer.callCount() == 1 })
+	for attempt := 2; attempt <= 3; attempt++ {
+		// While fencing fails, d1 starts nowhere else.
+		if w := tc.world.where("d1"); len(w) != 1 || w[0] != "bravo" {
+			t.Fatalf("after %d failed fencing attempts d1 runs on %v", attempt-1, w)
+		}
+		if n := len(tc.world.startsOf("d1")); n != 1 {
+			t.Fatalf("d1 started %d times before bravo was fenced", n)
+		}
+		tc.advanceUntil("fencing retried", time.Second, func() bool { return tc.fencer.callCount() >= attempt })
+	}
+	got := tc.runsOn("d1")
+	if got == "bravo" {
+		t.Fatalf("d1 still on bravo")
+	}
+	if n := tc.logged("fencing failed", map[string]any{"node": "bravo"}); n != 2 {
+		t.Errorf("%d 'fencing failed' lines, want 2", n)
+	}
+	tc.store.mu.Lock()
+	fencedAt := tc.store.fencedAt["bravo"]
+	tc.store.mu.Unlock()
+	starts := tc.world.startsOf("d1")
+	if last := starts[len(starts)-1]; last.seq < fencedAt {
+		t.Errorf("d1 started before the fencing was committed")
+	}
+}
+
+func TestActionOnDeadNodeFailsAndReplans(t *testing.T) {
+	tc := newCluster(t, preferBravo, "alpha", "bravo", "charlie")
+	release := tc.world.hold("bravo", "d1", "start")
+	defer release()
+	tc.elect("alpha", 1)
+	tc.eventually("start dispatched to bravo", func() bool { return tc.world.count("bravo", "d1", "start") == 1 })
+	tc.kill("bravo")
+	got := tc.runsOn("d1")
+	if got == "bravo" {
+		t.Fatalf("d1 on bravo")
+	}
+	if tc.logged("action lost", map[string]any{"rsc": "d1", "op": "start", "node": "bravo"}) != 1 {
+		t.Errorf("no 'action lost' line")
+	}
+	if tc.logged("transition aborted", map[string]any{"transition": 1}) != 1 {
+		t.Errorf("transition 1 not aborted")
+	}
+}
+
+func TestNewDCResumesFromCommittedStatus(t *testing.T) {
+	tc := newCluster(t, preferBravo, "alpha", "bravo", "charlie")
+	release := tc.world.hold("bravo", "d1", "start")
+	defer release()
+	tc.elect("alpha", 1)
+	tc.eventually("start dispatched to bravo", func() bool { return tc.world.count("bravo", "d1", "start") == 1 })
+	// alpha loses the DC role in the middle of the transition.
+	tc.elect("charlie", 2)
+	tc.eventually("alpha steps down", func() bool { return !tc.coords["alpha"].IsDC() })
+	release()
+	tc.eventually("charlie idle", func() bool { return tc.idle("charlie") })
+	if w := tc.world.where("d1"); len(w) != 1 || w[0] != "bravo" {
+		t.Fatalf("d1 runs on %v, want bravo only", w)
+	}
+	if n := len(tc.world.startsOf("d1")); n != 1 {
+		t.Errorf("d1 started %d times", n)
+	}
+	c := tc.store.snapshot()
+	if mon, ok := history(c, "bravo", "d1", "d1_monitor_10000"); !ok || mon.RCCode != "0" {
+		t.Errorf("the new DC did not finish the transition (monitor): %+v", mon)
+	}
+	if !slices.ContainsFunc(tc.logs.FilterMessage("became DC").All(), func(e observer.LoggedEntry) bool {
+		return e.ContextMap()["node"] == "charlie"
+	}) {
+		t.Errorf("charlie never became DC")
+	}
+}
+
+func TestHangingActionTimesOut(t *testing.T) {
+	tc := newCluster(t, preferBravo, "alpha", "bravo", "charlie")
+	tc.world.mu.Lock()
+	tc.world.hang["bravo/d1/start"] = true
+	tc.world.mu.Unlock()
+	tc.elect("alpha", 1)
+	tc.eventually("start dispatched to bravo", func() bool { return tc.world.count("bravo", "d1", "start") == 1 })
+	// The op timeout is 20 s (op_defaults) and cluster-delay 5 s.
+	tc.advanceUntil("action timed out", time.Second, func() bool {
+		return tc.logged("action timed out", map[string]any{"rsc": "d1", "op": "start", "node": "bravo"}) == 1
+	})
+	if now := tc.clk.Now(); now.Before(time.Date(2026, 11, 23, 12, 0, 25, 0, time.UTC)) {
+		t.Errorf("timed out at %v, before timeout + cluster-delay (25 s)", now)
+	}
+	tc.eventually("timeout committed", func() bool {
+		c := tc.store.snapshot()
+		f, ok := history(c, "bravo", "d1", "d1_last_failure_0")
+		return ok && f.OpStatus == "2" && attr(c, "bravo", "fail-count-d1#start_0") == "INFINITY"
+	})
+	tc.eventually("re-planned", func() bool { return tc.logged("transition started", map[string]any{"transition": 2}) == 1 })
+}
+
+func TestGarbledMessageDropped(t *testing.T) {
+	tc := newCluster(t, dummy, "alpha", "bravo")
+	c := tc.coords["alpha"]
+	for _, b := range [][]byte{nil, []byte("junk"), {0x81, 0xa1, 0x79, 0x09}} {
+		c.Receive(cluster.NodeID(2), b)
+	}
+	if g := c.Garbled(); g != 3 {
+		t.Errorf("garbled %d, want 3", g)
+	}
+}
