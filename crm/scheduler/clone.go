@@ -244,7 +244,9 @@ func (ws *workingSet) assignClone(r *resource, prefer *node) *node {
 		})
 	}
 	ws.recordScores(stageClone, r)
-	ws.traced(func() string { return "clone " + r.id + ": its instances' placement (clone-node-max, instances already placed)" },
+	ws.traced(func() string {
+		return "clone " + r.id + ": its instances' placement (clone-node-max, instances already placed)"
+	},
 		[]*resource{r}, func() { ws.distributeInstances(r) })
 	if r.clone.promotable {
 		ws.setInstanceRoles(r)
