@@ -228,7 +228,8 @@ func (b controlBackend) ReplaceCIB(ctx context.Context, a control.CIBArgs) (cont
 		if oerr != nil {
 			return control.CIB{}, oerr
 		}
-		return out, fmt.Errorf("%w: %v", control.ErrConflict, err)
+		return out, fmt.Errorf("%w: the change was made against version %s, the CIB is at %s: merge with the CIB returned and retry",
+			control.ErrConflict, ce.Expected, ce.Current)
 	}
 	if err != nil {
 		return control.CIB{}, storeErr(err)
