@@ -14,11 +14,7 @@ import (
 // failure-timeout is set and every failure (the latest last-failure) is
 // older than it.
 func (ws *workingSet) failCount(r *resource, n *node) cib.Score {
-	name := r.id
-	if r.parent != nil && r.parent.anonymous() {
-		name = r.parent.clone.base
-	}
-	f := n.failures()[name]
+	f := n.failuresOf(r)
 	count, last := f.count, f.last
 	if count > 0 && last > 0 && !ws.blockFailure(r, n) {
 		if timeout := r.failureTimeout(); timeout > 0 && ws.now.Unix() > last+int64(timeout/time.Second) {
@@ -42,6 +38,7 @@ func (n *node) failures() map[string]failEntry {
 		return n.failIndex
 	}
 	n.failIndex = map[string]failEntry{}
+	n.anonFailIndex = map[string]failEntry{}
 	for k, v := range n.attrs {
 		var prefix string
 		switch {
@@ -59,15 +56,19 @@ func (n *node) failures() map[string]failEntry {
 		if !matchesFailAttr(k, prefix, name) {
 			continue
 		}
-		e := n.failIndex[name]
-		if prefix == "fail-count-" {
-			if sc, err := cib.ParseScore(v); err == nil {
-				e.count = e.count.Add(sc)
+		add := func(index map[string]failEntry, name string) {
+			e := index[name]
+			if prefix == "fail-count-" {
+				if sc, err := cib.ParseScore(v); err == nil {
+					e.count = e.count.Add(sc)
+				}
+			} else if t, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); err == nil && t > e.last {
+				e.last = t
 			}
-		} else if t, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); err == nil && t > e.last {
-			e.last = t
+			index[name] = e
 		}
-		n.failIndex[name] = e
+		add(n.failIndex, name)
+		add(n.anonFailIndex, stripInstanceNumber(name))
 	}
 	return n.failIndex
 }
@@ -212,11 +213,21 @@ func (ws *workingSet) checkExpiry(r *resource, n *node, o *lrmOp) bool {
 
 // rawFailCount is pe_get_failcount without failure-timeout.
 func (ws *workingSet) rawFailCount(r *resource, n *node) cib.Score {
-	name := r.id
-	if r.parent != nil && r.parent.anonymous() {
-		name = r.parent.clone.base
+	return n.failuresOf(r).count
+}
+
+// failuresOf is r's entry in n's failures, under rsc_fail_name: the id,
+// or for an instance of an anonymous clone (or a member of one) the id
+// without its ":N", matching attributes with or without an instance
+// number (generate_fail_regex's "(:[0-9]+)?": an anonymous clone's fail
+// counts may carry one from when it was globally unique, or from the
+// instance that failed).
+func (n *node) failuresOf(r *resource) failEntry {
+	n.failures()
+	if top := r.top(); top != r && top.anonymous() {
+		return n.anonFailIndex[cloneStrip(r.id)]
 	}
-	return n.failures()[name].count
+	return n.failIndex[r.id]
 }
 
 // clearFailcount is pe__clear_failcount: a controller action clearing the
@@ -245,4 +256,18 @@ func (ws *workingSet) blockFailure(r *resource, n *node) bool {
 		}
 	}
 	return false
+}
+
+// stripInstanceNumber drops a ":N" (digits only) from a name.
+func stripInstanceNumber(name string) string {
+	i := strings.LastIndexByte(name, ':')
+	if i < 0 || i == len(name)-1 {
+		return name
+	}
+	for _, c := range name[i+1:] {
+		if c < '0' || c > '9' {
+			return name
+		}
+	}
+	return name[:i]
 }

@@ -70,3 +70,29 @@ func TestHistoryUnderCollectiveID(t *testing.T) {
 		}
 	}
 }
+
+// TestAnonymousFailCountNames checks generate_fail_regex for anonymous
+// clones: a fail count recorded with an instance number
+// (fail-count-c:0, from the instance that failed, or from when the clone
+// was globally unique) counts for every instance of the clone on that
+// node, so migration-threshold bans the clone there; a primitive's
+// fail count must match its id exactly.
+func TestAnonymousFailCountNames(t *testing.T) {
+	mt := `<meta_attributes id="m"><nvpair id="mt" name="migration-threshold" value="1"/></meta_attributes>`
+	cl := `<clone id="cl"><meta_attributes id="clm"><nvpair id="clm1" name="clone-max" value="1"/></meta_attributes>` + prim("c", mt) + `</clone>`
+	loc := `<rsc_location id="l" rsc="cl" node="node1" score="100"/>`
+	tests := []struct{ name, attr, want string }{
+		{"numbered attribute", "fail-count-c:0", "Start c:0 node2"},
+		{"numbered per-op attribute", "fail-count-c:3#monitor_10000", "Start c:0 node2"},
+		{"plain attribute", "fail-count-c", "Start c:0 node2"},
+		{"another resource's", "fail-count-cx:0", "Start c:0 node1"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tr := schedule(t, cloneCIB(cl, loc, failNode("1", tc.attr, "1"), failNode("2")))
+			if got := summary(tr); got != tc.want {
+				t.Errorf("summary %q, want %q", got, tc.want)
+			}
+		})
+	}
+}

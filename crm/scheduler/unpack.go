@@ -31,12 +31,15 @@ type node struct {
 	unseen bool
 	// fence is the node's fencing action, created (optional) when the
 	// node is first found unclean, as pe_fence_op.
-	fence       *action
-	attrs       map[string]string
-	failIndex   map[string]failEntry // see failures
-	capacity    map[string]int       // capacity left (utilization strategies)
-	loadStopped *action
-	numRsc      int // resources assigned so far (a tie-breaker)
+	fence     *action
+	attrs     map[string]string
+	failIndex map[string]failEntry // see failures
+	// anonFailIndex is failIndex with ":N" instance numbers dropped
+	// from the names, for anonymous clone instances.
+	anonFailIndex map[string]failEntry
+	capacity      map[string]int // capacity left (utilization strategies)
+	loadStopped   *action
+	numRsc        int // resources assigned so far (a tie-breaker)
 }
 
 // canRun is Pacemaker's pcmk__node_available without the score check.
