@@ -17,6 +17,7 @@ import (
 	"go.uber.org/zap"
 
 	"pacer/crm/cib"
+	"pacer/internal/cluster"
 )
 
 // Driver drives one Node synchronously.
@@ -119,6 +120,15 @@ func (d *Driver) ProposeStatus(updates ...StatusUpdate) (*Pending, error) {
 		return nil, fmt.Errorf("store: propose status: %w", err)
 	}
 	return d.propose("propose status", entryStatus, e, &e.Req)
+}
+
+// AddMember is Node.AddMemberID without the wait.
+func (d *Driver) AddMember(id uint64, name cluster.NodeName) (*Pending, error) {
+	if name == "" || id == 0 {
+		return nil, fmt.Errorf("store: add member %q as id %d: empty name or zero id", name, id)
+	}
+	e := &memberEntry{Name: string(name), ID: id}
+	return d.propose(fmt.Sprintf("add member %s as id %d", name, id), entryAddMember, e, &e.Req)
 }
 
 func (d *Driver) propose(what string, t entryType, e any, req *reqID) (*Pending, error) {

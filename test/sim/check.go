@@ -104,6 +104,9 @@ func (c *checker) state(n *simNode, term uint64, st raft.StateType) {
 	if st != raft.StateLeader {
 		return
 	}
+	if !n.voter {
+		s.violate("learner %d became leader in term %d", n.id, term)
+	}
 	s.hashf("leader %d term %d", n.id, term)
 	if l, ok := c.leaders[term]; ok && l != n.id {
 		s.violate("term %d has two leaders: %d and %d", term, l, n.id)
@@ -130,8 +133,18 @@ func (c *checker) state(n *simNode, term uint64, st raft.StateType) {
 	}
 }
 
-// step runs after every event on a node.
-func (c *checker) step() {}
+// step runs after every event on a node: never more voters than
+// MaxVoters, never a learner among them.
+func (c *checker) step(n *simNode, st store.Status) {
+	if len(st.Voters) > c.s.o.Voters {
+		c.s.violate("node %d has %d voters %v, max %d", n.id, len(st.Voters), st.Voters, c.s.o.Voters)
+	}
+	for _, v := range st.Voters {
+		if m := c.s.node(v); m != nil && !m.voter {
+			c.s.violate("node %d counts learner %d as a voter", n.id, v)
+		}
+	}
+}
 
 // crashed checks that the crash left every committed entry on the synced
 // disks of a majority of voters.

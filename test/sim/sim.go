@@ -48,6 +48,9 @@ type Options struct {
 	Seed uint64
 	// Voters is 3 or 5; 0 draws it from the seed.
 	Voters int
+	// Learners join (AddMemberID) once the cluster runs; MaxVoters is
+	// Voters, so they stay learners. 0 draws 0 or 1; -1 is none.
+	Learners int
 	// Ticks is the length of the fault phase.
 	Ticks int
 	// LiveTicks bounds the ticks a connected majority may go without a
@@ -68,6 +71,12 @@ func (o *Options) defaults(rng *rand.Rand) {
 	if o.Voters == 0 {
 		o.Voters = []int{3, 5}[rng.IntN(2)]
 	}
+	switch {
+	case o.Learners == 0:
+		o.Learners = rng.IntN(2)
+	case o.Learners < 0:
+		o.Learners = 0
+	}
 	if o.Ticks == 0 {
 		o.Ticks = 300
 	}
@@ -86,6 +95,7 @@ func (o *Options) defaults(rng *rand.Rand) {
 type Result struct {
 	Seed       uint64
 	Voters     int
+	Learners   int
 	Steps      uint64            // events processed
 	Faults     map[string]uint64 // injected, by kind
 	Violations []string
@@ -191,6 +201,7 @@ type Sim struct {
 
 	writers []*cfgWriter
 	status  []*pendingOp
+	joins   []*pendingOp
 	nextRsc int
 	// liveness
 	live liveState
@@ -211,7 +222,7 @@ func newSim(o Options) *Sim {
 		o: o, rng: rng, clk: clock.NewFake(start), start: start,
 		links: map[[2]uint64]*link{},
 		trace: fnv.New64a(),
-		res:   Result{Seed: o.Seed, Voters: o.Voters, Faults: map[string]uint64{}},
+		res:   Result{Seed: o.Seed, Voters: o.Voters, Learners: o.Learners, Faults: map[string]uint64{}},
 	}
 	s.ck = newChecker(s)
 	s.live.since = -1
@@ -375,7 +386,7 @@ func (s *Sim) afterCall(n *simNode) {
 	s.pollAcks(n)
 	st := n.drv.Node().Status()
 	s.hashf("node %d %v term %d lead %d commit %d applied %d w %d/%d", n.id, st.State, st.Term, st.Lead, st.Commit, st.Applied, n.log.Writes(), n.log.Synced())
-	s.ck.step()
+	s.ck.step(n, st)
 	if n.log.Writes() > n.log.Synced() {
 		if !n.frozen {
 			n.frozen = true
@@ -606,6 +617,50 @@ func (s *Sim) startClients() {
 		s.every(100+int64(s.rng.IntN(1000)), 600+int64(s.rng.IntN(1400)), func() { s.configWrite(w) })
 	}
 	s.every(50+int64(s.rng.IntN(500)), 150+int64(s.rng.IntN(300)), s.statusWrite)
+	for i := range s.o.Learners {
+		j := &joiner{id: uint64(s.o.Voters + 1 + i)}
+		s.every(1000+int64(s.rng.IntN(4000)), 1000, func() { s.join(j) })
+	}
+}
+
+// joiner adds a learner: AddMemberID until the member table has it, then
+// the node starts, empty, and catches up from the leader.
+type joiner struct {
+	id      uint64
+	op      *pendingOp
+	started bool
+}
+
+func (s *Sim) join(j *joiner) {
+	if j.started || j.op != nil && !j.op.done {
+		return
+	}
+	up := s.upNodes()
+	if len(up) == 0 {
+		return
+	}
+	n := up[s.rng.IntN(len(up))]
+	op := &pendingOp{node: n, inc: n.inc, since: s.now, ttl: 5000}
+	op.onReply = func(_ store.Version, err error) {
+		s.hashf("join %d: %v", j.id, err)
+		if (err == nil || errors.Is(err, store.ErrIDUsed)) && !j.started {
+			j.started = true
+			s.fault("learner-join")
+			s.addNode(j.id, nil, false)
+		}
+	}
+	j.op = op
+	s.joins = append(s.joins, op)
+	s.whenUp(n, func() {
+		if n.inc != op.inc {
+			return
+		}
+		s.call(n, "add member", func() error {
+			p, err := n.drv.AddMember(j.id, nodeName(j.id))
+			op.p = p
+			return err
+		})
+	})
 }
 
 func (s *Sim) upNodes() []*simNode {
@@ -734,6 +789,9 @@ func (s *Sim) pollAcks(n *simNode) {
 	for _, op := range s.status {
 		visit(op)
 	}
+	for _, op := range s.joins {
+		visit(op)
+	}
 	if s.live.probe != nil {
 		visit(s.live.probe)
 	}
@@ -758,6 +816,9 @@ func (s *Sim) expireOps() {
 		}
 	}
 	for _, op := range s.status {
+		expire(op)
+	}
+	for _, op := range s.joins {
 		expire(op)
 	}
 	if p := s.live.probe; p != nil {

@@ -47,6 +47,7 @@ func TestSim(t *testing.T) {
 	var steps uint64
 	var elections, committed, cfgAcked, stAcked, maxLive int
 	faults := map[string]uint64{}
+	shapes := map[string]int{}
 	failed := 0
 	for _, seed := range seeds {
 		o := Options{Seed: seed}
@@ -61,6 +62,7 @@ func TestSim(t *testing.T) {
 		cfgAcked += r.ConfigAcked
 		stAcked += r.StatusAcked
 		maxLive = max(maxLive, r.MaxLiveTicks)
+		shapes[fmt.Sprintf("%dv+%dl", r.Voters, r.Learners)]++
 		for k, v := range r.Faults {
 			faults[k] += v
 		}
@@ -78,8 +80,12 @@ func TestSim(t *testing.T) {
 	for _, k := range slices.Sorted(maps.Keys(faults)) {
 		fs = append(fs, fmt.Sprintf("%s=%d", k, faults[k]))
 	}
-	summary := fmt.Sprintf("sim: seeds=%d steps=%d elections=%d committed=%d config-acked=%d status-acked=%d max-live-ticks=%d violations=%d wall=%s\nsim: faults %s",
-		len(seeds), steps, elections, committed, cfgAcked, stAcked, maxLive, failed, time.Since(start).Round(time.Millisecond), strings.Join(fs, " "))
+	var sh []string
+	for _, k := range slices.Sorted(maps.Keys(shapes)) {
+		sh = append(sh, fmt.Sprintf("%s=%d", k, shapes[k]))
+	}
+	summary := fmt.Sprintf("sim: seeds=%d (%s) steps=%d elections=%d committed=%d config-acked=%d status-acked=%d max-live-ticks=%d violations=%d wall=%s\nsim: faults %s",
+		len(seeds), strings.Join(sh, " "), steps, elections, committed, cfgAcked, stAcked, maxLive, failed, time.Since(start).Round(time.Millisecond), strings.Join(fs, " "))
 	t.Log(summary)
 	fmt.Println(summary)
 }
@@ -102,13 +108,21 @@ func TestReplay(t *testing.T) {
 // TestCatchesSendBeforeSync: with persist-before-send broken, crashes lose
 // writes a node had already acknowledged; the checker must notice within a
 // few seeds, or it could not catch the real bug either.
+// Raft itself often notices first (it panics on a log that lost entries it
+// was told were there), so the test asks for one the checker found.
 func TestCatchesSendBeforeSync(t *testing.T) {
+	panics := 0
 	for seed := uint64(1); seed <= 100; seed++ {
 		r := runSeed(t, Options{Seed: seed, SendBeforeSync: true})
-		if len(r.Violations) > 0 {
-			t.Logf("seed %d: %s", seed, r.Violations[0])
-			return
+		if len(r.Violations) == 0 {
+			continue
 		}
+		if strings.Contains(r.Violations[0], "panicked") {
+			panics++
+			continue
+		}
+		t.Logf("seed %d: %s (%d seeds before: raft panicked)", seed, r.Violations[0], panics)
+		return
 	}
-	t.Fatal("100 seeds with persist-before-send broken and no violation found")
+	t.Fatalf("100 seeds with persist-before-send broken: the checker found nothing (raft panicked in %d)", panics)
 }
