@@ -55,6 +55,7 @@ type Cluster struct {
 
 	mu      sync.Mutex
 	nodes   map[string]*Pacerd
+	lives   map[string][]*Pacerd
 	configs map[string]string
 }
 
@@ -101,7 +102,7 @@ func (l *Lab) NewCluster(spec ClusterSpec) (*Cluster, error) {
 	if spec.Witness != "" && !slices.Contains(spec.Hosts, spec.Witness) {
 		return nil, fmt.Errorf("lab %s: cluster: witness %q is not one of the nodes", l.Name, spec.Witness)
 	}
-	c := &Cluster{Lab: l, Spec: spec, Name: "lab-" + l.Name, nodes: map[string]*Pacerd{}, configs: map[string]string{}}
+	c := &Cluster{Lab: l, Spec: spec, Name: "lab-" + l.Name, nodes: map[string]*Pacerd{}, lives: map[string][]*Pacerd{}, configs: map[string]string{}}
 	key := filepath.Join(l.Dir, "authkey")
 	if out, err := exec.Command(filepath.Join(spec.Bin, "pacer"), "keygen", "--authkey", key).CombinedOutput(); err != nil {
 		return nil, fmt.Errorf("lab %s: pacer keygen: %w: %s", l.Name, err, strings.TrimSpace(string(out)))
@@ -190,6 +191,7 @@ func (c *Cluster) Start(host string) (*Pacerd, error) {
 	}
 	c.mu.Lock()
 	c.nodes[host] = p
+	c.lives[host] = append(c.lives[host], p)
 	c.mu.Unlock()
 	return p, nil
 }
@@ -209,6 +211,13 @@ func (c *Cluster) Node(host string) *Pacerd {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.nodes[host]
+}
+
+// Lives are every pacerd started on host, oldest first.
+func (c *Cluster) Lives(host string) []*Pacerd {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]*Pacerd(nil), c.lives[host]...)
 }
 
 // Nodes are the node names.

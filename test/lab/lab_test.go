@@ -17,6 +17,16 @@ var binDir string
 
 func TestMain(m *testing.M) {
 	RunHelper()
+	if dir := os.Getenv("PACER_LAB_BIN"); dir != "" && Available() == "" {
+		// Prebuilt binaries (make build's bin/), e.g. to test a release.
+		abs, err := filepath.Abs(dir)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		binDir = abs
+		os.Exit(m.Run())
+	}
 	if Available() == "" {
 		dir, err := os.MkdirTemp("", "pacer-labtest-bin")
 		if err != nil {
