@@ -368,6 +368,7 @@ func (s *Sim) call(n *simNode, what string, fn func() error) {
 			// The loop stopped (a failed write): the process exits.
 			s.hashf("node %d stopped: %v", n.id, n.drv.Err())
 			s.crash(n, "disk-failure-stop")
+			s.restartLater(n)
 			return
 		}
 		s.hashf("node %d %s: %v", n.id, what, err)
@@ -964,10 +965,9 @@ func (s *Sim) inject(kind string) {
 		n := s.randNode()
 		n.log.SetFailWrites(store.ErrDiskFailed)
 		s.hashf("disk fail %d", n.id)
+		// The node stops at its next write; call restarts it later on
+		// a repaired disk.
 		s.forLater(200, 3000, func() { n.log.SetFailWrites(nil) })
-		// The node stops at its next write; it is restarted like a
-		// crashed one.
-		s.restartLater(n)
 	case "heal":
 		s.healNetwork()
 		s.hashf("heal")
