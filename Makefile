@@ -33,7 +33,7 @@ FUZZ_TARGETS = \
 	./cmd/pacer-helper:FuzzParseArgs \
 	./cmd/pacer-helper:FuzzTools
 
-.PHONY: all build test unit sim fuzz-short fuzz bench bench-cib bench-scheduler conformance demo lint clean
+.PHONY: all build test unit sim fuzz-short fuzz bench bench-cib bench-scheduler conformance demo lint clean bench-failover lab
 
 all: build
 
@@ -45,11 +45,13 @@ test: unit fuzz-short
 
 # The integration tests run real pacerd processes and check detection
 # bounds; they run after the rest so the CPU-heavy corpus tests do not share
-# the machine with them.
+# the machine with them. The lab tests (root: network namespaces, a loop
+# device; skipped otherwise, failed under CI=true) come last.
 unit:
-	$(GO) test -count=1 -timeout 12m $$($(GO) list ./... | grep -v -e /test/integration -e /test/sim)
+	$(GO) test -count=1 -timeout 12m $$($(GO) list ./... | grep -v -e /test/integration -e /test/sim -e /test/lab)
 	$(GO) test -count=1 -timeout 12m ./test/integration/
 	$(GO) test -count=1 -timeout 10m ./test/sim/ -sim.seeds=$(SIM_TEST_SEEDS)
+	$(GO) test -count=1 -timeout 5m ./test/lab/
 
 # The deterministic simulator of the replicated CIB (docs/sim.md): SEEDS
 # seeds from 1, or one seed with its trace: make sim SEED=1234 [SIMLOG=1].
@@ -85,6 +87,17 @@ bench-cib: build
 # beyond). SIZES="16x500" narrows it.
 bench-scheduler: build
 	./test/bench/scheduler.sh $(BIN) ../shared
+
+# Every lab test, the long ones too (docs/lab.md); as root.
+lab:
+	PACER_LAB_LONG=1 $(GO) test -count=1 -v -timeout 20m ./test/lab/
+
+# Failover in the lab: pacer (fault -> node declared dead -> new DC, from
+# the JSON logs; the VIP prober once the coordinator runs resources) side
+# by side with keepalived and Corosync+Pacemaker from ../shared/peers, 10
+# runs each; as root. RUNS=3 PEERS= narrows it (docs/benchmarks.md).
+bench-failover: build
+	./test/bench/failover.sh $(BIN) ../shared/peers
 
 # A 3-node cluster on loopback: kill one node, watch the others declare it dead.
 demo: build
