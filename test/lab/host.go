@@ -38,12 +38,21 @@ func (h *Host) Addr(r int) string { return Addr(h.Index, r) }
 
 // holderScript runs in the host's fresh mount namespace: a private /run
 // (agents keep state and pid files there: Dummy's state file, IPaddr2's
-// send_arp pid) that still shows the lab's network namespaces, then sleep.
+// send_arp pid) that shows the lab's own network namespaces, and no
+// others (a copy of another namespace's /run/netns entry would keep that
+// namespace alive after its owner deletes it), then sleep.
 const holderScript = `set -e
-mount --rbind /run/netns "$1/netns"
+dir=$1 prefix=$2
+mount --rbind /run/netns "$dir/netns"
 mount -t tmpfs -o mode=755 tmpfs /run
 mkdir -p /run/netns /run/lock /run/resource-agents
-mount --move "$1/netns" /run/netns
+for f in "$dir/netns/$prefix"*; do
+	[ -e "$f" ] || continue
+	n=${f##*/}
+	: > "/run/netns/$n"
+	mount --bind "$f" "/run/netns/$n"
+done
+umount -R "$dir/netns" 2>/dev/null || umount -l "$dir/netns"
 echo ready
 exec sleep infinity
 `
@@ -53,7 +62,7 @@ exec sleep infinity
 // ip and unshare exec, so the holder's pid is the started process's.
 func (h *Host) startHolder() error {
 	cmd := exec.Command("ip", "netns", "exec", h.NS, "unshare", "--mount", "--propagation", "private",
-		"/bin/sh", "-c", holderScript, "holder", h.Dir)
+		"/bin/sh", "-c", holderScript, "holder", h.Dir, Prefix(h.lab.Name))
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	out, err := cmd.StdoutPipe()
 	if err != nil {

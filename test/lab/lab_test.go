@@ -132,6 +132,23 @@ func TestLabPlumbingAndCheckers(t *testing.T) {
 		}
 	}
 
+	// Inside a host, /run/netns shows the lab's namespaces and only
+	// those, and the fence agent works from there.
+	out, err := a.Run(5*time.Second, "ls", "/run/netns")
+	must(t, err)
+	names := strings.Fields(string(out))
+	if !slices.Contains(names, b.NS) {
+		t.Errorf("a's /run/netns lacks %s: %v", b.NS, names)
+	}
+	for _, n := range names {
+		if !strings.HasPrefix(n, "pacer-lchk-") {
+			t.Errorf("a's /run/netns shows %s, not of this lab", n)
+		}
+	}
+	if _, err := a.Run(10*time.Second, "sh", "-c", "printf 'action=status\nplug=%s\n' "+b.NS+" | "+l.FenceAgent); err != nil {
+		t.Errorf("fence status of b from inside a: %v", err)
+	}
+
 	// Both rings carry traffic; a cut ring does not, the other still does.
 	_, pingErr := exec.LookPath("ping")
 	if pingErr == nil {
