@@ -278,3 +278,58 @@ func TestOneLinkCutDefaultTimers(t *testing.T) {
 	waitLinksHeard(t, c, start, "")
 	checkOneLinkCut(t, c, 12*time.Second)
 }
+
+// Two nodes joined by two rings and a serial cable: with both rings of one
+// node cut it stays alive over the cable; with the cable cut too
+// (CutAll) it is declared dead on every link.
+func TestSerialCableKeepsNodeAlive(t *testing.T) {
+	requireLab(t)
+	l := newLab(t, Spec{Name: "lser", Hosts: []string{"n1", "n2"}, Serial: [][2]string{{"n1", "n2"}}})
+	c, err := l.NewCluster(ClusterSpec{Bin: binDir})
+	must(t, err)
+	t.Cleanup(func() {
+		if t.Failed() {
+			for _, h := range c.Nodes() {
+				t.Logf("last log lines of %s:\n%s", h, c.Node(h).Tail(30))
+			}
+		}
+	})
+	start := time.Now()
+	must(t, c.StartAll())
+	must(t, c.WaitJoined(c.Nodes(), start, guard))
+	waitLinksHeard(t, c, start, "")
+	for _, link := range []string{"serial0"} {
+		f := map[string]string{"node": "n1", "link": link}
+		deadline := time.Now().Add(guard)
+		for len(c.Node("n2").Events("node joined", f))+len(c.Node("n2").Events("link up", f)) == 0 {
+			if time.Now().After(deadline) {
+				t.Fatalf("n2 never heard n1 on %s", link)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	at := time.Now()
+	must(t, l.CutLink("n1", 0))
+	must(t, l.CutLink("n1", 1))
+	for _, r := range []string{"ring0", "ring1"} {
+		_, err := c.Node("n2").WaitEvent(at, guard, "link down", map[string]string{"node": "n1", "link": r})
+		must(t, err)
+	}
+	time.Sleep(4 * c.Spec.Deadtime)
+	noneSince(t, c, c.Nodes(), at, "node declared dead", "")
+	if l.Cables[0].Carried() == 0 {
+		t.Fatal("nothing crossed the serial cable")
+	}
+	cut := time.Now()
+	must(t, l.CutAll("n1"))
+	e, err := c.Node("n2").WaitEvent(cut, guard, "node declared dead", map[string]string{"node": "n1"})
+	must(t, err)
+	if got := e.Str("links"); got != "[ring0 ring1 serial0]" {
+		t.Errorf("declared dead on links %s, want all three", got)
+	}
+	t.Logf("n1 declared dead %v after its cable was cut too (silent for %s)", e.TS.Sub(cut).Round(time.Millisecond), e.Str("silent_for"))
+	healed := time.Now()
+	must(t, l.RestoreAll("n1"))
+	_, err = c.Node("n2").WaitEvent(healed, guard, "node joined", map[string]string{"node": "n1"})
+	must(t, err)
+}
