@@ -16,7 +16,11 @@ import (
 	pb "go.etcd.io/raft/v3/raftpb"
 )
 
-// Transport carries raft messages to peers. Send must not block.
+// Transport carries raft messages to peers. Send must not block. A message
+// may be lost, delayed or reordered, but must reach its peer at most once:
+// raft appends a proposal it receives twice as two entries, so a status
+// update would apply twice (a fail count counted double; found by the
+// simulator, test/sim). The heartbeat mux's replay window guarantees it.
 type Transport interface {
 	Send(msgs []*pb.Message)
 }

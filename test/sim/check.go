@@ -44,6 +44,7 @@ type checker struct {
 	committed map[uint64]entryRec
 	indexes   []uint64 // committed indexes, ascending
 	winners   map[[2]uint64]uint64
+	reqs      map[[2]uint64]uint64 // request id -> committed index
 	acked     map[store.Version]string
 	ackedRsc  []string
 	healStart int64
@@ -52,7 +53,7 @@ type checker struct {
 func newChecker(s *Sim) *checker {
 	return &checker{
 		s: s, leaders: map[uint64]uint64{}, committed: map[uint64]entryRec{},
-		winners: map[[2]uint64]uint64{}, acked: map[store.Version]string{},
+		winners: map[[2]uint64]uint64{}, reqs: map[[2]uint64]uint64{}, acked: map[store.Version]string{},
 	}
 }
 
@@ -84,6 +85,13 @@ func (c *checker) applied(n *simNode, a store.Applied) {
 		return
 	}
 	c.committed[a.Index] = entryRec{term: term, termSeen: n.log.HardState().GetTerm(), a: a}
+	if a.ReqNode != 0 {
+		k := [2]uint64{a.ReqNode, a.ReqSeq}
+		if i, ok := c.reqs[k]; ok {
+			s.violate("request %d/%d (%s) committed twice, at %d and %d", a.ReqNode, a.ReqSeq, a.Kind, i, a.Index)
+		}
+		c.reqs[k] = a.Index
+	}
 	i, _ := slices.BinarySearch(c.indexes, a.Index)
 	c.indexes = slices.Insert(c.indexes, i, a.Index)
 	if a.Kind == "config" && a.Err == nil {

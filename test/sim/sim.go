@@ -65,6 +65,10 @@ type Options struct {
 	// a node already acknowledged. For testing that the checker catches
 	// it; never set otherwise.
 	SendBeforeSync bool
+	// NoReplayCheck delivers both copies of a duplicated message, which
+	// store.Transport forbids (raft would commit a duplicated proposal
+	// twice). For testing the simulator only.
+	NoReplayCheck bool
 }
 
 func (o *Options) defaults(rng *rand.Rand) {
@@ -103,6 +107,8 @@ type Result struct {
 	// Committed entries (with a payload), config changes acknowledged,
 	// status updates acknowledged, elections (leader, term).
 	Committed, ConfigAcked, StatusAcked, Elections int
+	// Snapshots sent to a lagging or new node.
+	Snapshots int
 	// MaxLiveTicks is the longest a connected majority waited for
 	// progress.
 	MaxLiveTicks int
@@ -531,6 +537,9 @@ func (t *transport) Send(msgs []*pb.Message) {
 	t.n.held = append(t.n.held, heldMsgs{writes: w, msgs: cp})
 }
 
+// frame is one message on the wire, in however many copies.
+type frame struct{ delivered bool }
+
 // send puts m on the wire from n.
 func (s *Sim) send(from *simNode, m *pb.Message) {
 	l := s.links[[2]uint64{from.id, m.GetTo()}]
@@ -556,11 +565,17 @@ func (s *Sim) send(from *simNode, m *pb.Message) {
 		}
 		return
 	}
+	if m.GetType() == pb.MsgSnap {
+		s.res.Snapshots++
+	}
 	copies := 1
 	if l.dup > 0 && s.rng.Float64() < l.dup {
 		copies = 2
 		s.fault("msg-dup")
 	}
+	// The receiving transport drops a second copy, as the heartbeat
+	// mux's replay window does (store.Transport: at most once).
+	f := &frame{}
 	for range copies {
 		d := 1 + int64(s.rng.IntN(3))
 		if l.delay > 0 {
@@ -574,6 +589,11 @@ func (s *Sim) send(from *simNode, m *pb.Message) {
 		}
 		s.at(d, func() {
 			l.inflight--
+			if f.delivered && !s.o.NoReplayCheck {
+				s.fault("msg-dup-rejected")
+				return
+			}
+			f.delivered = true
 			s.deliver(mm)
 		})
 	}
