@@ -9,6 +9,7 @@ FUZZTIME  ?= 50000x
 # (package:target pairs; go test -fuzz takes one target per run).
 FUZZ_TARGETS = \
 	./heartbeat:FuzzOpen \
+	./crm/status:FuzzDecodeJSON \
 	./heartbeat:FuzzDecodeBody \
 	./heartbeat/serial:FuzzDeframer \
 	./internal/config:FuzzParse \

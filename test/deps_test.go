@@ -31,6 +31,7 @@ var layers = []struct {
 	{"crm/cib/cibxml", 11}, {"crm/cib/crmsh", 11}, {"crm/cib/haresources", 11},
 	{"crm/cib/cibedit", 12}, {"crm/cib/cibfile", 12},
 	{"membership", 20}, {"resources", 20}, {"fencing", 20}, {"crm/scheduler", 20},
+	{"crm/status", 25},
 	{"crm/store", 30},
 	{"crm/coordinator", 40},
 	{"internal/config", 50}, {"internal/control", 50}, {"internal/attrd", 50},
