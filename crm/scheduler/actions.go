@@ -216,6 +216,7 @@ func (ws *workingSet) startResource(r *resource, n *node, optional bool) {
 		return
 	}
 	start := ws.startAction(r, n, true)
+	ws.orderVsUnfence(r, n, start, orderImpliesThen)
 	if start.is(flagRunnable) && !optional {
 		start.flags &^= flagOptional
 	}
@@ -549,6 +550,7 @@ func (ws *workingSet) probe(r *resource, n *node) bool {
 	key := opKey(r.id, "monitor", 0)
 	p := ws.customAction(r, key, "monitor", n, false)
 	p.flags &^= flagOptional
+	ws.orderVsUnfence(r, n, p, orderOptional)
 	p.targetRC = 7
 	// The probe comes before the resource's own start (a clone's start
 	// for a clone instance; pacer has no clones yet). A probe that cannot

@@ -112,6 +112,8 @@ func (ws *workingSet) agentChanged(r *resource, n *node, lr *cib.LRMResource, ac
 	if r.class == lr.Class && r.provider == lr.Provider && r.typ == lr.Type {
 		return false
 	}
+	// A fence device whose agent changed unfences its node again.
+	ws.triggerUnfencing(r, n, "Device definition changed", nil)
 	if activeOnNode {
 		ws.stopAction(r, n, false)
 		r.startPending = true
@@ -162,18 +164,20 @@ func (ws *workingSet) checkActionConfig(r *resource, n *node, o lrmOp) bool {
 	case digestMatch:
 		return false
 	case digestRestart:
-		ws.forceRestart(r, task, o.interval)
+		ws.forceRestart(r, task, o.interval, n)
 	case digestAll, digestUnknown:
 		switch {
 		case o.interval > 0:
+			ws.triggerUnfencing(r, n, "Device parameters changed (reschedule)", nil)
 			iv := time.Duration(o.interval) * time.Millisecond
 			a := ws.customAction(r, opKey(r.id, task, iv), task, n, true)
 			a.interval = iv
 			a.reschedule = true
 		case o.op.OpRestartDigest != "":
+			ws.triggerUnfencing(r, n, "Device parameters changed (reload)", nil)
 			ws.scheduleReload(r, n)
 		default:
-			ws.forceRestart(r, task, o.interval)
+			ws.forceRestart(r, task, o.interval, n)
 		}
 	}
 	return true
@@ -204,11 +208,13 @@ func (ws *workingSet) compareDigests(r *resource, n *node, o lrmOp) (digestResul
 
 // forceRestart is force_restart: the action (a start, for a start-like
 // one) is required, on whichever node it will be scheduled.
-func (ws *workingSet) forceRestart(r *resource, task string, intervalMs int64) {
+// A fence device whose parameters changed unfences its node again.
+func (ws *workingSet) forceRestart(r *resource, task string, intervalMs int64, n *node) {
 	iv := time.Duration(intervalMs) * time.Millisecond
 	a := ws.customAction(r, opKey(r.id, task, iv), task, nil, false)
 	a.interval = iv
 	a.reason = "resource definition change"
+	ws.triggerUnfencing(r, n, "Device parameters changed", nil)
 }
 
 // scheduleReload is schedule_reload: reload the agent in place unless a

@@ -151,6 +151,9 @@ func (ws *workingSet) applyFailureThresholds() {
 // 0; a monitor other than 0, 7 and 8, or a recurring monitor finding the
 // resource in the state it was not expected in).
 func opFailed(o lrmOp) bool {
+	if o.rc == 7 && expectedRC(o.op) == 7 {
+		return false
+	}
 	switch o.task {
 	case "stop", "start", "migrate_from":
 		return o.rc != 0

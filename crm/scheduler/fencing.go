@@ -246,6 +246,10 @@ func (ws *workingSet) unpackRequires(r *resource) string {
 	switch {
 	case r.isStonith:
 		return "quorum"
+	case ws.unfencing && !ws.stonithEnabled:
+		return "quorum"
+	case ws.unfencing:
+		return "unfencing"
 	case ws.stonithEnabled:
 		return "fencing"
 	case ws.noQuorumPolicy == "ignore":

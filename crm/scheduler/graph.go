@@ -332,7 +332,9 @@ func (t *Transition) RevisedStatus(executed []*Action) *Status {
 	}
 	for _, a := range executed {
 		if a.Kind == FenceAction {
-			fenced(st, byID, a.Node)
+			if a.Task != "on" { // unfencing leaves the node as it was
+				fenced(st, byID, a.Node)
+			}
 			continue
 		}
 		if a.Kind != ResourceAction {

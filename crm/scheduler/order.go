@@ -39,6 +39,9 @@ const (
 	// orderPreserve: an ordering the cluster made (fencing before the
 	// stops it implies); it changes no flags but is kept in the graph.
 	orderPreserve
+	// orderSameNode: the ordering holds only between actions on the
+	// same node (pe_order_same_node); others are dropped.
+	orderSameNode
 )
 
 // ordering is an ordering between resource actions by key, or between
@@ -80,6 +83,7 @@ func (ws *workingSet) rscInternal(r *resource) {
 			ws.orderRsc(r, "demote", r, "stop", orderPromotedImpliesFirst)
 			ws.orderRsc(r, "start", r, "promote", orderRunnableLeft)
 		}
+		ws.unfenceConstraints(r)
 		if ws.usesUtilization() {
 			ws.createUtilizationConstraints(r)
 		}
@@ -423,7 +427,10 @@ func (ws *workingSet) applyOrderings() {
 		}
 		for _, f := range firsts {
 			for _, t := range thens {
-				ws.orderActions(f, t, o.flags)
+				if o.flags&orderSameNode != 0 && f.node != nil && t.node != nil && f.node != t.node {
+					continue
+				}
+				ws.orderActions(f, t, o.flags&^orderSameNode)
 			}
 		}
 	}
@@ -485,9 +492,19 @@ func (ws *workingSet) effectiveFlags(a *action) actionFlags {
 
 func unrunnableReason(first *action) string {
 	if first.rsc == nil {
-		return "unrunnable " + first.task
+		return "unrunnable " + reasonTask(first)
 	}
-	return "unrunnable " + first.rsc.id + " " + first.task
+	return "unrunnable " + first.rsc.id + " " + reasonTask(first)
+}
+
+// reasonTask is an action's task as a reason names it: every fencing
+// action, whatever it does to the node (reboot, off, on), is Pacemaker's
+// "stonith" operation.
+func reasonTask(a *action) string {
+	if a.fencing {
+		return "stonith"
+	}
+	return a.task
 }
 
 func (ws *workingSet) clearRunnable(then, first *action) bool {
@@ -530,7 +547,7 @@ func (ws *workingSet) clearOptional(a, because *action) bool {
 		if because.rsc != nil {
 			a.reason += " " + because.rsc.id
 		}
-		a.reason += " " + because.task
+		a.reason += " " + reasonTask(because)
 	}
 	return true
 }

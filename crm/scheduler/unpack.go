@@ -32,6 +32,7 @@ type node struct {
 	// fence is the node's fencing action, created (optional) when the
 	// node is first found unclean, as pe_fence_op.
 	fence     *action
+	unfence   *action // the node's unfencing ("on"), see unfenceOp
 	attrs     map[string]string
 	failIndex map[string]failEntry // see failures
 	// anonFailIndex is failIndex with ":N" instance numbers dropped
@@ -195,6 +196,9 @@ type workingSet struct {
 	stopOrphans    bool
 	startupProbes  bool
 	stopAll        bool
+	// unfencing: some nvpair says provides=unfencing or
+	// requires=unfencing, so unfencing is in use (see unfence.go).
+	unfencing bool
 	placement      string
 	props          map[string]string
 
@@ -243,6 +247,7 @@ func unpack(c *cib.CIB, now time.Time, explain bool) (*workingSet, error) {
 	ws.startupProbes = boolDefault(ws.props["startup-probes"], true)
 	ws.stopAll = boolDefault(ws.props["stop-all-resources"], false)
 	ws.placement = strDefault(ws.props["placement-strategy"], "default")
+	ws.detectUnfencing()
 	ws.haveQuorum = isTrue(c.HaveQuorum)
 	if ws.noQuorumPolicy == "suicide" {
 		// unpack_config: suicide needs fencing, and a cluster that has
@@ -822,6 +827,15 @@ func (ws *workingSet) unpackRscHistory(r *resource, n *node, lr *cib.LRMResource
 			if o.interval > 0 {
 				ops[i].expired = true
 			}
+			continue
+		}
+		if o.rc == 7 && o.task != "monitor" && expectedRC(o.op) == 7 {
+			// determine_op_status: "not running" when that was the
+			// expected result, whatever the operation, is a success
+			// that leaves the resource stopped (update_resource_state
+			// then only clears past failures).
+			role = cib.RoleStopped
+			clearPast()
 			continue
 		}
 		switch o.task {
