@@ -2,7 +2,7 @@
 // bench-failover runs it through test/bench/failover.sh, as root).
 //
 //	failover run -bin DIR [-runs 10] [-configs 3n,2n+w,3n-default] [-faults kill,poweroff] -out FILE
-//	failover report -pacer FILE [-peer results.txt]...
+//	failover report [-pacer FILE]... [-peer results.txt]...
 //
 // run builds a lab per configuration (test/lab), starts one pacerd per
 // host and, per run, injects the fault on the DC, stamped just before, and
@@ -279,22 +279,22 @@ func measureVIP(pr *lab.Prober, fo lab.Failover) (takeover, gap float64, err err
 // one table.
 func report(args []string) error {
 	fs := flag.NewFlagSet("report", flag.ContinueOnError)
-	pacer := fs.String("pacer", "", "pacer result file (failover run -out)")
-	var peers multi
+	var pacers, peers multi
+	fs.Var(&pacers, "pacer", "a pacer result file (failover run -out; repeatable)")
 	fs.Var(&peers, "peer", "a peer's results.txt (repeatable)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	fmt.Printf("%-48s %-22s %-22s %-22s\n", "system/config/fault", "detect/takeover ms", "new DC / gap ms", "agreed ms")
 	fmt.Printf("%-48s %-22s %-22s %-22s\n", "", "min/median/max (n)", "min/median/max", "min/median/max")
-	if *pacer != "" {
-		b, err := os.ReadFile(*pacer)
+	for _, pacer := range pacers {
+		b, err := os.ReadFile(pacer)
 		if err != nil {
 			return err
 		}
 		var res Result
 		if err := json.Unmarshal(b, &res); err != nil {
-			return fmt.Errorf("%s: %w", *pacer, err)
+			return fmt.Errorf("%s: %w", pacer, err)
 		}
 		type key struct{ c, f string }
 		var order []key
