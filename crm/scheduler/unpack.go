@@ -199,8 +199,8 @@ type workingSet struct {
 	// unfencing: some nvpair says provides=unfencing or
 	// requires=unfencing, so unfencing is in use (see unfence.go).
 	unfencing bool
-	placement      string
-	props          map[string]string
+	placement string
+	props     map[string]string
 
 	colocations  []*colocation
 	orderings    []*ordering
