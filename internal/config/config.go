@@ -24,20 +24,21 @@ import (
 
 // Config is the content of pacer.toml.
 type Config struct {
-	Cluster   string       `toml:"cluster"`   // cluster name, required
-	Node      NodeConfig   `toml:"node"`      // this node, required
-	Peers     []NodeConfig `toml:"peer"`      // the other nodes ([[peer]] tables)
-	Keepalive Duration     `toml:"keepalive"` // heartbeat interval on every link
-	Warntime  Duration     `toml:"warntime"`  // silence after which a late heartbeat is logged
-	Deadtime  Duration     `toml:"deadtime"`  // silence on every link after which a node is dead
-	Initdead  Duration     `toml:"initdead"`  // deadtime right after pacerd starts
-	Authkey   string       `toml:"authkey"`   // path of the authkey file
-	DataDir   string       `toml:"data_dir"`  // Raft log and snapshots
-	Socket    string       `toml:"socket"`    // control socket of pacerd
-	Log       LogConfig    `toml:"log"`       // [log]
-	Raft      RaftConfig   `toml:"raft"`      // [raft]
-	Quorum    QuorumConfig `toml:"quorum"`    // [quorum]
-	Links     []LinkConfig `toml:"link"`      // [[link]] tables, at least one
+	Cluster   string        `toml:"cluster"`   // cluster name, required
+	Node      NodeConfig    `toml:"node"`      // this node, required
+	Peers     []NodeConfig  `toml:"peer"`      // the other nodes ([[peer]] tables)
+	Keepalive Duration      `toml:"keepalive"` // heartbeat interval on every link
+	Warntime  Duration      `toml:"warntime"`  // silence after which a late heartbeat is logged
+	Deadtime  Duration      `toml:"deadtime"`  // silence on every link after which a node is dead
+	Initdead  Duration      `toml:"initdead"`  // deadtime right after pacerd starts
+	Authkey   string        `toml:"authkey"`   // path of the authkey file
+	DataDir   string        `toml:"data_dir"`  // Raft log and snapshots
+	Socket    string        `toml:"socket"`    // control socket of pacerd
+	Log       LogConfig     `toml:"log"`       // [log]
+	Raft      RaftConfig    `toml:"raft"`      // [raft]
+	Quorum    QuorumConfig  `toml:"quorum"`    // [quorum]
+	Metrics   MetricsConfig `toml:"metrics"`   // [metrics]
+	Links     []LinkConfig  `toml:"link"`      // [[link]] tables, at least one
 
 	// src locates keys in the file Parse read, for errors; nil for a
 	// Config built in code.

@@ -46,6 +46,7 @@ func (c Config) Validate() error {
 	v.timing()
 	v.raft()
 	v.quorum()
+	v.metrics()
 	v.files()
 	v.links()
 	if len(v.errs) == 0 {
