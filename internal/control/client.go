@@ -155,3 +155,16 @@ func (c *Client) ReplaceCIB(ctx context.Context, adminEpoch, epoch uint64, xml s
 	}
 	return out, nil
 }
+
+// Status returns the cluster status document (pacer-status/1, see
+// crm/status) as pacerd sent it.
+func (c *Client) Status(ctx context.Context) ([]byte, error) {
+	resp, err := c.Do(ctx, Request{Op: OpStatus})
+	if err != nil {
+		return nil, err
+	}
+	if len(resp.Status) == 0 {
+		return nil, fmt.Errorf("%w: status: empty reply", ErrInternal)
+	}
+	return resp.Status, nil
+}

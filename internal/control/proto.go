@@ -19,6 +19,7 @@
 package control
 
 import (
+	"encoding/json"
 	"time"
 )
 
@@ -57,6 +58,9 @@ const (
 	// raft forwards it to the DC. A lost race is CodeConflict with the
 	// fresh CIB in the response.
 	OpCIBReplace Op = "cib.replace"
+	// OpStatus returns the cluster status: the pacer-status/1 document
+	// (crm/status) `pacer status` prints.
+	OpStatus Op = "status"
 )
 
 // writes reports whether op changes state, for error messages and logs;
@@ -65,7 +69,7 @@ func (op Op) writes() bool { return op == OpAttrSet || op == OpAttrDelete || op 
 
 func (op Op) known() bool {
 	switch op {
-	case OpAttrGet, OpAttrSet, OpAttrDelete, OpNodeInfo, OpLocate, OpCIBGet, OpCIBReplace:
+	case OpAttrGet, OpAttrSet, OpAttrDelete, OpNodeInfo, OpLocate, OpCIBGet, OpCIBReplace, OpStatus:
 		return true
 	}
 	return false
@@ -134,6 +138,9 @@ type Response struct {
 	// CIB answers cib.get and cib.replace (the new version, no XML); with
 	// a CodeConflict error it is the CIB the change lost to.
 	CIB *CIB `json:"cib,omitempty"`
+	// Status answers status: a JSON document whose "schema" names its
+	// version, passed through as is.
+	Status json.RawMessage `json:"status,omitempty"`
 }
 
 // AttrValue is one node attribute.

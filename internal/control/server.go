@@ -41,6 +41,11 @@ type CIBStore interface {
 	ReplaceCIB(ctx context.Context, a CIBArgs) (CIB, error)
 }
 
+// StatusSource answers status with the cluster status document.
+type StatusSource interface {
+	Status(ctx context.Context) ([]byte, error)
+}
+
 // Backend is what the server dispatches to; a nil part answers
 // ErrUnsupported.
 type Backend struct {
@@ -48,6 +53,7 @@ type Backend struct {
 	Nodes     Nodes
 	Resources Locator
 	CIB       CIBStore
+	Status    StatusSource
 }
 
 // Defaults of Config.
@@ -316,6 +322,12 @@ func (s *Server) dispatch(ctx context.Context, req Request) Response {
 		if err == nil || errors.Is(err, ErrConflict) {
 			resp.CIB = &c
 		}
+	case OpStatus:
+		if s.b.Status == nil {
+			err = errorf(ErrUnsupported, "this pacerd serves no cluster status")
+			break
+		}
+		resp.Status, err = s.b.Status.Status(ctx)
 	}
 	if err != nil {
 		return Response{Error: toWire(err), CIB: resp.CIB}
