@@ -213,8 +213,16 @@ func (c *Coordinator) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		case l := <-leads:
-			c.node.setDC(cluster.NodeID(l.ID))
-			leading := l.ID == uint64(c.cfg.Self)
+			// Raft ids are node ids until a node rejoins under a new raft
+			// id; the DC's name says who it is either way.
+			dcID := cluster.NodeID(l.ID)
+			if l.Name == cluster.NodeName(c.cfg.SelfName) {
+				dcID = c.cfg.Self
+			} else if id, ok := c.nodeID(string(l.Name)); ok && l.Name != "" {
+				dcID = id
+			}
+			c.node.setDC(dcID)
+			leading := dcID == c.cfg.Self && l.ID != 0
 			if leading && cur != nil && cur.term == l.Term {
 				continue
 			}

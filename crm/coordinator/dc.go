@@ -98,21 +98,23 @@ type dc struct {
 	idle  atomic.Bool // nothing running or to plan (for tests and status)
 
 	mu      sync.Mutex
+	applied store.Version // the newest version a commit of this DC returned
 	waiters map[uint64]chan *message
 	seqs    map[string]map[string]uint64 // node → rsc → newest committed snapshot
 	seen    map[string]recID             // node/op key → last result committed
 
 	// Owned by run.
-	view      membership.View
-	alive     map[string]bool
-	epochs    map[string]cluster.BootEpoch
-	joining   map[string]bool
-	tr        *transition
-	nextTr    uint64
-	needPlan  bool
-	lastPrint string
-	lastKeys  string
-	repeats   int
+	view       membership.View
+	alive      map[string]bool
+	epochs     map[string]cluster.BootEpoch
+	joining    map[string]bool
+	joinCancel map[string]context.CancelFunc
+	tr         *transition
+	nextTr     uint64
+	needPlan   bool
+	lastPrint  string
+	lastKeys   string
+	repeats    int
 }
 
 func newDC(c *Coordinator, term uint64) *dc {
@@ -126,6 +128,7 @@ func newDC(c *Coordinator, term uint64) *dc {
 		seqs:    map[string]map[string]uint64{},
 		seen:    map[string]recID{},
 		alive:   map[string]bool{}, epochs: map[string]cluster.BootEpoch{}, joining: map[string]bool{},
+		joinCancel: map[string]context.CancelFunc{},
 	}
 }
 
@@ -190,6 +193,14 @@ func (d *dc) run(ctx context.Context) {
 			d.onCompletion(ctx, &wg, cpl)
 		case j := <-d.joins:
 			delete(d.joining, j.node)
+			delete(d.joinCancel, j.node)
+			if !d.alive[j.node] {
+				// Lost while joining: its join may have committed it
+				// online after it was marked offline.
+				if id, ok := d.c.nodeID(j.node); ok {
+					d.nodeLost(ctx, NodeRef{ID: id, Name: j.node}, membership.NodeStateDead)
+				}
+			}
 			d.event("node joined: " + j.node)
 		case <-recheck.C():
 			d.event("cluster-recheck-interval")
@@ -241,10 +252,7 @@ func (d *dc) onView(ctx context.Context, wg *sync.WaitGroup, v membership.View) 
 			d.startJoin(ctx, wg, n)
 		case !alive && (!ok || st.State != membership.NodeStatePending) && (!known || wasAlive):
 			d.alive[n.Name] = false
-			if known {
-				d.lg.Warn("node lost", logfield.Node(n.Name), zap.String("state", st.State.String()))
-			}
-			d.nodeLost(ctx, n)
+			d.nodeLost(ctx, n, st.State)
 		}
 	}
 }
@@ -252,7 +260,10 @@ func (d *dc) onView(ctx context.Context, wg *sync.WaitGroup, v membership.View) 
 // nodeLost marks a node offline in the status section (the scheduler then
 // finds it unclean, and fences it, unless it left cleanly) and fails the
 // actions running there.
-func (d *dc) nodeLost(ctx context.Context, n NodeRef) {
+func (d *dc) nodeLost(ctx context.Context, n NodeRef, state membership.NodeState) {
+	if cancel := d.joinCancel[n.Name]; cancel != nil {
+		cancel() // it will not answer
+	}
 	if t := d.tr; t != nil {
 		for idx, name := range t.nodeOf {
 			if name == n.Name && t.state[idx] == actRunning {
@@ -271,6 +282,11 @@ func (d *dc) nodeLost(ctx context.Context, n NodeRef) {
 		d.event("node lost: " + n.Name)
 		return
 	}
+	if ns.InCCM == "false" && ns.Crmd == "offline" {
+		d.event("node lost: " + n.Name)
+		return // known to be down already
+	}
+	d.lg.Warn("node lost", logfield.Node(n.Name), zap.String("state", state.String()))
 	st := &store.NodeMembership{InCCM: "false", Crmd: "offline", Join: ns.Join, Expected: ns.Expected}
 	if st.Join == "" {
 		st.Join = "member"
@@ -305,10 +321,13 @@ func (d *dc) startJoin(ctx context.Context, wg *sync.WaitGroup, n NodeRef) {
 	}
 	specs := probeSpecs(c)
 	timeout := d.c.cfg.ProbeTimeout + d.clusterDelay(c)
+	jctx, cancel := context.WithCancel(ctx)
+	d.joinCancel[n.Name] = cancel
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		ok := d.join(ctx, n, specs, timeout)
+		defer cancel()
+		ok := d.join(jctx, n, specs, timeout)
 		select {
 		case d.joins <- joined{node: n.Name, ok: ok}:
 		case <-ctx.Done():
@@ -415,9 +434,14 @@ var (
 func (d *dc) commit(ctx context.Context, what string, us ...store.StatusUpdate) bool {
 	for attempt := 0; ; attempt++ {
 		cctx, cancel := context.WithTimeout(ctx, commitTimeout)
-		_, err := d.c.deps.Store.ProposeStatus(cctx, us...)
+		v, err := d.c.deps.Store.ProposeStatus(cctx, us...)
 		cancel()
 		if err == nil {
+			d.mu.Lock()
+			if newer(v, d.applied) {
+				d.applied = v
+			}
+			d.mu.Unlock()
 			return true
 		}
 		if ctx.Err() != nil {
@@ -500,9 +524,44 @@ func (d *dc) clusterDelay(c *cib.CIB) time.Duration {
 	return d.c.cfg.ClusterDelay
 }
 
+func newer(a, b store.Version) bool {
+	if a.AdminEpoch != b.AdminEpoch {
+		return a.AdminEpoch > b.AdminEpoch
+	}
+	if a.Epoch != b.Epoch {
+		return a.Epoch > b.Epoch
+	}
+	return a.NumUpdates > b.NumUpdates
+}
+
+// current reads the applied CIB once it includes every commit this DC
+// made (a proposal returns when its entry applied, a moment before the
+// local copy shows it).
+func (d *dc) current(ctx context.Context) (*cib.CIB, store.Version, error) {
+	d.mu.Lock()
+	want := d.applied
+	d.mu.Unlock()
+	for tries := 0; ; tries++ {
+		c, v, err := d.c.deps.Store.Local()
+		if err != nil || !newer(want, v) || tries == 100 {
+			if err == nil && newer(want, v) {
+				d.lg.Warn("applied CIB lags this DC's commits", zap.Stringer("applied", v), zap.Stringer("committed", want))
+			}
+			return c, v, err
+		}
+		t := d.c.clk.NewTimer(10 * time.Millisecond)
+		select {
+		case <-d.c.deps.Store.Changed():
+		case <-t.C():
+		case <-ctx.Done():
+		}
+		t.Stop()
+	}
+}
+
 // plan schedules on the applied CIB and starts the transition.
 func (d *dc) plan(ctx context.Context, wg *sync.WaitGroup) {
-	c, v, err := d.c.deps.Store.Local()
+	c, v, err := d.current(ctx)
 	if err != nil {
 		d.lg.Error("read CIB", zap.Error(err))
 		return

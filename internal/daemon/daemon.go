@@ -9,11 +9,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"go.uber.org/zap"
 	"golang.org/x/sync/errgroup"
 
+	"pacer/crm/coordinator"
 	"pacer/crm/store"
 	"pacer/heartbeat"
 	"pacer/heartbeat/serial"
@@ -77,6 +79,7 @@ type Daemon struct {
 	raftLog    *store.Log
 	wire       *store.Wire
 	store      *store.Node
+	coord      atomic.Pointer[coordinator.Coordinator] // set when runCoordinator has built it
 	router     *raftRouter
 	readdressc chan uint64
 	two        *twoNode // nil unless [quorum] two_node
@@ -148,6 +151,7 @@ func New(cfg config.Config, deps Deps) (_ *Daemon, err error) {
 			if m.Channel == heartbeat.ChannelRaft {
 				d.wire.Receive(from, link, m) // set before Run starts the receiver
 			}
+			d.onCoordinatorMessage(from, m)
 		},
 	}, d.stats, hbLog)
 	d.sender, err = heartbeat.NewSender(d.sealer, cluster.NodeName(cfg.Node.Name), cfg.Keepalive.Duration,
@@ -202,6 +206,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	g.Go(func() error { return d.summarizeWire(gctx) })
 	g.Go(func() error { return d.rejoinLoop(gctx) })
 	g.Go(func() error { return d.ensureMembers(gctx) })
+	g.Go(func() error { return d.runCoordinator(gctx) })
 	if d.two != nil {
 		g.Go(func() error { return d.two.run(gctx) })
 	}
