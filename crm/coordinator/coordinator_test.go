@@ -260,3 +260,31 @@ func TestGarbledMessageDropped(t *testing.T) {
 		t.Errorf("garbled %d, want 3", g)
 	}
 }
+
+// Without fencing (stonith-enabled=false) a lost node is only marked
+// offline, and its resources start elsewhere at once.
+func TestNodeDeathWithoutFencing(t *testing.T) {
+	tc := newCluster(t, dummy, "alpha", "bravo", "charlie")
+	tc.elect("bravo", 1)
+	node := tc.runsOn("d1")
+	tc.eventually("DC idle", func() bool { return tc.idle("bravo") })
+	if node == "bravo" {
+		tc.elect("alpha", 2) // keep the DC alive
+		tc.eventually("alpha idle", func() bool { return tc.idle("alpha") })
+	}
+	tc.kill(node)
+	tc.eventually("d1 started elsewhere", func() bool {
+		s := tc.world.startsOf("d1")
+		return len(s) == 2 && s[1].node != node
+	})
+	if n := tc.fencer.callCount(); n != 0 {
+		t.Errorf("fenced %d times with stonith-enabled=false", n)
+	}
+	if tc.logged("node lost", map[string]any{"node": node}) != 1 {
+		t.Errorf("no 'node lost' line for %s", node)
+	}
+	ns := nodeState(tc.store.snapshot(), node)
+	if ns == nil || ns.InCCM != "false" || ns.Crmd != "offline" || ns.Join != "member" {
+		t.Errorf("%s's node_state: %+v", node, ns)
+	}
+}
