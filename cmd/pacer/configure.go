@@ -14,7 +14,6 @@ import (
 	"pacer/crm/cib/cibfile"
 	"pacer/crm/cib/cibxml"
 	"pacer/crm/cib/crmsh"
-	"pacer/crm/cib/haresources"
 )
 
 // objectKeywords are the crm statements `pacer configure KEYWORD ...`
@@ -112,22 +111,6 @@ func configureCommand() *cli.Command {
 		Usage:       "view and change the configuration (crm shell syntax)",
 		Description: "Offline on a CIB file: --cib-file FILE or the CIB_file environment variable.\nExample:\n  pacer --cib-file cib.xml configure primitive vip ocf:heartbeat:IPaddr2 params ip=10.0.0.10",
 		Subcommands: cmds,
-	}
-}
-
-func importCommand() *cli.Command {
-	return &cli.Command{
-		Name:  "import",
-		Usage: "bring a configuration from another cluster manager",
-		Subcommands: []*cli.Command{{
-			Name:        "haresources",
-			Usage:       "import a Heartbeat v1 haresources file",
-			ArgsUsage:   "HAFILE",
-			Description: "Example:\n  pacer --cib-file cib.xml import haresources /etc/ha.d/haresources",
-			Flags: []cli.Flag{&cli.BoolFlag{Name: "auto-failback", Value: true,
-				Usage: "ha.cf auto_failback: resources return to their home node (false: they stay where they run)"}},
-			Action: importHaresources,
-		}},
 	}
 }
 
@@ -312,27 +295,4 @@ func subset(cfg *cib.Configuration, ids []string) (*cib.Configuration, error) {
 		}
 	}
 	return out, nil
-}
-
-func importHaresources(c *cli.Context) error {
-	if c.Args().Len() != 1 {
-		return errors.New("import haresources: want one HAFILE")
-	}
-	src, name, err := readArg(c, c.Args().First())
-	if err != nil {
-		return fmt.Errorf("import haresources: %w", err)
-	}
-	opts := haresources.DefaultOptions()
-	opts.AutoFailback = c.Bool("auto-failback")
-	res, err := haresources.ParseOptions(bytes.NewReader(src), name, opts)
-	if err != nil {
-		return err
-	}
-	for _, w := range res.Warnings {
-		fmt.Fprintln(c.App.ErrWriter, "warning:", w)
-	}
-	upd := &cib.Configuration{Resources: res.Resources, Constraints: res.Constraints}
-	return edit(c, func(f *cibfile.File) error {
-		return cibedit.LoadUpdate(&f.CIB.Configuration, upd)
-	})
 }

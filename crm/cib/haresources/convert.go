@@ -144,12 +144,19 @@ func (c *converter) line(toks []token) {
 	default:
 		top = members[0]
 	}
+	nCons := len(c.res.Constraints)
+	lm := Line{Pos: node.pos, Node: node.text, Members: members, DRBD: drbds}
 	if top != nil {
+		lm.Top, lm.TopKind = top.ID, top.Kind
 		top.Meta = append(top.Meta, c.stickiness(top.ID, nil))
 		c.res.Resources = append(c.res.Resources, top)
 		c.res.Constraints = append(c.res.Constraints, c.prefer(top.ID, node, ""))
 	}
 	c.res.Resources = append(c.res.Resources, newMS...)
+	defer func() {
+		lm.Constraints = c.res.Constraints[nCons:len(c.res.Constraints):len(c.res.Constraints)]
+		c.res.Lines = append(c.res.Lines, lm)
+	}()
 	for _, ms := range drbds {
 		if top == nil {
 			c.res.Constraints = append(c.res.Constraints, c.prefer(ms.ID, node, "Promoted"))

@@ -68,6 +68,27 @@ type Result struct {
 	Resources   []*cib.Resource
 	Constraints []*cib.Constraint
 	Warnings    []Warning
+	// Lines says what each haresources line became, in file order, for
+	// an import to explain itself.
+	Lines []Line
+}
+
+// Line is what one logical haresources line became.
+type Line struct {
+	Pos  cib.Pos // of the node word
+	Node string
+	// Top is the group (or lone primitive) made of the line's resources,
+	// "" when the line held only drbddisk words.
+	Top     string
+	TopKind cib.ResourceKind
+	// Members are the primitives, in start order.
+	Members []*cib.Resource
+	// DRBD are the promotable clones the line's drbddisk words stand for
+	// (made by this line or an earlier one).
+	DRBD []*cib.Resource
+	// Constraints are the ones this line made: the node preference, and
+	// the colocation and order with each DRBD clone.
+	Constraints []*cib.Constraint
 }
 
 // Parse reads a haresources file with DefaultOptions. name is used in
