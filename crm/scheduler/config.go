@@ -34,7 +34,27 @@ func (ws *workingSet) statusOf(n *node) *cib.NodeState {
 // checkConfigChanges is pcmk__handle_rsc_config_changes: nodes that can
 // run resources (or are in maintenance), in node order, their resource
 // histories in status order.
+//
+// A history entry is checked against every primitive whose id, or the
+// name its history was found under, is the entry's id
+// (pcmk__rscs_matching_id), not only the one it was unpacked into: an
+// entry "rsc:0" on a node where it found an orphan instance is also
+// checked against the configured instance rsc:0.
 func (ws *workingSet) checkConfigChanges() {
+	byName := map[string][]*resource{}
+	var walk func(r *resource)
+	walk = func(r *resource) {
+		byName[r.id] = append(byName[r.id], r)
+		if r.cloneName != "" && r.cloneName != r.id {
+			byName[r.cloneName] = append(byName[r.cloneName], r)
+		}
+		for _, c := range r.children {
+			walk(c)
+		}
+	}
+	for _, r := range ws.resources {
+		walk(r)
+	}
 	for _, n := range ws.nodes {
 		if !n.maintenance && !n.canRun() {
 			continue
@@ -48,11 +68,13 @@ func (ws *workingSet) checkConfigChanges() {
 			if len(lr.Ops) == 0 {
 				continue
 			}
-			r := ws.historyRsc[n][lr.ID]
-			if r == nil || r.isCollective() {
-				continue
+			// pcmk__rscs_matching_id prepends: the last match first.
+			matches := byName[lr.ID]
+			for i := len(matches) - 1; i >= 0; i-- {
+				if r := matches[i]; !r.isCollective() {
+					ws.processRscHistory(r, n, lr)
+				}
 			}
-			ws.processRscHistory(r, n, lr)
 		}
 	}
 }

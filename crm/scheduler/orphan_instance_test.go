@@ -96,3 +96,18 @@ func TestAnonymousFailCountNames(t *testing.T) {
 		})
 	}
 }
+
+// TestHistoryCheckedByName checks pcmk__rscs_matching_id: a history
+// entry is checked against every primitive of that id, not only the one
+// it was unpacked into. Entry "c:0" on node2, stopped, with another
+// agent type, where the only instance c:0 is active on node1, became an
+// orphan instance; it is still checked against the configured c:0, whose
+// agent differs, so the history is cleaned up (deleted) on node2.
+func TestHistoryCheckedByName(t *testing.T) {
+	n1 := strings.ReplaceAll(history(1, map[string][]op{"c:0": started}, "c:0"), `type="Dummy"`, `type="Dummy"`)
+	n2 := strings.Replace(history(2, map[string][]op{"c:0": stopped}, "c:0"), `type="Dummy"`, `type="Stateful"`, 1)
+	tr := schedule(t, cloneCIB(clone("clone-max", "1"), "", n1, n2))
+	if got := executed(tr); !strings.Contains(got, "c:0_delete_0@node2") {
+		t.Errorf("executed %q: the history of c:0 on node2 was not cleaned up", got)
+	}
+}
