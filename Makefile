@@ -11,6 +11,7 @@ FUZZ_TARGETS = \
 	./heartbeat:FuzzOpen \
 	./crm/status:FuzzDecodeJSON \
 	./heartbeat:FuzzDecodeBody \
+	./crm/coordinator:FuzzDecodeMessage \
 	./heartbeat/serial:FuzzDeframer \
 	./internal/config:FuzzParse \
 	./internal/config:FuzzAuthkey \
