@@ -221,7 +221,7 @@ func (c *Coordinator) Run(ctx context.Context) error {
 			} else if id, ok := c.nodeID(string(l.Name)); ok && l.Name != "" {
 				dcID = id
 			}
-			c.node.setDC(dcID)
+			c.node.setDC(dcID, l.Term)
 			leading := dcID == c.cfg.Self && l.ID != 0
 			if leading && cur != nil && cur.term == l.Term {
 				continue

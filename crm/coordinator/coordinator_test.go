@@ -8,6 +8,7 @@ import (
 	"go.uber.org/zap/zaptest/observer"
 
 	"pacer/internal/cluster"
+	"pacer/resources"
 )
 
 const dummy = `property stonith-enabled=false
@@ -286,5 +287,30 @@ func TestNodeDeathWithoutFencing(t *testing.T) {
 	ns := nodeState(tc.store.snapshot(), node)
 	if ns == nil || ns.InCCM != "false" || ns.Crmd != "offline" || ns.Join != "member" {
 		t.Errorf("%s's node_state: %+v", node, ns)
+	}
+}
+
+// A deposed DC that has not noticed yet: nodes that know a newer term
+// refuse its requests.
+func TestStaleDCRequestIgnored(t *testing.T) {
+	tc := newCluster(t, dummy, "alpha", "bravo", "charlie")
+	tc.elect("alpha", 1)
+	tc.runsOn("d1")
+	tc.eventually("alpha idle", func() bool { return tc.idle("alpha") })
+	tc.elect("charlie", 2)
+	tc.eventually("charlie idle", func() bool { return tc.idle("charlie") })
+	before := tc.world.count("bravo", "d1", "start")
+	stale := &message{Type: msgExec, ID: 99, Term: 1,
+		Op: &resources.Op{Resource: resources.ResourceSpec{ID: "d1", Class: "ocf", Provider: "pacer", Type: "Dummy"}, Action: "start"}}
+	b, err := encodeMessage(stale)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tc.coords["bravo"].Receive(tc.id("alpha"), b)
+	tc.eventually("stale request logged", func() bool {
+		return tc.logged("request from a stale DC ignored", map[string]any{"on": "bravo", "term": 1, "current_term": 2}) == 1
+	})
+	if got := tc.world.count("bravo", "d1", "start"); got != before {
+		t.Errorf("bravo ran a start for a stale DC")
 	}
 }

@@ -43,6 +43,7 @@ type nodeSide struct {
 	mu      sync.Mutex
 	closed  bool // run returned: no new request goroutines
 	dc      cluster.NodeID
+	term    uint64 // the newest DC term seen
 	reqs    map[reqKey]*message // nil value: still running
 	order   []reqKey
 	seq     uint64
@@ -84,11 +85,13 @@ func (n *nodeSide) run(ctx context.Context) {
 	}
 }
 
-// setDC notes who the DC is; pending reports go to a new DC at once.
-func (n *nodeSide) setDC(id cluster.NodeID) {
+// setDC notes who the DC is and its term; pending reports go to a new
+// DC at once.
+func (n *nodeSide) setDC(id cluster.NodeID, term uint64) {
 	n.mu.Lock()
 	changed := n.dc != id
 	n.dc = id
+	n.term = max(n.term, term)
 	n.mu.Unlock()
 	if changed {
 		n.resendReports()
@@ -124,6 +127,15 @@ func (n *nodeSide) handle(from cluster.NodeID, m *message) {
 		n.mu.Lock()
 		if n.closed {
 			n.mu.Unlock()
+			return
+		}
+		if m.Term < n.term {
+			// A DC that was deposed (a partition, a pause) and has not
+			// noticed yet: its transition is void.
+			cur := n.term
+			n.mu.Unlock()
+			n.lg.Warn("request from a stale DC ignored", zap.Uint64("from", uint64(from)), logfield.Term(m.Term),
+				zap.Uint64("current_term", cur), zap.Stringer("request", m.Type))
 			return
 		}
 		reply, seen := n.reqs[key]
