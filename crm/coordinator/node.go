@@ -43,7 +43,7 @@ type nodeSide struct {
 	mu      sync.Mutex
 	closed  bool // run returned: no new request goroutines
 	dc      cluster.NodeID
-	term    uint64 // the newest DC term seen
+	term    uint64              // the newest DC term seen
 	reqs    map[reqKey]*message // nil value: still running
 	order   []reqKey
 	seq     uint64
