@@ -111,3 +111,24 @@ func TestHistoryCheckedByName(t *testing.T) {
 		t.Errorf("executed %q: the history of c:0 on node2 was not cleaned up", got)
 	}
 }
+
+// TestCloneStoppedListCountsListedInstances checks pe__clone_default's
+// Stopped list: only instances collapsed into the Started (or Promoted)
+// list count as active, so with a failed instance shown on its own the
+// nodes running no instance are still listed as Stopped.
+func TestCloneStoppedListCountsListedInstances(t *testing.T) {
+	head3 := strings.Replace(head, `<node id="2" uname="node2"/>`, `<node id="2" uname="node2"/><node id="3" uname="node3"/>`, 1)
+	failed := []op{{"monitor", 0, 7, 1}, {"start", 0, 0, 2}, {"monitor", 10000, 1, 3}}
+	cl := `<clone id="cl"><meta_attributes id="clm"><nvpair id="clm1" name="clone-max" value="2"/></meta_attributes>` +
+		`<primitive id="c" class="ocf" provider="heartbeat" type="Dummy"><operations><op id="cm" name="monitor" interval="10s"/></operations></primitive></clone>`
+	node3 := `<node_state id="3" uname="node3" in_ccm="true" crmd="online" join="member" expected="member"/>`
+	xml := head3 + `<resources>` + cl + `</resources><constraints/></configuration>` +
+		withStatus(history(1, map[string][]op{"c": started}, "c"), history(2, map[string][]op{"c": failed}, "c"), node3)
+	out := simulated(t, schedule(t, xml))
+	cur := out[:strings.Index(out, "Transition Summary")]
+	for _, want := range []string{"c\t(ocf:heartbeat:Dummy):\t FAILED node2", "Started: [ node1 ]", "Stopped: [ node3 ]"} {
+		if !strings.Contains(cur, want) {
+			t.Errorf("current status lacks %q:\n%s", want, cur)
+		}
+	}
+}

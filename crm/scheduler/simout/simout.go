@@ -236,17 +236,20 @@ func writeClone(b *strings.Builder, r *scheduler.ResourceStatus, indent string) 
 		for _, n := range inst.Nodes {
 			active[n] = true
 		}
-		if len(inst.Nodes) > 0 {
-			activeInstances++
-		}
+		// Only the instances in the Promoted and Started lists count
+		// as active for the Stopped list (pe__clone_default): one
+		// shown on its own (failed, unmanaged, orphaned, partial)
+		// does not.
 		switch {
 		case len(inst.Nodes) == 0:
 		case inst.partial:
 			writeResource(b, c, in, r)
 		case len(inst.Nodes) == 1 && !inst.Failed && !inst.Orphan && inst.Managed && !inst.Blocked && r.Promotable && inst.Role == cib.RolePromoted:
 			promotedOn = append(promotedOn, inst.Nodes[0])
+			activeInstances++
 		case len(inst.Nodes) == 1 && !inst.Failed && !inst.Orphan && inst.Managed && !inst.Blocked && (inst.Role == cib.RoleStarted || (r.Promotable && inst.Role == cib.RoleUnpromoted)):
 			startedOn = append(startedOn, inst.Nodes[0])
+			activeInstances++
 		default:
 			writeResource(b, c, in, r)
 		}
