@@ -19,6 +19,7 @@ func main() {
 			keygenCommand(),
 			raCommand(),
 			simulateCommand(),
+			statusCommand(),
 		},
 	}
 	if err := app.Run(os.Args); err != nil {

@@ -82,7 +82,8 @@ type Daemon struct {
 	coord      atomic.Pointer[coordinator.Coordinator] // set when runCoordinator has built it
 	router     *raftRouter
 	readdressc chan uint64
-	two        *twoNode // nil unless [quorum] two_node
+	two        *twoNode     // nil unless [quorum] two_node
+	metrics    metricsState // the [metrics] endpoint (metrics.go)
 }
 
 // New builds a daemon; it opens the links (sockets, ttys) and the control
@@ -206,6 +207,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	g.Go(func() error { return d.summarizeWire(gctx) })
 	g.Go(func() error { return d.rejoinLoop(gctx) })
 	g.Go(func() error { return d.ensureMembers(gctx) })
+	g.Go(func() error { return d.serveMetrics(gctx) })
 	g.Go(func() error { return d.runCoordinator(gctx) })
 	if d.two != nil {
 		g.Go(func() error { return d.two.run(gctx) })
