@@ -669,7 +669,7 @@ func (d *dc) start(ctx context.Context, wg *sync.WaitGroup, t *transition, i int
 	if !known || !d.alive[a.Node] {
 		t.state[i] = actFailed
 		t.failed++
-		d.lg.Error("action failed", append(fields[:5], logfield.Reason("node is not a live member"))...)
+		d.lg.Error("action failed", append(fields[:4], logfield.Reason("node is not a live member"))...)
 		d.event("action on lost node " + a.Node)
 		return false
 	}
