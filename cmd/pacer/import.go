@@ -34,6 +34,9 @@ const (
 // over; tests replace it.
 var randomSource io.Reader = hacf.RandomReader
 
+// hostname names this machine (the default --node); tests replace it.
+var hostname = os.Hostname
+
 func importCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "import",
@@ -303,7 +306,7 @@ func convertHACF(c *cli.Context, path string) (*hacf.Result, error) {
 	if o.Node == "" {
 		// This host, when ha.cf lists it: the file is for the machine
 		// the import runs on.
-		if h, err := os.Hostname(); err == nil {
+		if h, err := hostname(); err == nil {
 			for _, d := range f.Directives {
 				if d.Name == "node" && containsFold(d.Args, h) {
 					o.Node = h

@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"sort"
 	"strings"
 
 	"github.com/urfave/cli/v2"
 
 	"pacer/crm/cib"
+	"pacer/crm/cib/cibfile"
 	"pacer/crm/cib/cibxml"
 	"pacer/crm/cib/crmsh"
 )
@@ -100,6 +102,13 @@ func importCIB(c *cli.Context) error {
 		return importFailed(c, cib.WithFile(verr, name))
 	}
 	f.check()
+	sort.SliceStable(f.findings, func(i, j int) bool {
+		li, lj := f.findings[i].pos.Line, f.findings[j].pos.Line
+		if li == 0 || lj == 0 {
+			return lj == 0 && li != 0
+		}
+		return li < lj
+	})
 
 	var buf bytes.Buffer
 	switch {
@@ -108,7 +117,10 @@ func importCIB(c *cli.Context) error {
 	case f.whole != nil:
 		err = cibxml.Write(&buf, f.whole)
 	default:
-		err = cibxml.WriteConfiguration(&buf, f.conf)
+		// A whole <cib>, so the output serves as a --cib-file.
+		w := cibfile.Empty()
+		w.Configuration = *f.conf
+		err = cibxml.Write(&buf, w)
 	}
 	if err != nil {
 		return importFailed(c, err)
@@ -334,7 +346,7 @@ func (f *foreign) check() {
 		if u.Name == "acls" {
 			msg = "access control lists: pacer has none; its control socket admits root and group haclient. Kept as it is, with no effect"
 		}
-		add(c.Pos, x, "xml <"+u.Name+">", msg)
+		add(cib.Pos{}, x, "xml <"+u.Name+">", msg) // the model keeps no position for it
 	}
 }
 

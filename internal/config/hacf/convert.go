@@ -624,7 +624,7 @@ func (c *converter) placeUcast(l *link, local string, peers []string, owner map[
 				return false
 			}
 			l.cfg.PeerAddrs[n] = netip.AddrPortFrom(ip.addr, uint16(l.port)).String()
-			c.note(ip.line, Mapped, "ucast %s %v -> peer %s (--addr) on link %s", l.iface, ip.addr, n, l.iface)
+			c.note(ip.line, Mapped, "ucast %s %v -> peer %s (--addr)", l.iface, ip.addr, n)
 		}
 	}
 	var missing []string
