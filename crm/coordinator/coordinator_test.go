@@ -1,12 +1,14 @@
 package coordinator
 
 import (
+	"context"
 	"slices"
 	"testing"
 	"time"
 
 	"go.uber.org/zap/zaptest/observer"
 
+	"pacer/crm/store"
 	"pacer/internal/cluster"
 	"pacer/resources"
 )
@@ -312,5 +314,37 @@ func TestStaleDCRequestIgnored(t *testing.T) {
 	})
 	if got := tc.world.count("bravo", "d1", "start"); got != before {
 		t.Errorf("bravo ran a start for a stale DC")
+	}
+}
+
+// A configuration change and an attribute change each make the DC plan
+// again: a new resource starts; a node put in standby (a transient
+// attribute) loses its resources.
+func TestConfigAndAttributeChangesReplan(t *testing.T) {
+	tc := newCluster(t, dummy, "alpha", "bravo", "charlie")
+	tc.elect("alpha", 1)
+	tc.runsOn("d1")
+	tc.eventually("DC idle", func() bool { return tc.idle("alpha") })
+	tc.store.setConfig(t, dummy+"primitive d2 ocf:pacer:Dummy\n")
+	tc.runsOn("d2")
+	if tc.logged("transition started", map[string]any{"transition": 2}) != 1 {
+		t.Errorf("no transition for the configuration change")
+	}
+	tc.eventually("DC idle", func() bool { return tc.idle("alpha") })
+	from := tc.runsOn("d1")
+	h := tc.store.handle()
+	if _, err := h.ProposeStatus(context.Background(), store.StatusUpdate{Node: from,
+		Attrs: []store.AttrUpdate{{Name: "standby", Op: store.AttrSet, Value: "on"}}}); err != nil {
+		t.Fatal(err)
+	}
+	tc.eventually("d1 off the standby node", func() bool {
+		w := tc.world.where("d1")
+		return len(w) == 1 && w[0] != from
+	})
+	if w := tc.world.where("d2"); len(w) != 1 || w[0] == from {
+		tc.eventually("d2 off the standby node", func() bool {
+			w := tc.world.where("d2")
+			return len(w) == 1 && w[0] != from
+		})
 	}
 }

@@ -65,6 +65,20 @@ func newFakeStore(t *testing.T, seq *atomic.Int64, config string) *fakeStore {
 		ver: store.Version{Epoch: 1}, seq: seq, fencedAt: map[string]int64{}}
 }
 
+// setConfig replaces the configuration (a configuration CAS).
+func (s *fakeStore) setConfig(t *testing.T, config string) {
+	conf, err := crmsh.ParseConfiguration([]byte(config), "test")
+	if err != nil {
+		t.Fatalf("configuration: %v", err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.cib.Configuration = *conf
+	s.ver.Epoch++
+	s.ver.NumUpdates = 0
+	s.notify()
+}
+
 func (s *fakeStore) handle() *storeHandle {
 	h := &storeHandle{s: s, changed: make(chan struct{}, 1)}
 	s.mu.Lock()
