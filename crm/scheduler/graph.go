@@ -1,6 +1,8 @@
 package scheduler
 
 import (
+	"fmt"
+	"strings"
 	"time"
 
 	"pacer/crm/cib"
@@ -215,6 +217,8 @@ type ResourceStatus struct {
 	PendingInterval int64
 	// PendingNode is where the pending operation runs.
 	PendingNode string
+	// PendingOpID is the pending operation's history entry id.
+	PendingOpID string
 	// Unclean: the one node it is active on is unclean and offline.
 	Unclean    bool
 	Children   []*ResourceStatus
@@ -255,7 +259,7 @@ func (t *Transition) CurrentStatus() *Status {
 		rs := &ResourceStatus{ID: r.id, Class: r.class, Provider: r.provider, Type: r.typ,
 			Group: r.isGroup(), Role: r.role, TargetRole: r.targetRole, Managed: r.unpackManaged(ws),
 			Blocked: r.blocked,
-			Orphan:  r.orphan, Failed: r.failed, Pending: r.pendingTask, PendingInterval: r.pendingInterval}
+			Orphan:  r.orphan, Failed: r.failed, Pending: r.pendingTask, PendingInterval: r.pendingInterval, PendingOpID: r.pendingOpID}
 		for _, n := range r.running {
 			rs.Nodes = append(rs.Nodes, n.name)
 		}
@@ -344,7 +348,7 @@ func (t *Transition) RevisedStatus(executed []*Action) *Status {
 		if r == nil {
 			continue
 		}
-		if r.Pending == a.Task && r.PendingInterval == a.Interval.Milliseconds() {
+		if r.Pending != "" && a.Node == r.PendingNode && replacesPending(r, a) {
 			r.Pending = "" // the simulated result replaces the pending one
 		}
 		switch a.Task {
@@ -379,6 +383,29 @@ func (t *Transition) RevisedStatus(executed []*Action) *Status {
 			// answered (update_resource_state).
 			r.Role, r.Failed = cib.RoleUnpromoted, false
 		}
+	}
+	// A pending operation whose history entry no simulated result
+	// replaced is still in flight, and it sorts after them (its
+	// transition is not the simulation's): the last word on its node.
+	// The revised status is printed without pending operations.
+	for _, r := range byID {
+		if r.Pending != "" && r.PendingNode != "" {
+			switch r.Pending {
+			case "start", "migrate_to":
+				if !containsString(r.Nodes, r.PendingNode) {
+					r.Nodes = append(r.Nodes, r.PendingNode)
+				}
+				if r.Role < cib.RoleStarted {
+					r.Role = cib.RoleStarted
+					if promotableInstance[r] {
+						r.Role = cib.RoleUnpromoted
+					}
+				}
+			case "promote":
+				r.Role = cib.RolePromoted
+			}
+		}
+		r.Pending, r.PendingInterval, r.PendingNode, r.PendingOpID = "", 0, "", ""
 	}
 	// Orphans that stopped disappear.
 	var keep []*ResourceStatus
@@ -446,4 +473,16 @@ func anonymousBase(r *resource) (string, bool) {
 		return cloneStrip(r.id), true
 	}
 	return "", false
+}
+
+// replacesPending says a simulated action's result is written over the
+// pending operation's history entry (crm_simulate records a result as
+// RSC_last_0, or RSC_TASK_INTERVAL for a recurring one); an entry under
+// another id (an older CIB's RSC_start_0) stays.
+func replacesPending(r *ResourceStatus, a *Action) bool {
+	id := r.PendingOpID
+	if a.Interval > 0 {
+		return a.Task == r.Pending && a.Interval.Milliseconds() == r.PendingInterval && strings.HasSuffix(id, fmt.Sprintf("_%s_%d", a.Task, a.Interval.Milliseconds()))
+	}
+	return strings.HasSuffix(id, "_last_0")
 }

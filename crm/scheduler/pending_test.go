@@ -24,7 +24,16 @@ func TestPendingOps(t *testing.T) {
 		{"pending start", cloneCIB(prim("a", ""), loc, state(start)),
 			"a\t(ocf:heartbeat:Dummy):\t Starting node1\n", "a\t(ocf:heartbeat:Dummy):\t Started node1\n"},
 		{"pending monitor", cloneCIB(prim("a", ""), loc, state(mon)),
-			"a\t(ocf:heartbeat:Dummy):\t Started node1 (Monitoring)\n", "a\t(ocf:heartbeat:Dummy):\t Started node1 (Monitoring)\n"},
+			"a\t(ocf:heartbeat:Dummy):\t Started node1 (Monitoring)\n", "a\t(ocf:heartbeat:Dummy):\t Started node1\n"},
+		// The revised status is printed without pending operations
+		// (crm_simulate prints it with no show options), and a
+		// pending start whose entry no simulated result replaced
+		// (an old-style id, a_start_0, not a_last_0) stays the last
+		// word on its node, even after a simulated stop there.
+		{"pending start outlives a stop", cloneCIB(prim("a", disabled), loc, state(start)),
+			"a\t(ocf:heartbeat:Dummy):\t Starting node1 (disabled)\n", "a\t(ocf:heartbeat:Dummy):\t Started node1 (disabled)\n"},
+		{"pending start under a_last_0 is replaced", cloneCIB(prim("a", disabled), loc, state(strings.Replace(start, `id="a_start_0"`, `id="a_last_0"`, 1))),
+			"a\t(ocf:heartbeat:Dummy):\t Starting node1 (disabled)\n", "a\t(ocf:heartbeat:Dummy):\t Stopped (disabled)\n"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

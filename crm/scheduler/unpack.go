@@ -127,6 +127,7 @@ type resource struct {
 	// -1), shown in the status ("Starting", "(Monitoring)").
 	pendingTask     string
 	pendingInterval int64
+	pendingOpID     string // the lrm_rsc_op id of the pending operation
 	pendingNode     *node
 	// cloneName is the name an anonymous clone instance's history was
 	// found under, when it differs from the instance id.
@@ -813,6 +814,7 @@ func (ws *workingSet) unpackRscHistory(r *resource, n *node, lr *cib.LRMResource
 			// status, as crm_mon does.
 			if r.pendingTask == "" && (o.interval != 0 || o.task != "monitor") {
 				r.pendingTask, r.pendingInterval, r.pendingNode = o.task, o.interval, n
+				r.pendingOpID = o.op.ID
 			}
 			continue
 		}
