@@ -18,6 +18,9 @@ FUZZ_TARGETS = \
 	./internal/pcmktime:FuzzParseDuration \
 	./crm/cib:FuzzParseISODate \
 	./crm/cib/haresources:FuzzParse \
+	./internal/config/hacf:FuzzParse \
+	./internal/config/hacf:FuzzAuthkeys \
+	./cmd/pacer:FuzzReadForeign \
 	./crm/cib/cibxml:FuzzRead \
 	./crm/cib/cibxml:FuzzTokenizerAgainstEncodingXML \
 	./crm/cib/crmsh:FuzzParse \
