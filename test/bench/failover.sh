@@ -15,7 +15,8 @@
 # and to the new DC's "elected DC" (its JSON logs); the peers from the fault
 # to the first answer of the VIP from the new node (a prober every 10 ms).
 # pacer's VIP figure comes once pacerd runs resources (see configureVIP in
-# test/bench/failover/main.go).
+# test/bench/failover/main.go). The peers' namespaces are pk-* (keepalived)
+# and pp-* (Pacemaker): their veth names must fit in 15 bytes.
 set -euo pipefail
 BIN=${1:?usage: failover.sh BIN PEERS_DIR}
 PEERS_DIR=${2:?usage: failover.sh BIN PEERS_DIR}
@@ -44,13 +45,13 @@ for p in $PEERS; do
 	echo "== $p ($(date -u +%FT%TZ)); log $W/$p.log"
 	case $p in
 	keepalived)
-		env RUNS="$RUNS" CONFIGS="$KA_CONFIGS" FAULTS="$KA_FAULTS" IDLE=0 W="$W/keepalived" LAB_PREFIX=pacer-pk- \
+		env RUNS="$RUNS" CONFIGS="$KA_CONFIGS" FAULTS="$KA_FAULTS" IDLE=0 W="$W/keepalived" LAB_PREFIX=pk- \
 			bash "$PEERS_DIR/keepalived-failover.sh" > "$W/keepalived.log" 2>&1 ||
 			echo "keepalived: failed (exit $?), see $W/keepalived.log"
 		;;
 	pacemaker)
 		env RUNS="$RUNS" NODES="$PCMK_NODES" TOKENS="$PCMK_TOKENS" FENCING=on FAULTS="$PCMK_FAULTS" IDLE=0 \
-			W="$W/pacemaker" LAB_PREFIX=pacer-pp- \
+			W="$W/pacemaker" LAB_PREFIX=pp- \
 			bash "$PEERS_DIR/pacemaker-failover.sh" > "$W/pacemaker.log" 2>&1 ||
 			echo "pacemaker: failed (exit $?), see $W/pacemaker.log"
 		;;
