@@ -39,8 +39,11 @@ func (n *Node) reconcile() {
 		if id == n.cfg.ID {
 			if to := n.bestVoter(); to != 0 {
 				n.rn.TransferLeader(to)
+				return
 			}
-			return
+			// No other active voter to hand over to: promote a learner
+			// first (below), or the group would be left with none.
+			continue
 		}
 		n.proposeConfChange(pb.ConfChangeRemoveNode, id, "member removed")
 		return
