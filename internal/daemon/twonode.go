@@ -82,7 +82,7 @@ func (d *Daemon) openTwoNode(deps Deps) error {
 
 // ActionsAllowed reports whether this node may act as DC (start resources,
 // run transitions): false only in two_node mode with wait_for_all until
-// the peer was seen alive once or fenced since boot.
+// the peer was seen alive once since boot.
 func (d *Daemon) ActionsAllowed() bool {
 	return d.two == nil || d.two.allowed.Load()
 }
@@ -108,6 +108,7 @@ func (t *twoNode) run(ctx context.Context) error {
 		t.lg.Info("wait_for_all: no DC actions until the peer is seen or fenced", logfield.Node(t.peer.Name))
 	}
 	peerID := cluster.NodeID(t.peer.ID)
+	warned := false
 	var v membership.View
 	var retry clock.Timer
 	var retryC <-chan time.Time
@@ -144,8 +145,18 @@ func (t *twoNode) run(ctx context.Context) error {
 		}
 		if !t.peerIsVoter() {
 			// Already alone (forced before, or the peer is a learner that
-			// has not caught up): its death costs nothing.
+			// has not caught up): its death costs nothing, and this node's
+			// log is the group's.
 			t.release("peer is not a voter")
+			continue
+		}
+		if !t.allowed.Load() {
+			if !warned {
+				warned = true
+				t.lg.Warn("wait_for_all: the peer was not seen since boot and is dead; not fencing it and not acting: "+
+					"this node may hold an older CIB than the peer; start the peer, or set wait_for_all = false to go on alone",
+					logfield.Node(t.peer.Name))
+			}
 			continue
 		}
 		if err := t.fenceAndForce(ctx, func() bool {

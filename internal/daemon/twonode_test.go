@@ -346,49 +346,81 @@ func TestTwoNodeSplitOnlyFencingWinnerContinues(t *testing.T) {
 	}
 }
 
-// wait_for_all: a node that boots alone takes no DC actions until it
-// fenced its never-seen peer.
-func TestTwoNodeWaitForAllUntilFenced(t *testing.T) {
-	names := []string{"alpha", "bravo"}
-	net := memlink.NewNetwork(clock.Real{}, 1)
-	lab := newFenceLab(net, names)
-	cfg := testConfig(t, 0, names)
-	cfg.Initdead = config.Duration{Duration: 300 * time.Millisecond}
-	cfg.Raft = config.RaftConfig{Tick: config.Duration{Duration: 20 * time.Millisecond}, ElectionTicks: 10, HeartbeatTicks: 1}
-	cfg.Quorum.TwoNode, cfg.Quorum.WaitForAll, cfg.Quorum.FenceAgent = true, true, "fence_test"
-	core, obs := observer.New(zap.InfoLevel)
-	d, err := New(cfg, Deps{Logger: zap.New(core), Keyring: keyring(),
-		Links: []heartbeat.Link{net.Link(1, "ring0")}, Fencer: labFencer{lab, "alpha"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- d.Run(ctx) }()
-	defer func() {
-		cancel()
-		<-done
-	}()
-	if d.ActionsAllowed() {
-		t.Fatal("actions allowed at boot with wait_for_all")
-	}
-	deadline := time.Now().Add(20 * time.Second)
-	for !d.ActionsAllowed() {
-		if time.Now().After(deadline) {
-			t.Fatalf("never allowed; fence log %v", lab.log())
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	if got := lab.log(); !slices.Equal(got, []string{"alpha>bravo ok"}) {
-		t.Fatalf("fence log %v", got)
-	}
-	if obs.FilterMessage("wait_for_all satisfied: DC actions allowed").Len() != 1 {
-		t.Fatal("release not logged")
-	}
-	for time.Now().Before(deadline) && d.store.Status().State != raft.StateLeader {
-		time.Sleep(5 * time.Millisecond)
-	}
-	if st := d.store.Status(); st.State != raft.StateLeader || !slices.Equal(st.Voters, []uint64{1}) {
-		t.Fatalf("alone after fencing: %+v", st)
+// A node that boots alone: with wait_for_all it neither fences its
+// never-seen peer nor acts (it may hold an older CIB than the peer went on
+// with), until the peer shows up; without wait_for_all it fences the peer
+// once initdead is over and leads alone.
+func TestTwoNodeBootAlone(t *testing.T) {
+	for _, waitForAll := range []bool{true, false} {
+		t.Run(fmt.Sprintf("wait_for_all=%v", waitForAll), func(t *testing.T) {
+			names := []string{"alpha", "bravo"}
+			net := memlink.NewNetwork(clock.Real{}, 1)
+			lab := newFenceLab(net, names)
+			cfgs := make([]config.Config, 2)
+			for i := range cfgs {
+				cfg := testConfig(t, i, names)
+				cfg.Initdead = config.Duration{Duration: 300 * time.Millisecond}
+				cfg.Raft = config.RaftConfig{Tick: config.Duration{Duration: 20 * time.Millisecond}, ElectionTicks: 10, HeartbeatTicks: 1}
+				cfg.Quorum.TwoNode, cfg.Quorum.WaitForAll, cfg.Quorum.FenceAgent = true, waitForAll, "fence_test"
+				cfgs[i] = cfg
+			}
+			run := func(i int) (*Daemon, *observer.ObservedLogs) {
+				core, obs := observer.New(zap.InfoLevel)
+				d, err := New(cfgs[i], Deps{Logger: zap.New(core), Keyring: keyring(),
+					Links: []heartbeat.Link{net.Link(cluster.NodeID(i+1), "ring0")}, Fencer: labFencer{lab, names[i]}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				ctx, cancel := context.WithCancel(context.Background())
+				done := make(chan error, 1)
+				go func() { done <- d.Run(ctx) }()
+				t.Cleanup(func() {
+					cancel()
+					<-done
+				})
+				return d, obs
+			}
+			d, obs := run(0)
+			if d.ActionsAllowed() == waitForAll {
+				t.Fatalf("actions allowed at boot: %v", d.ActionsAllowed())
+			}
+			deadline := time.Now().Add(20 * time.Second)
+			if waitForAll {
+				for obs.FilterMessage("wait_for_all: the peer was not seen since boot and is dead; not fencing it and not acting: "+
+					"this node may hold an older CIB than the peer; start the peer, or set wait_for_all = false to go on alone").Len() == 0 {
+					if time.Now().After(deadline) {
+						t.Fatal("the waiting node never said why it waits")
+					}
+					time.Sleep(5 * time.Millisecond)
+				}
+				time.Sleep(300 * time.Millisecond) // a few fence retries' worth
+				if got := lab.log(); len(got) != 0 || d.ActionsAllowed() || d.store.Status().Lead != 0 {
+					t.Fatalf("alone under wait_for_all: fence log %v, allowed %v, status %+v", got, d.ActionsAllowed(), d.store.Status())
+				}
+				run(1)
+				for !d.ActionsAllowed() || d.store.Status().Lead == 0 {
+					if time.Now().After(deadline) {
+						t.Fatalf("the peer came and still: allowed %v status %+v", d.ActionsAllowed(), d.store.Status())
+					}
+					time.Sleep(5 * time.Millisecond)
+				}
+				if got := lab.log(); len(got) != 0 {
+					t.Fatalf("fenced: %v", got)
+				}
+				return
+			}
+			for d.store.Status().State != raft.StateLeader {
+				if time.Now().After(deadline) {
+					t.Fatalf("never led alone; fence log %v status %+v", lab.log(), d.store.Status())
+				}
+				time.Sleep(5 * time.Millisecond)
+			}
+			if got := lab.log(); !slices.Equal(got, []string{"alpha>bravo ok"}) {
+				t.Fatalf("fence log %v", got)
+			}
+			if st := d.store.Status(); !slices.Equal(st.Voters, []uint64{1}) {
+				t.Fatalf("voters %v", st.Voters)
+			}
+		})
 	}
 }
