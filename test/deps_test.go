@@ -37,6 +37,8 @@ var layers = []struct {
 	{"internal/config", 50}, {"internal/control", 50}, {"internal/attrd", 50},
 	{"internal/daemon", 60},
 	{"cmd", 70}, {"test", 70},
+	// The lab is a library for the tests and benchmarks beside it.
+	{"test/lab", 65},
 }
 
 // badDeps are imports forbidden outright, with the reason, on top of the

@@ -332,4 +332,17 @@ func TestSerialCableKeepsNodeAlive(t *testing.T) {
 	must(t, l.RestoreAll("n1"))
 	_, err = c.Node("n2").WaitEvent(healed, guard, "node joined", map[string]string{"node": "n1"})
 	must(t, err)
+
+	// A graceful stop: pacerd exits 0 on SIGTERM.
+	code, err := c.Node("n1").Stop(10 * time.Second)
+	must(t, err)
+	if code != 0 {
+		t.Errorf("pacerd exited %d on SIGTERM, want 0", code)
+	}
+	if _, err := c.Node("n1").Host.Processes(); err != nil {
+		t.Fatal(err)
+	}
+	if hs, err := l.ProcessHosts("pacerd"); err != nil || len(hs) != 1 || hs[0] != "n2" {
+		t.Errorf("pacerd runs on %v (%v), want [n2]", hs, err)
+	}
 }

@@ -127,6 +127,19 @@ func (p *Pacerd) Kill(sig syscall.Signal) {
 	}
 }
 
+// Stop stops pacerd gracefully (SIGTERM) and waits up to timeout for it
+// to end, then SIGKILLs it; it returns the exit code.
+func (p *Pacerd) Stop(timeout time.Duration) (int, error) {
+	p.Kill(syscall.SIGTERM)
+	code, err := p.Wait(timeout)
+	if err != nil {
+		p.Kill(syscall.SIGKILL)
+		_, _ = p.Wait(10 * time.Second)
+		return -1, fmt.Errorf("host %s: pacerd ignored SIGTERM for %v", p.Host.Name, timeout)
+	}
+	return code, nil
+}
+
 // Exited reports whether pacerd has ended.
 func (p *Pacerd) Exited() bool {
 	select {
