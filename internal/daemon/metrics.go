@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.uber.org/zap"
 
@@ -279,6 +280,9 @@ func (d *Daemon) serveMetrics(ctx context.Context) error {
 		return fmt.Errorf("metrics: %w", err)
 	}
 	reg := prometheus.NewRegistry()
+	// pacerd's own CPU, memory, descriptors and Go runtime: what its
+	// idle cost is.
+	reg.MustRegister(collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), collectors.NewGoCollector())
 	if err := reg.Register(collector{d}); err != nil {
 		ln.Close()
 		return fmt.Errorf("metrics: %w", err)
