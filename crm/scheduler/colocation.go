@@ -24,6 +24,12 @@ func (ws *workingSet) newColocation(id string, score cib.Score, dep, prim *resou
 		return
 	}
 	c := &colocation{id: id, dependent: dep, primary: prim, score: score, influence: influence}
+	defer func() {
+		if ws.antiColocationPass && score <= -infinity {
+			ws.antiColocationOrder(dep, c.depRole, prim, c.primRole)
+			ws.antiColocationOrder(prim, c.primRole, dep, c.depRole)
+		}
+	}()
 	if depRole != "" {
 		c.depRole, _ = cib.ParseRole(depRole)
 		if c.depRole == cib.RoleStarted {
@@ -35,6 +41,9 @@ func (ws *workingSet) newColocation(id string, score cib.Score, dep, prim *resou
 		if c.primRole == cib.RoleStarted {
 			c.primRole = cib.RoleUnknown
 		}
+	}
+	if ws.antiColocationPass {
+		return
 	}
 	ws.colocations = append(ws.colocations, c)
 	dep.thisWith = insertSorted(dep.thisWith, c, func(c *colocation) *resource { return c.primary })
@@ -78,29 +87,72 @@ func (ws *workingSet) influence(c *cib.Constraint, r *resource) bool {
 // unpackColocations reads rsc_colocation constraints, with resource sets.
 func (ws *workingSet) unpackColocations() {
 	for _, c := range ws.cib.Configuration.Constraints {
-		if c.Kind != cib.KindColocation {
-			continue
+		if c.Kind == cib.KindColocation {
+			ws.unpackColocation(c)
 		}
-		score := cib.Score(0)
-		if c.Score != "" {
-			score, _ = cib.ParseScore(c.Score)
+	}
+}
+
+// unpackColocation reads one rsc_colocation constraint.
+func (ws *workingSet) unpackColocation(c *cib.Constraint) {
+	score := cib.Score(0)
+	if c.Score != "" {
+		score, _ = cib.ParseScore(c.Score)
+	}
+	if len(c.Sets) == 0 {
+		dep, prim := ws.all[c.Rsc], ws.all[c.WithRsc]
+		if dep == nil || prim == nil {
+			return
 		}
-		if len(c.Sets) == 0 {
-			dep, prim := ws.all[c.Rsc], ws.all[c.WithRsc]
-			if dep == nil || prim == nil {
-				continue
-			}
-			ws.newColocationAttr(c.ID, score, dep, prim, c.RscRole, c.WithRscRole, c.NodeAttribute, ws.influence(c, dep))
-			continue
+		ws.newColocationAttr(c.ID, score, dep, prim, c.RscRole, c.WithRscRole, c.NodeAttribute, ws.influence(c, dep))
+		return
+	}
+	var last *cib.ResourceSet
+	for i := range c.Sets {
+		set := &c.Sets[i]
+		ws.colocationSet(c, set, score)
+		if last != nil {
+			ws.colocateSets(c, last, set, score)
 		}
-		var last *cib.ResourceSet
-		for i := range c.Sets {
-			set := &c.Sets[i]
-			ws.colocationSet(c, set, score)
-			if last != nil {
-				ws.colocateSets(c, last, set, score)
-			}
-			last = set
+		last = set
+	}
+}
+
+// unpackAntiColocationOrders creates, for a -INFINITY colocation, the
+// orderings pcmk__new_colocation adds (anti_colocation_order, both
+// ways): one resource gives up its role before the other takes its
+// own. They are made where Pacemaker makes them, among the orderings
+// in constraint order, while the colocations themselves are read later.
+func (ws *workingSet) unpackAntiColocationOrders(c *cib.Constraint) {
+	ws.antiColocationPass = true
+	ws.unpackColocation(c)
+	ws.antiColocationPass = false
+}
+
+// antiColocationOrder orders the actions that make first lose its role
+// before those that make then gain its role (pe_order_anti_colocation:
+// kept in the graph only on one node and when the first is required).
+func (ws *workingSet) antiColocationOrder(first *resource, firstRole cib.Role, then *resource, thenRole cib.Role) {
+	var firstTasks, thenTasks []string
+	switch firstRole {
+	case cib.RolePromoted:
+		firstTasks = []string{"demote"}
+	case cib.RoleUnpromoted:
+		firstTasks = []string{"stop", "promote"}
+	default:
+		firstTasks = []string{"stop"}
+	}
+	switch thenRole {
+	case cib.RolePromoted:
+		thenTasks = []string{"promote"}
+	case cib.RoleUnpromoted:
+		thenTasks = []string{"start", "demote"}
+	default:
+		thenTasks = []string{"start"}
+	}
+	for _, ft := range firstTasks {
+		for _, tt := range thenTasks {
+			ws.orderRsc(first, ft, then, tt, orderAntiColocation)
 		}
 	}
 }

@@ -33,6 +33,14 @@ func shouldAddInput(e *actionEdge) bool {
 	if e.typ == 0 {
 		return false
 	}
+	if e.typ == orderAntiColocation {
+		if e.then.node != nil && in.node != nil && e.then.node != in.node {
+			return false
+		}
+		if in.is(flagOptional) {
+			return false
+		}
+	}
 	if e.typ == orderLoad {
 		// Load orderings matter only on one node and when 'first'
 		// will happen.

@@ -42,6 +42,11 @@ const (
 	// orderSameNode: the ordering holds only between actions on the
 	// same node (pe_order_same_node); others are dropped.
 	orderSameNode
+	// orderAntiColocation: one side of a -INFINITY colocation gives
+	// up its role before the other takes its own; it changes no flags
+	// and is kept in the graph only between actions on one node (or
+	// a collective's) and when 'first' is required.
+	orderAntiColocation
 )
 
 // ordering is an ordering between resource actions by key, or between
@@ -223,6 +228,10 @@ func taskOr(t, def string) string {
 // unpackOrders reads rsc_order constraints, with resource sets.
 func (ws *workingSet) unpackOrders() {
 	for _, c := range ws.cib.Configuration.Constraints {
+		if c.Kind == cib.KindColocation {
+			ws.unpackAntiColocationOrders(c)
+			continue
+		}
 		if c.Kind != cib.KindOrder {
 			continue
 		}

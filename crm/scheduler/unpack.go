@@ -200,8 +200,11 @@ type workingSet struct {
 	// unfencing: some nvpair says provides=unfencing or
 	// requires=unfencing, so unfencing is in use (see unfence.go).
 	unfencing bool
-	placement string
-	props     map[string]string
+	// antiColocationPass: colocations are being read only for the
+	// orderings of -INFINITY ones (see unpackAntiColocationOrders).
+	antiColocationPass bool
+	placement          string
+	props              map[string]string
 
 	colocations  []*colocation
 	orderings    []*ordering

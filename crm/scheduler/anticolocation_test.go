@@ -1,0 +1,47 @@
+package scheduler_test
+
+import (
+	"testing"
+
+	"pacer/crm/scheduler"
+)
+
+// TestAntiColocationOrdering checks anti_colocation_order: with a
+// -INFINITY colocation, the actions that make one resource leave a node
+// come before those that make the other take it. a and b swap nodes:
+// a's start on node2 waits for b's stop on node2, and b's start on
+// node1 for a's stop on node1.
+func TestAntiColocationOrdering(t *testing.T) {
+	cons := `<rsc_colocation id="apart" rsc="a" with-rsc="b" score="-INFINITY"/>` +
+		`<rsc_location id="a2" rsc="a" node="node2" score="1000"/><rsc_location id="b1" rsc="b" node="node1" score="1000"/>`
+	xml := head + `<resources>` + prim("a", "") + prim("b", "") + `</resources><constraints>` + cons + `</constraints></configuration>` +
+		withStatus(history(1, map[string][]op{"a": started, "b": stopped}, "a", "b"), history(2, map[string][]op{"a": stopped, "b": started}, "a", "b"))
+	tr := schedule(t, xml)
+	byKey := map[string]*scheduler.Action{}
+	for _, a := range tr.Actions {
+		byKey[a.Key+"@"+a.Node] = a
+	}
+	waits := func(then, first string) bool {
+		t, f := byKey[then], byKey[first]
+		if t == nil || f == nil {
+			return false
+		}
+		for _, in := range t.Inputs {
+			if in == f.ID {
+				return true
+			}
+		}
+		return false
+	}
+	for _, c := range []struct {
+		then, first string
+		want        bool
+	}{
+		{"a_start_0@node2", "b_stop_0@node2", true},
+		{"b_start_0@node1", "a_stop_0@node1", true},
+	} {
+		if got := waits(c.then, c.first); got != c.want {
+			t.Errorf("%s waits for %s: %v, want %v", c.then, c.first, got, c.want)
+		}
+	}
+}
