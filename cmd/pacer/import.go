@@ -112,10 +112,14 @@ func (im *haImport) notes(ns []hacf.Note) {
 }
 
 func importHaresources(c *cli.Context) error {
-	c, err := interspersed(c)
+	nc, err := interspersed(c)
+	if errors.Is(err, errShowHelp) {
+		return cli.ShowSubcommandHelp(c)
+	}
 	if err != nil {
 		return cli.Exit(err.Error(), exitImportError)
 	}
+	c = nc
 	if c.Args().Len() != 1 {
 		return cli.Exit("import haresources: want one HARESOURCES file (see --help)", exitImportError)
 	}
@@ -488,6 +492,9 @@ func writeFileAtomic(path string, data []byte, mode fs.FileMode) error {
 // flags at the first argument). It returns a context whose flags are the
 // ones set before the arguments and after them, and whose arguments are
 // the rest, in order.
+// errShowHelp: -h or --help came after the arguments.
+var errShowHelp = errors.New("help requested")
+
 func interspersed(c *cli.Context) (*cli.Context, error) {
 	if c.NArg() <= 1 {
 		return c, nil
@@ -518,6 +525,9 @@ func interspersed(c *cli.Context) (*cli.Context, error) {
 	var pos []string
 	for {
 		if err := set.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, errShowHelp
+			}
 			return nil, fmt.Errorf("%s: %w", c.Command.FullName(), err)
 		}
 		rest := set.Args()
@@ -530,6 +540,9 @@ func interspersed(c *cli.Context) (*cli.Context, error) {
 		}
 		pos = append(pos, rest[0])
 		args = rest[1:]
+	}
+	if h := set.Lookup("help"); h != nil && h.Value.String() == "true" {
+		return nil, errShowHelp
 	}
 	// An alias set (-o) sets its flag's other names (--output), as
 	// urfave/cli's own parse does.

@@ -73,10 +73,14 @@ func (f foreign) format(x finding) string {
 }
 
 func importCIB(c *cli.Context) error {
-	c, err := interspersed(c)
+	nc, err := interspersed(c)
+	if errors.Is(err, errShowHelp) {
+		return cli.ShowSubcommandHelp(c)
+	}
 	if err != nil {
 		return cli.Exit(err.Error(), exitImportError)
 	}
+	c = nc
 	if c.Args().Len() != 1 {
 		return cli.Exit("import cib: want one FILE (- for stdin)", exitImportError)
 	}

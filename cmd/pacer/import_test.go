@@ -259,6 +259,10 @@ func TestImportErrors(t *testing.T) {
 			[]string{"import", "cib", "$D/dump.crm", "-o", "$D/out"}, []string{"$D/dump.crm:2"}},
 		{"empty", map[string]string{"dump.crm": "\n\n"}, nil,
 			[]string{"import", "cib", "$D/dump.crm", "-o", "$D/out"}, []string{"$D/dump.crm: empty"}},
+		{"unknown flag after the file", map[string]string{"dump.crm": "primitive vip IPaddr2 params ip=10.0.0.1\n"}, nil,
+			[]string{"import", "cib", "$D/dump.crm", "--bogus", "-o", "$D/out"}, []string{"flag provided but not defined: -bogus"}},
+		{"two files", map[string]string{"hr": "node1 nfs\n"}, nil,
+			[]string{"import", "haresources", "$D/hr", "$D/hr", "-o", "$D/out"}, []string{"want one HARESOURCES file"}},
 		{"bad format", map[string]string{"dump.crm": "primitive vip IPaddr2 params ip=10.0.0.1\n"}, nil,
 			[]string{"import", "cib", "$D/dump.crm", "--format", "json", "-o", "$D/out"}, []string{`--format "json"`}},
 	}
@@ -347,6 +351,16 @@ func TestImportMergesIntoCIBFile(t *testing.T) {
 	for _, want := range []string{"group group_1 Filesystem_2 IPaddr_10_0_0_10 nfs-kernel-server_4", "clone ms_drbd_r0 drbd_r0"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("merged CIB lacks %q:\n%s", want, stdout)
+		}
+	}
+}
+
+// TestImportHelpAfterArguments: --help after the file shows the help.
+func TestImportHelpAfterArguments(t *testing.T) {
+	for _, sub := range []string{"haresources", "cib"} {
+		stdout, stderr, code := runImport(t, "import", sub, "nofile", "--help")
+		if code != 0 || !strings.Contains(stdout, "pacer import "+sub+" - ") {
+			t.Errorf("%s: exit %d\nstdout:\n%s\nstderr:\n%s", sub, code, stdout, stderr)
 		}
 	}
 }
