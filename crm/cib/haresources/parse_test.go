@@ -339,3 +339,35 @@ func TestDocsExample(t *testing.T) {
 		}
 	}
 }
+
+// TestLines: each logical line says what it became, for the import's
+// explanation.
+func TestLines(t *testing.T) {
+	src := "# c\nalice IPaddr::10.0.0.1 drbddisk::r0 \\\n  Filesystem::/dev/drbd0::/srv\nbob drbddisk::r0\ncarol 10.0.0.2\n"
+	res, err := Parse(strings.NewReader(src), "hr")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, l := range res.Lines {
+		var ms, ds, cs []string
+		for _, m := range l.Members {
+			ms = append(ms, m.ID)
+		}
+		for _, d := range l.DRBD {
+			ds = append(ds, d.ID)
+		}
+		for _, c := range l.Constraints {
+			cs = append(cs, string(c.Kind)+":"+c.ID)
+		}
+		got = append(got, fmt.Sprintf("%d %s top=%s/%s members=%v drbd=%v cons=%v", l.Pos.Line, l.Node, l.TopKind, l.Top, ms, ds, cs))
+	}
+	want := []string{
+		"2 alice top=group/group_1 members=[IPaddr_10_0_0_1 Filesystem_3] drbd=[ms_drbd_r0] cons=[rsc_location:rsc_location_group_1 rsc_colocation:rsc_colocation_group_1_ms_drbd_r0 rsc_order:rsc_order_ms_drbd_r0_group_1]",
+		"4 bob top=/ members=[] drbd=[ms_drbd_r0] cons=[rsc_location:rsc_location_ms_drbd_r0]",
+		"5 carol top=primitive/IPaddr_10_0_0_2 members=[IPaddr_10_0_0_2] drbd=[] cons=[rsc_location:rsc_location_IPaddr_10_0_0_2]",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("lines:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}

@@ -174,9 +174,17 @@ func (c *converter) directive(d Directive) {
 	words := d.Name + " " + strings.Join(a, " ")
 	switch d.Name {
 	case "cluster":
+		if !validClusterName(a[0]) {
+			c.errorf(d.Line, "cluster %q: a pacer cluster name is 1 to 64 letters, digits, '.', '_' or '-' (pass --cluster NAME)", a[0])
+			return
+		}
 		c.cluster, c.clusterLine = a[0], d.Line
 	case "node":
 		for _, n := range a {
+			if why := hostnameProblem(n); why != "" {
+				c.errorf(d.Line, "node %q %s: pacer node names are host names (letters, digits, '-', dot-separated labels of 1 to 63)", n, why)
+				continue
+			}
 			if prev, dup := c.seen[strings.ToLower(n)]; dup {
 				c.errorf(d.Line, "node %s is already listed on line %d", n, prev)
 				continue
@@ -418,6 +426,10 @@ func (c *converter) finish() {
 		}
 	}
 	r.Local = local
+	if c.o.Cluster != "" && !validClusterName(c.o.Cluster) {
+		c.errorf(0, "--cluster %q: a pacer cluster name is 1 to 64 letters, digits, '.', '_' or '-'", c.o.Cluster)
+		return
+	}
 	c.timing()
 	c.failback()
 	links := c.resolveLinks(local)
@@ -840,4 +852,42 @@ func validIface(s string) bool {
 		return false
 	}
 	return !strings.ContainsAny(s, "/: \t\x00")
+}
+
+// hostnameProblem says why name is not a host name as pacer.toml wants
+// node names, or "".
+func hostnameProblem(name string) string {
+	if len(name) > 253 {
+		return "is longer than 253 characters"
+	}
+	for _, label := range strings.Split(name, ".") {
+		switch {
+		case label == "":
+			return "has an empty label"
+		case len(label) > 63:
+			return "has a label longer than 63 characters"
+		case label[0] == '-' || label[len(label)-1] == '-':
+			return "has a label starting or ending with '-'"
+		}
+		for i := 0; i < len(label); i++ {
+			ch := label[i]
+			if !(ch >= 'A' && ch <= 'Z' || ch >= 'a' && ch <= 'z' || ch >= '0' && ch <= '9' || ch == '-') {
+				return fmt.Sprintf("has %q", ch)
+			}
+		}
+	}
+	return ""
+}
+
+func validClusterName(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		ch := s[i]
+		if !(ch >= 'A' && ch <= 'Z' || ch >= 'a' && ch <= 'z' || ch >= '0' && ch <= '9' || ch == '.' || ch == '_' || ch == '-') {
+			return false
+		}
+	}
+	return true
 }

@@ -221,6 +221,8 @@ func TestConvertErrors(t *testing.T) {
 		want     string
 	}{
 		{"no nodes", "bcast eth0\n", Options{}, "no node directive"},
+		{"node not a host name", "node a b_c\nbcast eth0\n", Options{}, `ha.cf:1: node "b_c" has '_'`},
+		{"bad cluster name", "cluster my/cluster\nnode a b\nbcast eth0\n", Options{}, `ha.cf:1: cluster "my/cluster"`},
 		{"duplicate node", "node a b\nnode A\nbcast eth0\n", Options{}, "ha.cf:2: node A is already listed on line 1"},
 		{"unknown local node", "node a b\nbcast eth0\n", Options{Node: "c"}, "node c is not listed"},
 		{"bad udpport", "node a b\nudpport 70000\nbcast eth0\n", Options{}, "ha.cf:2: udpport 70000"},
