@@ -132,3 +132,21 @@ func TestCloneStoppedListCountsListedInstances(t *testing.T) {
 		}
 	}
 }
+
+// TestCloneInstanceOnUncleanNode checks pe__clone_default: an instance
+// active on a node that is offline and unclean is shown on its own, as
+// "(UNCLEAN)", not collapsed into the Started list.
+func TestCloneInstanceOnUncleanNode(t *testing.T) {
+	fenced := strings.Replace(head, `value="false"/>`, `value="true"/>`, 1)
+	st := `<primitive id="st" class="stonith" type="fence_dummy"/>`
+	down := strings.Replace(history(2, map[string][]op{"c": started}, "c"), `in_ccm="true" crmd="online"`, `in_ccm="false" crmd="offline"`, 1)
+	xml := fenced + `<resources>` + st + clone() + `</resources><constraints/></configuration>` +
+		withStatus(history(1, map[string][]op{"c": started, "st": started}, "st", "c"), down)
+	out := simulated(t, schedule(t, xml))
+	cur := out[:strings.Index(out, "Transition Summary")]
+	for _, want := range []string{"c\t(ocf:heartbeat:Dummy):\t Started node2 (UNCLEAN)", "Started: [ node1 ]"} {
+		if !strings.Contains(cur, want) {
+			t.Errorf("current status lacks %q:\n%s", want, cur)
+		}
+	}
+}

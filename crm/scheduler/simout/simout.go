@@ -244,6 +244,10 @@ func writeClone(b *strings.Builder, r *scheduler.ResourceStatus, indent string) 
 		case len(inst.Nodes) == 0:
 		case inst.partial:
 			writeResource(b, c, in, r)
+		case inst.Unclean:
+			// Active on a node that is offline and unclean: shown on
+			// its own (pe__clone_default).
+			writeResource(b, c, in, r)
 		case len(inst.Nodes) == 1 && !inst.Failed && !inst.Orphan && inst.Managed && !inst.Blocked && r.Promotable && inst.Role == cib.RolePromoted:
 			promotedOn = append(promotedOn, inst.Nodes[0])
 			activeInstances++
