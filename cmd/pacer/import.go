@@ -131,7 +131,22 @@ func importHaresources(c *cli.Context) error {
 	explainTo := c.App.ErrWriter
 	if out != "" {
 		explainTo = c.App.Writer
-		if err := writeImport(out, c.Bool("force"), im); err != nil {
+		// Refuse before anything changes, the CIB file included.
+		if err := checkOutputs(out, c.Bool("force"), im); err != nil {
+			return importFailed(c, err)
+		}
+	}
+	if path := findCIBFile(c); path != "" {
+		err := edit(c, func(f *cibfile.File) error {
+			return cibedit.LoadUpdate(&f.CIB.Configuration, im.conf)
+		})
+		if err != nil {
+			return importFailed(c, err)
+		}
+		im.say("merged the resources and constraints into %s", path)
+	}
+	if out != "" {
+		if err := writeImport(out, im); err != nil {
 			return importFailed(c, err)
 		}
 	} else {
@@ -142,16 +157,6 @@ func importHaresources(c *cli.Context) error {
 		if im.authkey != nil {
 			im.say("authkey: not printed (it is secret); pass -o DIR to write it with mode 0600")
 		}
-	}
-	if findCIBFile(c) != "" {
-		path := findCIBFile(c)
-		err := edit(c, func(f *cibfile.File) error {
-			return cibedit.LoadUpdate(&f.CIB.Configuration, im.conf)
-		})
-		if err != nil {
-			return importFailed(c, err)
-		}
-		im.say("merged the resources and constraints into %s", path)
 	}
 	for _, l := range im.explain {
 		fmt.Fprintln(explainTo, l)
@@ -429,22 +434,27 @@ func (im *haImport) written(dir string) []string {
 	return s
 }
 
-// writeImport writes the files into dir. It refuses, before writing
-// anything, when one exists (unless force).
-func writeImport(dir string, force bool, im *haImport) error {
+// checkOutputs refuses, before anything is written, an output file that
+// exists (unless force).
+func checkOutputs(dir string, force bool, im *haImport) error {
+	if force {
+		return nil
+	}
+	for _, o := range im.outputs() {
+		p := filepath.Join(dir, o.name)
+		if _, err := os.Lstat(p); err == nil {
+			return fmt.Errorf("import: %s exists: pass --force to replace it", p)
+		}
+	}
+	return nil
+}
+
+// writeImport writes the files into dir, creating it.
+func writeImport(dir string, im *haImport) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("import: %w", err)
 	}
-	outs := im.outputs()
-	if !force {
-		for _, o := range outs {
-			p := filepath.Join(dir, o.name)
-			if _, err := os.Lstat(p); err == nil {
-				return fmt.Errorf("import: %s exists: pass --force to replace it", p)
-			}
-		}
-	}
-	for _, o := range outs {
+	for _, o := range im.outputs() {
 		if err := writeFileAtomic(filepath.Join(dir, o.name), o.data, o.mode); err != nil {
 			return err
 		}

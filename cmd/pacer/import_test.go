@@ -316,11 +316,15 @@ func TestImportRefusesToOverwrite(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(out, "pacer.toml"), []byte("keep me\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	args := []string{"import", "haresources", filepath.Join(importData, "nfs-pair.haresources"),
+	cibPath := filepath.Join(dir, "cib.xml")
+	args := []string{"--cib-file", cibPath, "import", "haresources", filepath.Join(importData, "nfs-pair.haresources"),
 		"--ha-cf", filepath.Join(importData, "nfs-pair.ha.cf"), "--node", "node1", "-o", out}
 	_, stderr, code := runImport(t, args...)
 	if code != exitImportError || !strings.Contains(stderr, "pacer.toml exists: pass --force") {
 		t.Fatalf("exit %d, stderr:\n%s", code, stderr)
+	}
+	if _, err := os.Stat(cibPath); err == nil {
+		t.Error("the CIB file was written although the import was refused")
 	}
 	if _, err := os.Stat(filepath.Join(out, "cib.crm")); err == nil {
 		t.Error("cib.crm was written although pacer.toml was refused")
