@@ -2,10 +2,13 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
+	"pacer/crm/status"
 	"pacer/internal/control"
 )
 
@@ -22,9 +25,10 @@ var crmMonOptions = withCommon(
 	option{key: "x", short: 's', longs: []string{"simple-status"}, unsupported: "use pacer status"},
 )
 
-// crmMon is crm_mon -1: a one-shot cluster summary with the node list, in
-// crm_mon's text layout. Resources are not listed until pacerd holds the
-// CIB; the output says so rather than show an empty list.
+// crmMon is crm_mon -1: a one-shot cluster summary in crm_mon's text
+// layout, the status `pacer status` prints. A pacerd that serves no status
+// gets the node list alone, and the output says resources are not known
+// rather than show an empty list.
 func crmMon(e *env, prog string, args []string) int {
 	opts, rest, err := parseArgs(args, crmMonOptions)
 	if err != nil {
@@ -51,6 +55,26 @@ func crmMon(e *env, prog string, args []string) int {
 	}
 	if !oneShot {
 		return e.fail(prog, exitUnimplemented, "only one-shot output (-1) is supported by pacer's %s", prog)
+	}
+	// The whole status, as `pacer status` prints it, from a pacerd that
+	// serves it; the node list alone from one that does not.
+	var doc []byte
+	err = e.do(func(ctx context.Context, c *control.Client) (err error) {
+		doc, err = c.Status(ctx)
+		return err
+	})
+	if err == nil {
+		rep, derr := status.DecodeJSON(doc)
+		if derr != nil {
+			return e.failRequest(prog, derr)
+		}
+		if err := status.WriteText(e.stdout, rep, status.TextOptions{Location: time.Local}); err != nil {
+			return e.failRequest(prog, err)
+		}
+		return exitOK
+	}
+	if !errors.Is(err, control.ErrUnsupported) {
+		return e.failRequest(prog, err)
 	}
 	var ni control.NodeInfo
 	if err := e.do(func(ctx context.Context, c *control.Client) (err error) {
