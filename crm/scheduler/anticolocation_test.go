@@ -45,3 +45,24 @@ func TestAntiColocationOrdering(t *testing.T) {
 		}
 	}
 }
+
+// TestBlockColocationDependents checks pcmk__block_colocation_dependents:
+// a start that cannot run (a follows a disabled x by a mandatory order)
+// makes the starts of what is mandatorily colocated with it unrunnable
+// too, so b, running with a, stops "due to colocation with a" instead
+// of staying where a no longer runs.
+func TestBlockColocationDependents(t *testing.T) {
+	cons := `<rsc_order id="x-then-a" first="x" then="a"/><rsc_colocation id="b-with-a" rsc="b" with-rsc="a" score="INFINITY"/>`
+	xml := head + `<resources>` + prim("x", disabled) + prim("a", "") + prim("b", "") + `</resources><constraints>` + cons + `</constraints></configuration>` +
+		withStatus(history(1, map[string][]op{"x": started, "a": started, "b": started}, "x", "a", "b"), history(2, map[string][]op{"x": stopped, "a": stopped, "b": stopped}, "x", "a", "b"))
+	tr := schedule(t, xml)
+	var got string
+	for _, l := range tr.Summary {
+		if l.Rsc == "b" {
+			got = l.Change + " " + l.Reason
+		}
+	}
+	if got != "Stop due to colocation with a" {
+		t.Errorf("b: %q, want Stop due to colocation with a (summary %s)", got, summary(tr))
+	}
+}

@@ -582,6 +582,11 @@ func thenTargets(then *action) []*action {
 // until nothing changes (Pacemaker's update_action loop). Flags only ever
 // move one way, so the fixed point does not depend on the visiting order.
 func (ws *workingSet) updateActions() {
+	// pcmk__apply_orderings blocks the dependents of what cannot start
+	// before updating the actions for their orderings.
+	for i := len(ws.actions) - 1; i >= 0; i-- {
+		ws.blockColocationDependents(ws.actions[i], 0)
+	}
 	// pcmk__update_action_for_orderings over data_set->actions, which
 	// Pacemaker keeps newest first: the order decides which reason an
 	// action records first. A final pass to the fixed point makes sure
@@ -645,6 +650,9 @@ func (ws *workingSet) updateForOrderings(then *action, depth int) {
 		}
 	}
 	if then.flags != before {
+		if before&flagRunnable != 0 && !then.is(flagRunnable) {
+			ws.blockColocationDependents(then, depth+1)
+		}
 		ws.updateForOrderings(then, depth+1)
 		for j := len(then.after) - 1; j >= 0; j-- {
 			ws.updateForOrderings(then.after[j].then, depth+1)
@@ -762,4 +770,55 @@ func completionTask(t string) string {
 		return "demoted"
 	}
 	return ""
+}
+
+// blockColocationDependents is pcmk__block_colocation_dependents: when a
+// start (or promote) cannot run on any instance of its resource, what
+// must be colocated with that resource (mandatorily) cannot start there
+// either: its starts become unrunnable "due to colocation with" it (or
+// its promotes, for a colocation of the Promoted role).
+func (ws *workingSet) blockColocationDependents(a *action, depth int) {
+	if a.is(flagRunnable) || a.rsc == nil || depth > 2000 {
+		return
+	}
+	isStart := a.task == "start"
+	if !isStart && a.task != "promote" {
+		return
+	}
+	rsc := a.rsc.top()
+	for _, child := range rsc.children {
+		var ca *action
+		for _, x := range child.actions {
+			if x.task == a.task {
+				ca = x
+				break
+			}
+		}
+		if ca == nil || ca.is(flagRunnable) {
+			return // some instance can still reach the role
+		}
+	}
+	for _, c := range rsc.withThis {
+		if c.score < infinity {
+			continue
+		}
+		if !isStart && c.primRole != cib.RolePromoted {
+			continue
+		}
+		task := "start"
+		if c.depRole == cib.RolePromoted {
+			task = "promote"
+		}
+		for _, x := range c.dependent.actions {
+			if x.task != task || !x.is(flagRunnable) {
+				continue
+			}
+			x.flags &^= flagRunnable
+			if x.reason == "" {
+				x.reason = "colocation with " + a.rsc.id
+			}
+			ws.blockColocationDependents(x, depth+1)
+			ws.updateForOrderings(x, depth+1)
+		}
+	}
 }
