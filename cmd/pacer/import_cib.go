@@ -413,7 +413,7 @@ func ignoredProperty(name string) (string, bool) {
 		"stop-orphan-resources", "stop-orphan-actions", "stop-all-resources", "placement-strategy",
 		"cluster-name", "startup-fencing", "maintenance-mode", "is-managed-default",
 		"default-resource-stickiness", "concurrent-fencing", "start-failure-is-fatal",
-		"priority-fencing-delay", "cluster-recheck-interval", "cluster-delay", "startup-probes",
+		"priority-fencing-delay", "cluster-recheck-interval", "cluster-delay", "enable-startup-probes",
 		"no-quorum-panic":
 		return "", false
 	// written by Pacemaker for information
@@ -431,8 +431,6 @@ func ignoredProperty(name string) (string, bool) {
 		return "pacer's fencer has no watchdog self-fencing (sbd), no fence reaction setting and no attempt limit", true
 	case "shutdown-lock", "shutdown-lock-limit":
 		return "pacer does not lock resources to a node that shuts down cleanly", true
-	case "enable-startup-probes":
-		return "pacer's scheduler reads this option as startup-probes", true
 	case "node-health-strategy", "node-health-base", "node-health-green", "node-health-yellow", "node-health-red":
 		return "pacer does not score node health attributes", true
 	}

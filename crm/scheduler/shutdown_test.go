@@ -56,3 +56,21 @@ func TestUnmanagedActionStaysOptional(t *testing.T) {
 		t.Errorf("executed %q, want nothing for a blocked group", got)
 	}
 }
+
+// TestStartupProbesOption checks the cluster option
+// enable-startup-probes: false schedules no probes (the start is not
+// held back by any); the default is true.
+func TestStartupProbesOption(t *testing.T) {
+	off := strings.Replace(head, `</cluster_property_set>`, `<nvpair id="o9" name="enable-startup-probes" value="false"/></cluster_property_set>`, 1)
+	for _, tc := range []struct {
+		name, head string
+		probes     bool
+	}{{"default", head, true}, {"disabled", off, false}} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := executed(schedule(t, tc.head+`<resources>`+prim("a", "")+`</resources><constraints/></configuration>`+online))
+			if has := strings.Contains(got, "a_monitor_0"); has != tc.probes {
+				t.Errorf("executed %q: probes %v, want %v", got, has, tc.probes)
+			}
+		})
+	}
+}

@@ -248,7 +248,7 @@ func unpack(c *cib.CIB, now time.Time, explain bool) (*workingSet, error) {
 	ws.stonithEnabled = boolDefault(ws.props["stonith-enabled"], true)
 	ws.noQuorumPolicy = strDefault(ws.props["no-quorum-policy"], "stop")
 	ws.stopOrphans = boolDefault(ws.props["stop-orphan-resources"], true)
-	ws.startupProbes = boolDefault(ws.props["startup-probes"], true)
+	ws.startupProbes = boolDefault(ws.props["enable-startup-probes"], true)
 	ws.stopAll = boolDefault(ws.props["stop-all-resources"], false)
 	ws.placement = strDefault(ws.props["placement-strategy"], "default")
 	ws.detectUnfencing()
