@@ -175,6 +175,16 @@ func Build(s Snapshot) (*Report, error) {
 		return nil, errors.New("status: the snapshot has no CIB")
 	}
 	c := withMembership(s.CIB, s.Members)
+	if s.Members != nil {
+		// Live: the quorum is the answering node's, as the DC sets it
+		// in its own scheduler input (the stored CIB need not say).
+		cp := *c
+		cp.HaveQuorum = "0"
+		if s.Quorum {
+			cp.HaveQuorum = "1"
+		}
+		c = &cp
+	}
 	t, err := scheduler.Schedule(scheduler.Input{CIB: c, Now: s.Now, LiveCIB: true})
 	if err != nil {
 		return nil, fmt.Errorf("status: read the CIB: %w", err)
@@ -238,35 +248,48 @@ func Build(s Snapshot) (*Report, error) {
 	return r, nil
 }
 
-// withMembership returns c, or a copy of it where each node membership
-// sees alive and the status section does not mention yet is recorded
-// online (as the DC records a node that joined): until then the
-// scheduler would take a node it has never heard of for unclean. Dead
-// and pending nodes are left as the status section has them.
+// withMembership returns c, or a copy of it completed from membership as
+// the DC completes its scheduler input: a configured node (not a witness,
+// which hosts nothing) missing from the CIB's nodes is added under its
+// node id, and a node membership sees alive that the status section does
+// not mention yet is recorded online (as the DC records a node that
+// joined); until then the scheduler would take a node it has never heard
+// of for unclean. Dead and pending nodes are left as the status section
+// has them.
 func withMembership(c *cib.CIB, members []Member) *cib.CIB {
-	known := map[string]bool{}
-	for _, ns := range c.Status.Nodes {
-		known[ns.Uname] = true
-		known[ns.ID] = true
+	inConfig, inStatus := map[string]bool{}, map[string]bool{}
+	for _, n := range c.Configuration.Nodes {
+		inConfig[n.Uname] = true
 	}
-	var add []cib.NodeState
+	for _, ns := range c.Status.Nodes {
+		inStatus[ns.Uname] = true
+	}
+	var nodes []cib.Node
+	var states []cib.NodeState
 	for _, m := range members {
-		if known[m.Name] || (m.State != MemberUp && m.State != MemberWarn) {
+		if m.Witness {
 			continue
 		}
-		id := m.Name
-		for _, n := range c.Configuration.Nodes {
-			if n.Uname == m.Name {
-				id = n.ID
+		id := strconv.FormatUint(m.ID, 10)
+		if !inConfig[m.Name] {
+			nodes = append(nodes, cib.Node{ID: id, Uname: m.Name})
+		} else {
+			for _, n := range c.Configuration.Nodes {
+				if n.Uname == m.Name {
+					id = n.ID
+				}
 			}
 		}
-		add = append(add, cib.NodeState{ID: id, Uname: m.Name, InCCM: "true", Crmd: "online", Join: "member", Expected: "member"})
+		if !inStatus[m.Name] && (m.State == MemberUp || m.State == MemberWarn) {
+			states = append(states, cib.NodeState{ID: id, Uname: m.Name, InCCM: "true", Crmd: "online", Join: "member", Expected: "member"})
+		}
 	}
-	if len(add) == 0 {
+	if len(nodes) == 0 && len(states) == 0 {
 		return c
 	}
 	cp := *c
-	cp.Status.Nodes = append(slices.Clip(c.Status.Nodes), add...)
+	cp.Configuration.Nodes = append(slices.Clip(c.Configuration.Nodes), nodes...)
+	cp.Status.Nodes = append(slices.Clip(c.Status.Nodes), states...)
 	return &cp
 }
 
