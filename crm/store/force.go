@@ -276,3 +276,18 @@ func (n *Node) rejoin(id uint64) error {
 		zap.Uint64("old_raft_id", old), logfield.NodeID(id), zap.Uint64("applied", applied), zap.Uint64("committed", commit))
 	return n.restartRaft(fmt.Errorf("%w: rejoining under raft id %d", ErrStopped, id))
 }
+
+// Campaign starts an election (a pre-vote first, so a leader the others
+// still follow is not deposed) without waiting out the election timeout:
+// the daemon calls it when membership has declared the DC dead. It does
+// nothing on a leader or a node that is not a voter.
+func (n *Node) Campaign() {
+	n.post(func() {
+		if n.soft.RaftState == raft.StateLeader || !slices.Contains(n.cs.GetVoters(), n.cfg.ID) {
+			return
+		}
+		if err := n.rn.Campaign(); err != nil {
+			n.lg.Debug("campaign refused", zap.Error(err))
+		}
+	})
+}

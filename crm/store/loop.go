@@ -64,15 +64,37 @@ func (n *Node) run(ctx context.Context) error {
 		case m := <-n.recvc:
 			n.idle.Store(false)
 			n.step(m)
+			n.drainInputs()
 		case p := <-n.propc:
 			n.idle.Store(false)
 			n.proposeLocal(p)
+			n.drainInputs()
 		case r := <-n.readc:
 			n.idle.Store(false)
 			n.readLocal(r)
 		case <-n.wake:
 			n.idle.Store(false)
 			n.runMailbox()
+		}
+	}
+}
+
+// maxBatch bounds the messages and proposals taken in one go before the
+// next Ready.
+const maxBatch = 512
+
+// drainInputs takes what else is already waiting in the inbox and the
+// proposal queue, so one Ready (one synced write) carries all of it:
+// without it every proposal and every append cost a disk sync of its own.
+func (n *Node) drainInputs() {
+	for range maxBatch {
+		select {
+		case m := <-n.recvc:
+			n.step(m)
+		case p := <-n.propc:
+			n.proposeLocal(p)
+		default:
+			return
 		}
 	}
 }

@@ -207,6 +207,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	g.Go(func() error { return d.summarizeWire(gctx) })
 	g.Go(func() error { return d.rejoinLoop(gctx) })
 	g.Go(func() error { return d.ensureMembers(gctx) })
+	g.Go(func() error { return d.campaignOnDCDeath(gctx) })
 	g.Go(func() error { return d.serveMetrics(gctx) })
 	g.Go(func() error { return d.runCoordinator(gctx) })
 	if d.two != nil {

@@ -22,6 +22,7 @@ import (
 	"pacer/internal/cluster"
 	"pacer/internal/config"
 	"pacer/internal/logfield"
+	"pacer/membership"
 )
 
 type raftRouter struct {
@@ -159,5 +160,76 @@ func (d *Daemon) ensureMembers(ctx context.Context) error {
 			}
 			lg.Info("configured node added to the raft group", logfield.Node(n.Name), logfield.NodeID(n.ID))
 		}
+	}
+}
+
+// campaignOnDCDeath starts an election at once when membership declares
+// the DC's node dead, instead of waiting out raft's randomized election
+// timeout (which may be up to twice as long again): the failover then
+// costs about one deadtime. Only the lowest-id live voter that is not a
+// witness campaigns, so the survivors do not split their votes; raft's
+// pre-vote keeps a DC that the others still hear from in office.
+func (d *Daemon) campaignOnDCDeath(ctx context.Context) error {
+	views, cancel := d.membership.Subscribe()
+	defer cancel()
+	lg := d.lg.Named("store")
+	witness := map[cluster.NodeID]bool{}
+	if d.cfg.Node.Witness {
+		witness[cluster.NodeID(d.cfg.Node.ID)] = true
+	}
+	for _, p := range d.cfg.Peers {
+		if p.Witness {
+			witness[cluster.NodeID(p.ID)] = true
+		}
+	}
+	self := cluster.NodeID(d.cfg.Node.ID)
+	var lastTerm uint64
+	for {
+		var v membership.View
+		select {
+		case <-ctx.Done():
+			return nil
+		case nv, ok := <-views:
+			if !ok {
+				return nil
+			}
+			v = nv
+		}
+		lead, term := d.store.Leader()
+		if lead == 0 || lead == d.store.ID() || term == lastTerm {
+			continue
+		}
+		dcNode, ok := d.router.NodeOf(lead)
+		if !ok {
+			continue
+		}
+		if n, ok := v.Node(dcNode); !ok || n.State != membership.NodeStateDead {
+			continue
+		}
+		st := d.store.Status()
+		if !slices.Contains(st.Voters, st.ID) {
+			continue
+		}
+		// The live voters' nodes, witnesses last.
+		best, bestWitness := self, witness[self]
+		for _, id := range st.Voters {
+			node, ok := d.router.NodeOf(id)
+			if !ok || node == dcNode || node == self {
+				continue
+			}
+			if n, ok := v.Node(node); !ok || !n.State.Alive() {
+				continue
+			}
+			if w := witness[node]; w != bestWitness && !w || w == bestWitness && node < best {
+				best, bestWitness = node, w
+			}
+		}
+		if best != self {
+			continue
+		}
+		lastTerm = term
+		lg.Info("DC declared dead: campaigning now rather than wait out the election timeout",
+			logfield.NodeID(uint64(dcNode)), logfield.Term(term))
+		d.store.Campaign()
 	}
 }

@@ -20,7 +20,7 @@ import (
 // testCluster is pacerd processes on a loopback UDP mesh, with their
 // configurations, sockets and the processes running now.
 type testCluster struct {
-	t     *testing.T
+	t     testing.TB
 	dir   string
 	specs []NodeSpec
 	cfgs  map[string]string
@@ -29,7 +29,7 @@ type testCluster struct {
 	args  map[string][]string
 }
 
-func newTestCluster(t *testing.T, specs []NodeSpec, tm Timing, extra func(i int) string) *testCluster {
+func newTestCluster(t testing.TB, specs []NodeSpec, tm Timing, extra func(i int) string) *testCluster {
 	c := &testCluster{t: t, dir: t.TempDir(), specs: specs, cfgs: map[string]string{}, socks: map[string]string{},
 		nodes: map[string]*Node{}, args: map[string][]string{}}
 	key := keygen(t, c.dir)
