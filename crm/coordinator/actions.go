@@ -40,7 +40,12 @@ func (d *dc) execute(ctx context.Context, t *transition, i int, a *scheduler.Act
 		p, ok = lookup(t.prims, id)
 	}
 	if !ok {
-		return completion{reason: "resource " + a.Rsc + " is not in the configuration"}
+		// An orphan (deleted from the configuration, still in the
+		// history): its agent from the history, no parameters.
+		p, ok = orphan(t.cib, a.Node, id, a.Rsc)
+	}
+	if !ok {
+		return completion{reason: "resource " + a.Rsc + " is neither configured nor in " + a.Node + "'s history"}
 	}
 	spec := p.spec(t.cib, id)
 	for k, v := range a.Meta {
@@ -62,20 +67,25 @@ func (d *dc) execute(ctx context.Context, t *transition, i int, a *scheduler.Act
 	start := d.c.clk.Now()
 	reply, err := d.request(ctx, node, &message{Type: msgExec, Op: &op}, wait, ctx.Done())
 	base := []zap.Field{logfield.Transition(t.id), logfield.Rsc(id), logfield.Op(a.Task), logfield.Node(a.Node)}
-	switch {
-	case errors.Is(err, errTimedOut):
-		// Pacemaker's action timer: the result is recorded as a timeout.
+	// failure records a result the node did not give, as Pacemaker's
+	// controller does (controld_record_action_timeout), so the next plan
+	// sees the failure.
+	failure := func(status resources.OpStatus, reason string) {
 		rec := resources.Record{Rsc: id, Class: spec.Class, Provider: spec.Provider, Type: spec.Type,
-			Action: a.Task, Interval: op.Interval, CallID: -1, RC: 1, Status: resources.StatusTimedOut,
-			TargetRC: op.TargetRC, TransitionKey: op.TransitionKey, LastRun: start,
-			ExitReason: fmt.Sprintf("no result from %s within %v", a.Node, wait),
-			OpDigest:   opDigest(spec.Params, op.Interval, op.Timeout)}
-		d.lg.Error("action timed out", append(base, logfield.Duration(d.c.clk.Since(start)), logfield.Reason(rec.ExitReason))...)
+			Action: a.Task, Interval: op.Interval, CallID: -1, RC: 1, Status: status,
+			TargetRC: op.TargetRC, TransitionKey: op.TransitionKey, LastRun: start, ExitReason: reason,
+			OpDigest: opDigest(spec.Params, op.Interval, op.Timeout)}
 		u := store.StatusUpdate{Node: a.Node, NodeID: idString(node), Attrs: d.failAttrs(t.cib, rec)}
 		for _, o := range rec.LRMOps(a.Node) {
 			u.Ops = append(u.Ops, store.OpResult{Rsc: id, Class: spec.Class, Provider: spec.Provider, Type: spec.Type, Op: o})
 		}
-		d.commit(ctx, "action timeout", u)
+		d.commit(ctx, "action failure", u)
+	}
+	switch {
+	case errors.Is(err, errTimedOut):
+		reason := fmt.Sprintf("no result from %s within %v", a.Node, wait)
+		d.lg.Error("action timed out", append(base, logfield.Duration(d.c.clk.Since(start)), logfield.Reason(reason))...)
+		failure(resources.StatusTimedOut, reason)
 		return completion{reason: "timed out"}
 	case err != nil:
 		// The node left (or this DC stepped down): nothing to record;
@@ -84,7 +94,9 @@ func (d *dc) execute(ctx context.Context, t *transition, i int, a *scheduler.Act
 		return completion{reason: err.Error()}
 	case reply.Err != "":
 		d.lg.Error("action result", append(base, logfield.RC(1), logfield.RCText(ocf.RC(1).String()),
-			logfield.Duration(d.c.clk.Since(start)), logfield.Reason(reply.Err))...)
+			logfield.Duration(d.c.clk.Since(start)), zap.String("status", resources.StatusError.String()),
+			logfield.Reason(reply.Err))...)
+		failure(resources.StatusError, reply.Err)
 		return completion{reason: reply.Err}
 	}
 	rec := *reply.Record

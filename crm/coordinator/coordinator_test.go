@@ -348,3 +348,18 @@ func TestConfigAndAttributeChangesReplan(t *testing.T) {
 		})
 	}
 }
+
+// A resource deleted from the configuration while it runs is an orphan:
+// stopped with the agent its history names.
+func TestDeletedResourceStopped(t *testing.T) {
+	tc := newCluster(t, dummy, "alpha", "bravo", "charlie")
+	tc.elect("alpha", 1)
+	node := tc.runsOn("d1")
+	tc.eventually("DC idle", func() bool { return tc.idle("alpha") })
+	tc.store.setConfig(t, "property stonith-enabled=false\n")
+	tc.eventually("d1 stopped", func() bool { return len(tc.world.where("d1")) == 0 })
+	if tc.world.count(node, "d1", "stop") != 1 {
+		t.Errorf("d1 not stopped once on %s", node)
+	}
+	tc.eventually("DC idle", func() bool { return tc.idle("alpha") })
+}

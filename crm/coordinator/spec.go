@@ -79,6 +79,25 @@ func lookup(prims map[string]primitive, rsc string) (primitive, bool) {
 	return primitive{}, false
 }
 
+// orphan is a resource known only from a node's history (deleted from
+// the configuration while active): its agent as the history recorded it,
+// no parameters (the stop of an orphan needs none from the CIB).
+func orphan(c *cib.CIB, node string, ids ...string) (primitive, bool) {
+	for _, ns := range c.Status.Nodes {
+		if ns.Uname != node || ns.LRM == nil {
+			continue
+		}
+		for _, r := range ns.LRM.Resources {
+			for _, id := range ids {
+				if r.ID == id {
+					return primitive{r: &cib.Resource{Kind: cib.KindPrimitive, ID: id, Class: r.Class, Provider: r.Provider, Type: r.Type}}, true
+				}
+			}
+		}
+	}
+	return primitive{}, false
+}
+
 // firstValues merges name/value pairs: the first set that names a
 // value wins, as Pacemaker's unpacking of sets in order. Sets with a rule
 // are left out (rules are the scheduler's; node-specific parameters are
