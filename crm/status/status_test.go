@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -293,4 +294,34 @@ func FuzzDecodeJSON(f *testing.F) {
 			t.Fatal(err)
 		}
 	})
+}
+
+// A fresh cluster: the CIB knows no nodes yet. Membership fills them in as
+// the DC does: alive nodes online, a node never heard from as the
+// scheduler sees it (unclean while fencing is enabled), a witness not at
+// all (it hosts nothing).
+func TestMembershipFillsFreshCIB(t *testing.T) {
+	c, err := cibxml.Read(strings.NewReader(`<cib admin_epoch="0" epoch="0" num_updates="0"><configuration><crm_config/><nodes/><resources/><constraints/></configuration><status/></cib>`), "fresh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := status.Build(status.Snapshot{Cluster: "fresh", Node: "alpha", CIB: c, Now: now, Quorum: true,
+		DC: &status.DC{Name: "alpha", ID: 1, Term: 2},
+		Members: []status.Member{{ID: 1, Name: "alpha", State: status.MemberUp, Self: true},
+			{ID: 2, Name: "beta", State: status.MemberDead}, {ID: 3, Name: "gamma", State: status.MemberWarn},
+			{ID: 4, Name: "w", State: status.MemberUp, Witness: true}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, n := range r.Nodes {
+		got[n.Name] = n.State
+	}
+	want := map[string]string{"alpha": status.NodeOnline, "beta": status.NodeUnclean, "gamma": status.NodeOnline}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("node states = %v, want %v", got, want)
+	}
+	if len(c.Configuration.Nodes) != 0 || len(c.Status.Nodes) != 0 {
+		t.Fatal("Build changed the snapshot's CIB")
+	}
 }
