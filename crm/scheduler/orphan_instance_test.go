@@ -150,3 +150,24 @@ func TestCloneInstanceOnUncleanNode(t *testing.T) {
 		}
 	}
 }
+
+// TestTargetRoleAboveStarted checks get_target_role: target-role=Promoted
+// on an instance of a promotable clone is left to the promotion scores
+// (no score, no promotion), and on a resource that is not in a
+// promotable clone it is ignored (the resource starts as usual).
+func TestTargetRoleAboveStarted(t *testing.T) {
+	promoted := `<meta_attributes id="m"><nvpair id="tr" name="target-role" value="Promoted"/></meta_attributes>`
+	ms := `<clone id="ms"><meta_attributes id="msm"><nvpair id="msm1" name="promotable" value="true"/><nvpair id="msm2" name="clone-max" value="1"/></meta_attributes>` + prim("s", promoted) + `</clone>`
+	tests := []struct{ name, rscs, want string }{
+		{"promotable instance without a score", ms, "Start s:0 node1"},
+		{"plain primitive", prim("a", promoted), "Start a node1"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tr := schedule(t, cloneCIB(tc.rscs, ""))
+			if got := summary(tr); got != tc.want {
+				t.Errorf("summary %q, want %q", got, tc.want)
+			}
+		})
+	}
+}

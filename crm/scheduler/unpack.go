@@ -540,7 +540,7 @@ func (ws *workingSet) unpackResources() error {
 		r.role, r.nextRole = cib.RoleStopped, cib.RoleUnknown
 		if v := r.meta["target-role"]; v != "" && !strings.EqualFold(v, "default") {
 			if role, err := cib.ParseRole(v); err == nil {
-				r.targetRole = role
+				r.targetRole = effectiveTargetRole(r, role)
 			}
 		}
 		if r.isStonith {
@@ -1045,4 +1045,31 @@ func expectedRC(o *cib.LRMOp) int {
 		return -1
 	}
 	return atoiDefault(parts[2], -1)
+}
+
+// effectiveTargetRole is get_target_role: Started means no target; a
+// role above Started makes sense only in a promotable clone, where
+// Promoted is what would happen anyway and is left to the promotion
+// scores, so only Unpromoted is kept as a limit.
+func effectiveTargetRole(r *resource, role cib.Role) cib.Role {
+	if role == cib.RoleStarted {
+		return cib.RoleUnknown
+	}
+	if role <= cib.RoleStarted {
+		return role
+	}
+	top := r
+	for top.parent != nil {
+		top = top.parent
+	}
+	promotable := false
+	if top.clone != nil {
+		promotable = top.clone.promotable
+	} else if top.def != nil {
+		promotable = isTrue(top.meta["promotable"]) || top.def.Kind == cib.KindMaster
+	}
+	if !promotable || role > cib.RoleUnpromoted {
+		return cib.RoleUnknown
+	}
+	return role
 }
