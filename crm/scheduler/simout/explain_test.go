@@ -39,7 +39,7 @@ func TestExplanationGolden(t *testing.T) {
 			if err := simout.Write(&b, tr, simout.Options{Scores: true, Explain: true}); err != nil {
 				t.Fatal(err)
 			}
-			golden := strings.TrimSuffix(f, ".xml") + ".out"
+			golden := strings.TrimSuffix(f, ".xml") + ".golden"
 			if *updateGolden {
 				if err := os.WriteFile(golden, b.Bytes(), 0o644); err != nil {
 					t.Fatal(err)
