@@ -216,6 +216,9 @@ type ResourceStatus struct {
 	// CloneMember: the instance of a clone (for a cloned group's
 	// instance, Unique tells whether the clone is globally unique).
 	CloneMember bool
+	// InPromotable: its top-level resource is a promotable clone, so
+	// a Started role shows as Unpromoted (native_displayable_role).
+	InPromotable bool
 	Base        string
 	AllNodes    []string
 	Max         int // clone-max
@@ -282,6 +285,9 @@ func (t *Transition) CurrentStatus() *Status {
 		}
 		if r.parent != nil && r.parent.isClone() {
 			rs.CloneMember, rs.Unique = true, r.parent.clone.unique
+		}
+		if top := r.top(); top.isClone() && top.clone.promotable {
+			rs.InPromotable = true
 		}
 		if r.isClone() {
 			rs.Clone, rs.Unique, rs.Base, rs.Max = true, r.clone.unique, r.clone.base, r.clone.max

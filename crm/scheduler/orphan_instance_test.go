@@ -171,3 +171,17 @@ func TestTargetRoleAboveStarted(t *testing.T) {
 		})
 	}
 }
+
+// TestPromotableGroupMemberShownUnpromoted checks
+// native_displayable_role: a started resource whose top-level resource
+// is a promotable clone (here a member of a cloned group) shows as
+// Unpromoted.
+func TestPromotableGroupMemberShownUnpromoted(t *testing.T) {
+	ms := `<clone id="ms"><meta_attributes id="msm"><nvpair id="msm1" name="promotable" value="true"/><nvpair id="msm2" name="globally-unique" value="true"/><nvpair id="msm3" name="clone-max" value="1"/></meta_attributes>` +
+		`<group id="g">` + prim("m", "") + `</group></clone>`
+	out := simulated(t, schedule(t, cloneCIB(ms, "", history(1, map[string][]op{"m:0": started}, "m:0"), history(2, map[string][]op{"m:0": stopped}, "m:0"))))
+	cur := out[:strings.Index(out, "Transition Summary")]
+	if want := "m:0\t(ocf:heartbeat:Dummy):\t Unpromoted node1"; !strings.Contains(cur, want) {
+		t.Errorf("current status lacks %q:\n%s", want, cur)
+	}
+}

@@ -392,6 +392,8 @@ func writeResource(b *strings.Builder, r *scheduler.ResourceStatus, indent strin
 		}
 	} else if s := pendingState(r.Pending); s != "" {
 		words = append(words, s)
+	} else if r.Role == cib.RoleStarted && r.InPromotable {
+		words = append(words, cib.RoleUnpromoted.String())
 	} else {
 		words = append(words, r.Role.String())
 	}
