@@ -219,9 +219,9 @@ type ResourceStatus struct {
 	// InPromotable: its top-level resource is a promotable clone, so
 	// a Started role shows as Unpromoted (native_displayable_role).
 	InPromotable bool
-	Base        string
-	AllNodes    []string
-	Max         int // clone-max
+	Base         string
+	AllNodes     []string
+	Max          int // clone-max
 	// Pending is the operation in flight (start, stop, monitor, ...),
 	// PendingInterval its interval in ms.
 	Pending         string
