@@ -184,6 +184,15 @@ func (ws *workingSet) createRscActions(r *resource) {
 		ws.pseudoAction(r, "running", true)
 		ws.pseudoAction(r, "stop", true)
 		ws.pseudoAction(r, "stopped", true)
+		if r.inPromotable() {
+			// group_create_actions for a "stateful" group (one in a
+			// promotable clone): its role changes are pseudo-actions
+			// too.
+			ws.pseudoAction(r, "demote", true)
+			ws.pseudoAction(r, "demoted", true)
+			ws.pseudoAction(r, "promote", true)
+			ws.pseudoAction(r, "promoted", true)
+		}
 		return
 	}
 	ws.createPrimitiveActions(r)

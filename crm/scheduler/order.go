@@ -112,6 +112,12 @@ func (ws *workingSet) rscInternal(r *resource) {
 		} else if r.colocated {
 			ws.newColocation("group:internal_colocation", infinity, c, last, "", "", c.critical)
 		}
+		if r.inPromotable() {
+			ws.orderRsc(r, "demote", c, "demote", stop|orderImpliesFirstPrinted)
+			ws.orderRsc(c, "demote", r, "demoted", stopped)
+			ws.orderRsc(c, "promote", r, "promoted", started)
+			ws.orderRsc(r, "promote", c, "promote", orderImpliesFirstPrinted)
+		}
 		ws.orderRsc(r, "start", c, "start", orderImpliesFirstPrinted)
 		ws.orderRsc(r, "stop", c, "stop", stop|orderImpliesFirstPrinted)
 		ws.orderRsc(c, "stop", r, "stopped", stopped)

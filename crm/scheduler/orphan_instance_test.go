@@ -185,3 +185,26 @@ func TestPromotableGroupMemberShownUnpromoted(t *testing.T) {
 		t.Errorf("current status lacks %q:\n%s", want, cur)
 	}
 }
+
+// TestPromotableGroupRolePseudoActions checks group_create_actions and
+// group_internal_constraints for a group in a promotable clone: the
+// group has demote/demoted (and promote/promoted) pseudo-actions, its
+// members' demotes come between them, and the clone's demote comes
+// first.
+func TestPromotableGroupRolePseudoActions(t *testing.T) {
+	ms := `<clone id="ms"><meta_attributes id="msm"><nvpair id="msm1" name="promotable" value="true"/><nvpair id="msm2" name="globally-unique" value="true"/><nvpair id="msm3" name="clone-max" value="1"/></meta_attributes>` +
+		`<group id="g">` + prim("m", "") + `</group></clone>`
+	wasPromoted := []op{{"monitor", 0, 7, 1}, {"start", 0, 0, 2}, {"promote", 0, 0, 3}}
+	standby := strings.Replace(history(1, map[string][]op{"m:0": wasPromoted}, "m:0"), `<lrm id="1">`,
+		`<transient_attributes id="t1"><instance_attributes id="ta1"><nvpair id="sb" name="standby" value="on"/></instance_attributes></transient_attributes><lrm id="1">`, 1)
+	got := executed(schedule(t, cloneCIB(ms, "", standby, history(2, map[string][]op{"m:0": stopped}, "m:0"))))
+	order := []string{"ms_demote_0", "g:0_demote_0", "m:0_demote_0@node1", "g:0_demoted_0", "ms_demoted_0"}
+	last := -1
+	for _, w := range order {
+		i := strings.Index(got, w)
+		if i < 0 || i < last {
+			t.Fatalf("executed %q: want %v in that order", got, order)
+		}
+		last = i
+	}
+}

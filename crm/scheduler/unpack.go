@@ -1073,3 +1073,9 @@ func effectiveTargetRole(r *resource, role cib.Role) cib.Role {
 	}
 	return role
 }
+
+// inPromotable says r's top-level resource is a promotable clone.
+func (r *resource) inPromotable() bool {
+	top := r.top()
+	return top.isClone() && top.clone.promotable
+}
