@@ -30,6 +30,9 @@ type FailedOp struct {
 	ExpectedRC      int // from the transition key, -1 when unknown
 	FailureTimeout  time.Duration
 	BlocksExpiry    bool // on-fail=block: the failure never expires
+	// Ignored: the operation's on-fail is ignore; the failure is shown
+	// and counted but the cluster carries on as if it had succeeded.
+	Ignored bool
 	CountsByHistory bool // the entry is a <rsc>_last_failure_0 record
 }
 
@@ -63,7 +66,8 @@ func (t *Transition) FailedOps() []FailedOp {
 					Interval: time.Duration(o.interval) * time.Millisecond, RC: o.rc, OpStatus: o.status,
 					CallID: o.callID, ExitReason: o.op.ExitReason, ExpectedRC: expectedRC(o.op),
 					FailureTimeout: r.failureTimeout(), BlocksExpiry: ws.blockFailure(r, n),
-					CountsByHistory: strings.HasSuffix(o.op.ID, "_last_failure_0")}
+					CountsByHistory: strings.HasSuffix(o.op.ID, "_last_failure_0"),
+					Ignored:         ws.opOnFail(r, o.task, o.interval) == onFailIgnore}
 				if s, err := strconv.ParseInt(strings.TrimSpace(o.op.LastRCChange), 10, 64); err == nil {
 					f.LastRCChange = time.Unix(s, 0).UTC()
 				}

@@ -154,6 +154,9 @@ type FailedAction struct {
 	LastChange time.Time `json:"last_rc_change,omitzero"`
 	ExecMS     int64     `json:"exec_ms"`
 	QueueMS    int64     `json:"queue_ms"`
+	// Ignored: the operation has on-fail=ignore; the cluster carries on
+	// as if it had succeeded.
+	Ignored bool `json:"ignored"`
 }
 
 // FailCount is a resource's fail count on a node.
@@ -227,7 +230,7 @@ func Build(s Snapshot) (*Report, error) {
 		r.FailedActions = append(r.FailedActions, FailedAction{Rsc: f.Rsc, Node: f.Node, Op: f.Task, Key: f.Key,
 			IntervalMS: f.Interval.Milliseconds(), RC: f.RC, RCText: ocf.RC(f.RC).String(), Text: rcWords(f.RC),
 			Status: execStatus(f.OpStatus), ExitReason: f.ExitReason, CallID: f.CallID, LastChange: f.LastRCChange,
-			ExecMS: f.Exec.Milliseconds(), QueueMS: f.Queue.Milliseconds()})
+			ExecMS: f.Exec.Milliseconds(), QueueMS: f.Queue.Milliseconds(), Ignored: f.Ignored})
 	}
 	for _, f := range t.FailCounts() {
 		r.FailCounts = append(r.FailCounts, FailCount{Rsc: f.Rsc, Node: f.Node, Count: f.Count.String(),

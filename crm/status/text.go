@@ -70,7 +70,8 @@ func WriteText(w io.Writer, r *Report, o TextOptions) error {
 		}
 	}
 	count(r.Resources)
-	fmt.Fprintf(&b, "  * %d nodes configured\n  * %d resource instances configured\n", len(r.Nodes), instances)
+	fmt.Fprintf(&b, "  * %d node%s configured\n  * %d resource instance%s configured\n", len(r.Nodes), plural(len(r.Nodes)),
+		instances, plural(instances))
 	if !r.StonithEnabled {
 		b.WriteString("  * STONITH is disabled\n")
 	}
@@ -302,4 +303,11 @@ func DecodeJSON(data []byte) (*Report, error) {
 		return nil, fmt.Errorf("status document: %w", err)
 	}
 	return &r, nil
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
 }

@@ -175,9 +175,11 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 	}
 
 	total := 0
-	failedOn := map[string]bool{}
+	ignoredOn := map[string]bool{}
 	for _, f := range r.FailedActions {
-		failedOn[f.Node+"\x00"+f.Rsc] = true
+		if f.Ignored {
+			ignoredOn[f.Node+"\x00"+f.Rsc] = true
+		}
 	}
 	var walk func(list []*status.Resource, group, clone string)
 	walk = func(list []*status.Resource, group, clone string) {
@@ -201,7 +203,7 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 			}
 			for _, node := range nodes {
 				flags := map[string]bool{"active": len(x.Nodes) > 0, "orphaned": x.Orphan, "blocked": x.Blocked,
-					"failed": x.Failed, "failure_ignored": !x.Failed && failedOn[node+"\x00"+id]}
+					"failed": x.Failed, "failure_ignored": ignoredOn[node+"\x00"+id]}
 				for _, s := range resourceStatuses {
 					gauge(ch, descResources, b2f(flags[s]), node, id, strings.ToLower(x.Role), strconv.FormatBool(x.Managed),
 						s, x.Agent, group, clone)
