@@ -25,14 +25,14 @@ type FailedOp struct {
 	ExitReason string
 	// LastRCChange is when the result last changed; zero when the
 	// history does not say.
-	LastRCChange    time.Time
-	Exec, Queue     time.Duration
-	ExpectedRC      int // from the transition key, -1 when unknown
-	FailureTimeout  time.Duration
-	BlocksExpiry    bool // on-fail=block: the failure never expires
+	LastRCChange   time.Time
+	Exec, Queue    time.Duration
+	ExpectedRC     int // from the transition key, -1 when unknown
+	FailureTimeout time.Duration
+	BlocksExpiry   bool // on-fail=block: the failure never expires
 	// Ignored: the operation's on-fail is ignore; the failure is shown
 	// and counted but the cluster carries on as if it had succeeded.
-	Ignored bool
+	Ignored         bool
 	CountsByHistory bool // the entry is a <rsc>_last_failure_0 record
 }
 
