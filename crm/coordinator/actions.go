@@ -163,21 +163,51 @@ func (d *dc) commitRecord(ctx context.Context, name string, node cluster.NodeID,
 	key := name + "/" + rec.OperationKey()
 	ident := recID{call: rec.CallID, lastRun: rec.LastRun.UnixNano(), rc: rec.RC, status: rec.Status}
 	d.mu.Lock()
-	dup = d.seen[key] == ident
-	d.seen[key] = ident
+	if d.fenced[name] {
+		// Sent before the node was fenced, arriving after: what it
+		// says is gone with the node's history. Its join will tell.
+		d.mu.Unlock()
+		d.lg.Info("result from a fenced node ignored", logfield.Node(name), logfield.Rsc(rec.Rsc), logfield.Op(rec.Action))
+		return true, true
+	}
 	seqs := d.seqs[name]
 	if seqs == nil {
 		seqs = map[string]uint64{}
 		d.seqs[name] = seqs
 	}
+	// A snapshot older than the resource's committed one is a report
+	// sent again after a newer result went in (its ack was lost, or it
+	// reached a new DC after the join): already counted, or superseded.
+	dup = d.seen[key] == ident || m.Seq <= seqs[rec.Rsc]
+	prevIdent, hadIdent := d.seen[key]
+	d.seen[key] = ident
+	prev := map[string]uint64{}
 	var hist []cib.LRMResource
 	for _, h := range m.History {
 		if m.Seq > seqs[h.ID] {
+			prev[h.ID] = seqs[h.ID]
 			seqs[h.ID] = m.Seq
 			hist = append(hist, h)
 		}
 	}
 	d.mu.Unlock()
+	undo := func() {
+		// Not in: let it count when it comes again.
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		if d.seen[key] == ident {
+			if hadIdent {
+				d.seen[key] = prevIdent
+			} else {
+				delete(d.seen, key)
+			}
+		}
+		for id, v := range prev {
+			if d.seqs[name] != nil && d.seqs[name][id] == m.Seq {
+				d.seqs[name][id] = v
+			}
+		}
+	}
 	u := store.StatusUpdate{Node: name, NodeID: idString(node), Resources: hist}
 	if !dup && countsAsFailure(rec) {
 		c, _, err := d.c.deps.Store.Local()
@@ -190,10 +220,7 @@ func (d *dc) commitRecord(ctx context.Context, name string, node cluster.NodeID,
 		return true, dup
 	}
 	if !d.commit(ctx, "operation result", u) {
-		// Not in: let it count when it comes again.
-		d.mu.Lock()
-		delete(d.seen, key)
-		d.mu.Unlock()
+		undo()
 		return false, dup
 	}
 	return true, dup
@@ -288,6 +315,7 @@ func (d *dc) fence(ctx context.Context, t *transition, i int, a *scheduler.Actio
 			}
 			d.mu.Lock()
 			delete(d.seqs, a.Node)
+			d.fenced[a.Node] = true
 			d.mu.Unlock()
 			d.lg.Info("fencing succeeded", logfield.Transition(t.id), logfield.Node(a.Node), logfield.Op(a.Task),
 				zap.Strings("devices", res.Devices), zap.String("executor", res.Executor),

@@ -102,6 +102,7 @@ type dc struct {
 	waiters map[uint64]chan *message
 	seqs    map[string]map[string]uint64 // node → rsc → newest committed snapshot
 	seen    map[string]recID             // node/op key → last result committed
+	fenced  map[string]bool              // fenced, not joined since: its results are void
 
 	// Owned by run.
 	view       membership.View
@@ -127,6 +128,7 @@ func newDC(c *Coordinator, term uint64) *dc {
 		waiters: map[uint64]chan *message{},
 		seqs:    map[string]map[string]uint64{},
 		seen:    map[string]recID{},
+		fenced:  map[string]bool{},
 		alive:   map[string]bool{}, epochs: map[string]cluster.BootEpoch{}, joining: map[string]bool{},
 		joinCancel: map[string]context.CancelFunc{},
 	}
@@ -344,6 +346,7 @@ func (d *dc) join(ctx context.Context, n NodeRef, specs []resources.ResourceSpec
 		return false
 	}
 	d.mu.Lock()
+	delete(d.fenced, n.Name)
 	d.seqs[n.Name] = map[string]uint64{}
 	for _, h := range reply.History {
 		d.seqs[n.Name][h.ID] = reply.Seq
