@@ -206,9 +206,22 @@ func (ws *workingSet) stopAction(r *resource, n *node, optional bool) *action {
 	return ws.customAction(r, opKey(r.id, "stop", 0), "stop", n, optional)
 }
 
+// isExpectedNode is is_expected_node: with multiple-active=stop_unexpected
+// a multiply active resource that is being restarted keeps running on
+// the node it is assigned to; only its other copies are stopped.
+func (r *resource) isExpectedNode(n *node) bool {
+	return r.stopUnexpected && r.restarting && r.nextRole > cib.RoleStopped && n != nil && r.assigned == n
+}
+
 func (ws *workingSet) stopResource(r *resource, optional bool) {
 	for _, cur := range r.running {
+		if r.isExpectedNode(cur) {
+			continue
+		}
 		stop := ws.stopAction(r, cur, optional)
+		if r.assigned != nil && r.stopUnexpected && r.restarting {
+			stop.reason = "being multiply active"
+		}
 		if r.assigned == nil {
 			if stop.reason == "" {
 				stop.reason = "node availability"
@@ -229,6 +242,10 @@ func (ws *workingSet) startResource(r *resource, n *node, optional bool) {
 	if start.is(flagRunnable) && !optional {
 		start.flags &^= flagOptional
 	}
+	if r.isExpectedNode(n) {
+		// It already runs there: the start is a pseudo-action.
+		start.flags |= flagPseudo
+	}
 }
 
 // createPrimitiveActions is pcmk__primitive_create_actions: the actions
@@ -246,8 +263,15 @@ func (ws *workingSet) createPrimitiveActions(r *resource) {
 	}
 	current := r.currentNode()
 	needStop, needPromote := false, false
+	r.stopUnexpected = false
 	if len(r.running) > 1 {
-		needStop = true
+		switch r.meta["multiple-active"] {
+		case "block":
+		case "stop_unexpected":
+			needStop, r.stopUnexpected = true, true
+		default:
+			needStop = true
+		}
 	}
 	switch {
 	case current != nil && r.assigned != nil && current != r.assigned && r.nextRole >= cib.RoleStarted:
@@ -269,7 +293,8 @@ func (ws *workingSet) createPrimitiveActions(r *resource) {
 		start := ws.startAction(r, r.assigned, true)
 		start.flags |= flagPrintAlways
 	}
-	// Down from the current role to Stopped.
+	// Down from the current role to Stopped (schedule_restart_actions).
+	r.restarting = true
 	role := r.role
 	for role != cib.RoleStopped && role != cib.RoleUnknown {
 		next := roleSteps[role][cib.RoleStopped]

@@ -74,3 +74,24 @@ func TestStartupProbesOption(t *testing.T) {
 		})
 	}
 }
+
+// TestMultipleActiveStopUnexpected checks multiple-active=stop_unexpected:
+// a resource found active on two nodes is stopped only where it is not
+// expected (not on the node it is assigned to, where its start is a
+// pseudo-action), the stop giving the reason "being multiply active".
+func TestMultipleActiveStopUnexpected(t *testing.T) {
+	meta := `<meta_attributes id="m"><nvpair id="ma" name="multiple-active" value="stop_unexpected"/></meta_attributes>`
+	loc := `<rsc_location id="l" rsc="a" node="node1" score="100"/>`
+	xml := head + `<resources>` + prim("a", meta) + `</resources><constraints>` + loc + `</constraints></configuration>` +
+		withStatus(history(1, map[string][]op{"a": started}, "a"), history(2, map[string][]op{"a": started}, "a"))
+	tr := schedule(t, xml)
+	got := executed(tr)
+	if !strings.Contains(got, "a_stop_0@node2") || strings.Contains(got, "a_stop_0@node1") || strings.Contains(got, "a_start_0@node1") {
+		t.Errorf("executed %q: want a stopped on node2 only, and no real start on node1", got)
+	}
+	for _, a := range tr.Actions {
+		if a.Key == "a_stop_0" && a.Reason != "being multiply active" {
+			t.Errorf("stop reason %q, want being multiply active", a.Reason)
+		}
+	}
+}

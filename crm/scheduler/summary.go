@@ -116,6 +116,11 @@ func (ws *workingSet) rscSummary(r *resource) []SummaryLine {
 		startNode = current
 	}
 	stop := ws.rscActions(r, startNode, "stop")
+	if stop == nil && r.stopUnexpected {
+		// Multiply active with multiple-active=stop_unexpected: not
+		// stopping where it stays, but stopping elsewhere.
+		stop = ws.rscActions(r, nil, "stop")
+	}
 	if r.role == r.nextRole {
 		if next == nil {
 			return nil

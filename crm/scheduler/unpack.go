@@ -128,6 +128,10 @@ type resource struct {
 	pendingTask     string
 	pendingInterval int64
 	pendingOpID     string // the lrm_rsc_op id of the pending operation
+	// stopUnexpected: multiply active with multiple-active=
+	// stop_unexpected; restarting: its restart actions are being
+	// scheduled (pe_rsc_stop_unexpected, pe_rsc_restarting).
+	stopUnexpected, restarting bool
 	pendingNode     *node
 	// cloneName is the name an anonymous clone instance's history was
 	// found under, when it differs from the instance id.
