@@ -132,7 +132,7 @@ type resource struct {
 	// stop_unexpected; restarting: its restart actions are being
 	// scheduled (pe_rsc_stop_unexpected, pe_rsc_restarting).
 	stopUnexpected, restarting bool
-	pendingNode     *node
+	pendingNode                *node
 	// cloneName is the name an anonymous clone instance's history was
 	// found under, when it differs from the instance id.
 	cloneName string
