@@ -641,21 +641,23 @@ func (ws *workingSet) updateForOrderings(then *action, depth int) {
 	if depth > 2000 {
 		return // the fixed-point pass finishes what is left
 	}
-	before := then.flags
+	// Setting print-always does not count as a change ("don't bother
+	// marking 'first' as changed just for this").
+	before := then.flags &^ flagPrintAlways
 	ws.updateRequiresAny(then)
 	for i := len(then.before) - 1; i >= 0; i-- {
 		e := then.before[i]
 		first := e.first
-		ff := first.flags
+		ff := first.flags &^ flagPrintAlways
 		ws.updateEdge(e)
-		if first.flags != ff {
+		if first.flags&^flagPrintAlways != ff {
 			for j := len(first.after) - 1; j >= 0; j-- {
 				ws.updateForOrderings(first.after[j].then, depth+1)
 			}
 			ws.updateForOrderings(first, depth+1)
 		}
 	}
-	if then.flags != before {
+	if then.flags&^flagPrintAlways != before {
 		if before&flagRunnable != 0 && !then.is(flagRunnable) {
 			ws.blockColocationDependents(then, depth+1)
 		}

@@ -1,6 +1,9 @@
 package scheduler_test
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 // TestRequiredReasonFollowsTraversal: when several orderings make an
 // action required, the reason it records is the first one Pacemaker's
@@ -45,5 +48,35 @@ func TestUserOrderingsBeforeInternal(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("no summary line for a: %+v", tr.Summary)
+	}
+}
+
+// TestPrintAlwaysIsNotAChange checks that marking an action
+// print-always (implies_then_printed, implies_first_printed) does not
+// count as changing it in pcmk__update_action_for_orderings: a group
+// whose first member is recovered restarts each later member "due to
+// required <previous member> start", not with the reason of the stop
+// chain reached through the group's stopped pseudo-action.
+func TestPrintAlwaysIsNotAChange(t *testing.T) {
+	mon := `<operations><op id="%s-mon" name="monitor" interval="5s"/></operations>`
+	member := func(id string) string {
+		return `<primitive id="` + id + `" class="ocf" provider="heartbeat" type="Dummy">` + strings.ReplaceAll(mon, "%s", id) + `</primitive>`
+	}
+	up := []op{{"monitor", 0, 7, 1}, {"start", 0, 0, 2}, {"monitor", 5000, 0, 3}}
+	failed := []op{{"monitor", 0, 7, 1}, {"start", 0, 0, 2}, {"monitor", 5000, 1, 3}}
+	xml := head + `<resources><group id="g">` + member("a") + member("b") + member("c") + `</group></resources><constraints/></configuration>` +
+		withStatus(history(1, map[string][]op{"a": failed, "b": up, "c": up}, "a", "b", "c"), history(2, map[string][]op{"a": stopped, "b": stopped, "c": stopped}, "a", "b", "c"))
+	tr := schedule(t, xml)
+	want := map[string]string{"b": "Restart due to required a start", "c": "Restart due to required b start"}
+	for _, l := range tr.Summary {
+		if w, ok := want[l.Rsc]; ok {
+			if got := l.Change + " " + l.Reason; got != w {
+				t.Errorf("%s: %q, want %q", l.Rsc, got, w)
+			}
+			delete(want, l.Rsc)
+		}
+	}
+	for rsc := range want {
+		t.Errorf("no summary line for %s: %s", rsc, summary(tr))
 	}
 }
