@@ -99,7 +99,7 @@ func (d *Daemon) runCoordinator(ctx context.Context) error {
 	if !d.cfg.Node.Witness {
 		ecfg := resources.DefaultConfig()
 		ecfg.NodeName = d.cfg.Node.Name
-		ex, err := resources.New(ecfg, runner, d.clk, d.lg.Named("executor"))
+		ex, err := resources.New(ecfg, deviceRunner{runner}, d.clk, d.lg.Named("executor"))
 		if err != nil {
 			return fmt.Errorf("coordinator: %w", err)
 		}
@@ -118,6 +118,25 @@ func (d *Daemon) runCoordinator(ctx context.Context) error {
 	d.coord.Store(c)
 	go deps.Store.(*coordStore).poll(ctx)
 	return c.Run(ctx)
+}
+
+// deviceRunner runs a fence device's resource operations as Pacemaker's
+// executor does: a fence agent has no start or stop. Starting a device
+// registers it and monitors it (here: the agent's monitor), stopping it
+// unregisters it (here: nothing to run); the fencer reads its devices
+// from the CIB.
+type deviceRunner struct{ agents.Runner }
+
+func (r deviceRunner) Run(ctx context.Context, req agents.Request) (agents.Result, error) {
+	if req.Class == "stonith" {
+		switch req.Action {
+		case "start":
+			req.Action = "monitor"
+		case "stop":
+			return agents.Result{RC: 0}, nil
+		}
+	}
+	return r.Runner.Run(ctx, req)
 }
 
 // coordStore adds Changed to the store node: a poll of the applied index.
