@@ -363,3 +363,28 @@ func TestDeletedResourceStopped(t *testing.T) {
 	}
 	tc.eventually("DC idle", func() bool { return tc.idle("alpha") })
 }
+
+// A node that membership sees alive but whose coordinator does not
+// answer holds up planning only until its join times out (probe timeout
+// + cluster-delay); the join is then tried again in the background.
+func TestSilentNodeJoinTimesOut(t *testing.T) {
+	tc := newCluster(t, dummy, "alpha", "bravo", "charlie")
+	tc.net.mu.Lock()
+	tc.net.down[tc.id("charlie")] = true // heartbeats reach membership, messages do not
+	tc.net.mu.Unlock()
+	start := tc.clk.Now()
+	tc.elect("alpha", 1)
+	tc.advanceUntil("d1 started", time.Second, func() bool { return len(tc.world.where("d1")) == 1 })
+	if w := tc.world.where("d1"); w[0] == "charlie" {
+		t.Fatalf("d1 started on the silent node")
+	}
+	if waited := tc.clk.Since(start); waited < 25*time.Second {
+		t.Errorf("planned after %v, before the join's 20 s + 5 s ran out", waited)
+	}
+	if tc.logged("node did not answer the probe", map[string]any{"node": "charlie"}) < 1 {
+		t.Errorf("no line for charlie's failed join")
+	}
+	if tc.logged("probing node", map[string]any{"node": "charlie"}) < 2 {
+		t.Errorf("charlie's join not tried again")
+	}
+}

@@ -203,7 +203,18 @@ func (d *dc) run(ctx context.Context) {
 					d.nodeLost(ctx, NodeRef{ID: id, Name: j.node}, membership.NodeStateDead)
 				}
 			}
-			d.event("node joined: " + j.node)
+			if !j.ok && d.alive[j.node] {
+				// It is alive but did not answer: try again, without
+				// holding up the cluster's plans any longer.
+				if id, ok := d.c.nodeID(j.node); ok {
+					d.startJoin(ctx, &wg, NodeRef{ID: id, Name: j.node}, false)
+				}
+			}
+			if j.ok {
+				d.event("node joined: " + j.node)
+			} else {
+				d.event("join failed: " + j.node)
+			}
 		case <-recheck.C():
 			d.event("cluster-recheck-interval")
 		}
@@ -212,8 +223,10 @@ func (d *dc) run(ctx context.Context) {
 
 // ready: no node is still pending (initdead) and no join is running.
 func (d *dc) ready() bool {
-	if len(d.joining) > 0 {
-		return false
+	for _, blocks := range d.joining {
+		if blocks {
+			return false
+		}
 	}
 	for _, n := range d.c.cfg.Nodes {
 		if st, ok := d.view.Node(n.ID); ok && st.State == membership.NodeStatePending {
@@ -251,7 +264,7 @@ func (d *dc) onView(ctx context.Context, wg *sync.WaitGroup, v membership.View) 
 			if known && wasAlive {
 				d.lg.Info("node restarted", logfield.Node(n.Name))
 			}
-			d.startJoin(ctx, wg, n)
+			d.startJoin(ctx, wg, n, true)
 		case !alive && (!ok || st.State != membership.NodeStatePending) && (!known || wasAlive):
 			d.alive[n.Name] = false
 			d.nodeLost(ctx, n, st.State)
@@ -310,12 +323,14 @@ func nodeState(c *cib.CIB, name string) *cib.NodeState {
 }
 
 // startJoin probes a live node for what really runs and commits its whole
-// history, with the node online, in one status update.
-func (d *dc) startJoin(ctx context.Context, wg *sync.WaitGroup, n NodeRef) {
-	if d.joining[n.Name] {
+// history, with the node online, in one status update. A blocking join
+// holds up planning until it ends, as Pacemaker's DC waits for its joins;
+// a join tried again after one failed does not.
+func (d *dc) startJoin(ctx context.Context, wg *sync.WaitGroup, n NodeRef, blocking bool) {
+	if _, running := d.joining[n.Name]; running {
 		return
 	}
-	d.joining[n.Name] = true
+	d.joining[n.Name] = blocking
 	c, _, err := d.c.deps.Store.Local()
 	if err != nil {
 		d.lg.Error("read CIB", zap.Error(err))
