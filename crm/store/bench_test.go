@@ -30,7 +30,16 @@ type benchCluster struct {
 	stop  func()
 }
 
+// newBenchCluster runs n nodes on bbolt files; newMemBenchCluster on
+// MemLog (no disk at all: what raft, the FSM and the in-memory network
+// cost by themselves).
 func newBenchCluster(b *testing.B, n int, tune func(*Config)) *benchCluster {
+	return newBenchClusterOn(b, n, tune, false)
+}
+
+func newMemBenchCluster(b *testing.B, n int) *benchCluster { return newBenchClusterOn(b, n, nil, true) }
+
+func newBenchClusterOn(b *testing.B, n int, tune func(*Config), mem bool) *benchCluster {
 	b.Helper()
 	dir := b.TempDir()
 	net := NewMemNetwork(1, 4096)
@@ -46,17 +55,27 @@ func newBenchCluster(b *testing.B, n int, tune func(*Config)) *benchCluster {
 	var stop func()
 	for _, p := range peers {
 		path := filepath.Join(dir, fmt.Sprintf("node%d.db", p.ID))
-		l, err := Open(path)
-		if err != nil {
-			b.Fatal(err)
+		var st Storage
+		var l *Log
+		if mem {
+			st = NewMemLog(path)
+		} else {
+			var err error
+			if l, err = Open(path); err != nil {
+				b.Fatal(err)
+			}
+			st = l
 		}
 		cfg := DefaultConfig(p.ID, p.Name)
 		cfg.Peers = peers
+		// 10 ms ticks, elections after 0.5 s: a loaded machine's slow
+		// fsync must not depose the leader in the middle of a run.
 		cfg.TickInterval = 10 * time.Millisecond
+		cfg.ElectionTicks = 50
 		if tune != nil {
 			tune(&cfg)
 		}
-		nd, err := New(cfg, l, net.Transport(p.ID), clock.Real{}, nil)
+		nd, err := New(cfg, st, net.Transport(p.ID), clock.Real{}, nil)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -74,7 +93,9 @@ func newBenchCluster(b *testing.B, n int, tune func(*Config)) *benchCluster {
 		}
 		wg.Wait()
 		for _, l := range c.logs {
-			l.Close()
+			if l != nil {
+				l.Close()
+			}
 		}
 	}
 	b.Cleanup(c.stop)
@@ -100,9 +121,10 @@ func (c *benchCluster) leader(b *testing.B) *Node {
 // the leader or on a follower (raft forwards it), until the proposer has
 // applied it: three nodes, bbolt synced on every Ready.
 func BenchmarkConfigCommit(b *testing.B) {
-	for _, via := range []string{"leader", "follower"} {
-		b.Run(via, func(b *testing.B) {
-			c := newBenchCluster(b, 3, nil)
+	for _, tc := range []struct{ disk, via string }{{"bolt", "leader"}, {"bolt", "follower"}, {"mem", "leader"}, {"mem", "follower"}} {
+		via := tc.via
+		b.Run(tc.disk+"/"+via, func(b *testing.B) {
+			c := newBenchClusterOn(b, 3, nil, tc.disk == "mem")
 			lead := c.leader(b)
 			p := lead
 			if via == "follower" {
@@ -114,6 +136,9 @@ func BenchmarkConfigCommit(b *testing.B) {
 				}
 			}
 			ctx := context.Background()
+			for p.Status().Lead != lead.ID() { // the follower hears of the leader
+				time.Sleep(time.Millisecond)
+			}
 			cur, v, err := p.ReadConfig(ctx)
 			if err != nil {
 				b.Fatal(err)
@@ -137,7 +162,11 @@ func BenchmarkConfigCommit(b *testing.B) {
 // proposed by 64 concurrent callers on the three nodes: raft batches them
 // into appends. It reports updates/s.
 func BenchmarkStatusThroughput(b *testing.B) {
-	c := newBenchCluster(b, 3, nil)
+	b.Run("bolt", func(b *testing.B) { statusThroughput(b, newBenchCluster(b, 3, nil)) })
+	b.Run("mem", func(b *testing.B) { statusThroughput(b, newMemBenchCluster(b, 3)) })
+}
+
+func statusThroughput(b *testing.B, c *benchCluster) {
 	c.leader(b)
 	var next atomic.Int64
 	var wg sync.WaitGroup
@@ -176,11 +205,19 @@ func benchOp(node cluster.NodeName, i int64) StatusUpdate {
 // operation result each, over 20 resources on 3 nodes) and reports the
 // size of each node's bbolt file afterwards, with the production snapshot
 // and compaction settings (a snapshot every 10,000 entries, 5,000 kept).
-// Run it with -benchtime 1x.
+// Side by side, the same run without snapshots (the log is never
+// compacted). Run it with -benchtime 1x.
 func BenchmarkDiskAfterStatusUpdates(b *testing.B) {
+	b.Run("snapshots", func(b *testing.B) { diskAfterStatusUpdates(b, nil) })
+	b.Run("no-snapshots", func(b *testing.B) {
+		diskAfterStatusUpdates(b, func(c *Config) { c.SnapshotEntries, c.CompactionTail = 1<<62, 1<<62 })
+	})
+}
+
+func diskAfterStatusUpdates(b *testing.B, tune func(*Config)) {
 	const updates = 100_000
 	for range b.N {
-		c := newBenchCluster(b, 3, nil)
+		c := newBenchCluster(b, 3, tune)
 		c.leader(b)
 		var next atomic.Int64
 		var wg sync.WaitGroup
