@@ -308,6 +308,13 @@ func (ws *workingSet) applyColocation(dep *resource, c *colocation) {
 // no instance is assigned to; an optional one applies each instance's
 // node in turn.
 func (ws *workingSet) applyCloneColocation(dep *resource, c *colocation, p *resource) {
+	// clone_rsc_colocation_rh: a colocation with a role of a promotable
+	// clone is applied by its role (promotable_colocation_rh) before,
+	// and instead of, any interleaving.
+	if p.clone.promotable && c.primRole > cib.RoleUnpromoted {
+		ws.colocateWithPromotable(dep, c, p)
+		return
+	}
 	if d := c.dependent; d.isClone() && isTrue(d.meta["interleave"]) && d.clone.nodeMax == p.clone.nodeMax {
 		// Interleaved: pair the instance with the primary's instance
 		// on the same node.

@@ -68,3 +68,18 @@ func TestOnFailDemote(t *testing.T) {
 		t.Errorf("the Unpromoted monitor should follow the demote: %s", order)
 	}
 }
+
+// TestInterleavedCloneWithPromotedRole checks clone_rsc_colocation_rh:
+// a colocation of an interleaved clone with the Promoted role of a
+// promotable clone is applied by role before any interleaving, so with
+// no instance to be promoted (no promotion score) the dependent clone
+// has nowhere to run.
+func TestInterleavedCloneWithPromotedRole(t *testing.T) {
+	ms := `<clone id="ms"><meta_attributes id="msm"><nvpair id="msm1" name="promotable" value="true"/></meta_attributes>` + prim("p", "") + `</clone>`
+	dep := `<clone id="dc"><meta_attributes id="dcm"><nvpair id="dcm1" name="interleave" value="true"/></meta_attributes>` + prim("d", "") + `</clone>`
+	cons := `<rsc_colocation id="dc-with-ms" rsc="dc" with-rsc="ms" with-rsc-role="Promoted" score="INFINITY"/>`
+	tr := schedule(t, cloneCIB(ms+dep, cons))
+	if got := summary(tr); strings.Contains(got, "Start d:") {
+		t.Errorf("summary %q: the dependent clone started with nothing promoted", got)
+	}
+}
