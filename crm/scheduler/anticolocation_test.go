@@ -1,6 +1,7 @@
 package scheduler_test
 
 import (
+	"strings"
 	"testing"
 
 	"pacer/crm/scheduler"
@@ -64,5 +65,27 @@ func TestBlockColocationDependents(t *testing.T) {
 	}
 	if got != "Stop due to colocation with a" {
 		t.Errorf("b: %q, want Stop due to colocation with a (summary %s)", got, summary(tr))
+	}
+}
+
+// TestBlockedColocationReachesInstances checks mark_action_blocked: when
+// a primitive cannot start, what must run with it cannot start either,
+// and that reaches a clone's instances (its children), each start
+// unrunnable "due to colocation with" the primitive.
+func TestBlockedColocationReachesInstances(t *testing.T) {
+	cons := `<rsc_order id="x-then-a" first="x" then="a"/><rsc_colocation id="cl-with-a" rsc="cl" with-rsc="a" score="INFINITY"/>`
+	xml := head + `<resources>` + prim("x", disabled) + prim("a", "") + clone("clone-max", "1") + `</resources><constraints>` + cons + `</constraints></configuration>` + online
+	tr := schedule(t, xml)
+	found := false
+	for _, l := range tr.Summary {
+		if strings.HasPrefix(l.Rsc, "c:") {
+			found = true
+			if l.Reason != "due to colocation with a (blocked)" {
+				t.Errorf("%s %s: reason %q, want due to colocation with a (blocked)", l.Change, l.Rsc, l.Reason)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("no line for the clone instance: %s", summary(tr))
 	}
 }

@@ -817,16 +817,26 @@ func (ws *workingSet) blockColocationDependents(a *action, depth int) {
 		if c.depRole == cib.RolePromoted {
 			task = "promote"
 		}
-		for _, x := range c.dependent.actions {
-			if x.task != task || !x.is(flagRunnable) {
-				continue
-			}
-			x.flags &^= flagRunnable
-			if x.reason == "" {
-				x.reason = "colocation with " + a.rsc.id
-			}
-			ws.blockColocationDependents(x, depth+1)
-			ws.updateForOrderings(x, depth+1)
+		ws.markActionBlocked(c.dependent, task, a.rsc, depth)
+	}
+}
+
+// markActionBlocked is mark_action_blocked: the resource's (and all its
+// children's) actions of that task cannot run, "due to colocation with"
+// the resource that cannot reach its role.
+func (ws *workingSet) markActionBlocked(r *resource, task string, reason *resource, depth int) {
+	for _, x := range r.actions {
+		if x.task != task || !x.is(flagRunnable) {
+			continue
 		}
+		x.flags &^= flagRunnable
+		if x.reason == "" {
+			x.reason = "colocation with " + reason.id
+		}
+		ws.blockColocationDependents(x, depth+1)
+		ws.updateForOrderings(x, depth+1)
+	}
+	for _, c := range r.children {
+		ws.markActionBlocked(c, task, reason, depth)
 	}
 }
