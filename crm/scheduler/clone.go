@@ -173,15 +173,27 @@ func (ws *workingSet) historyResource(n *node, id string) (r *resource, isInstan
 		}
 		return nil
 	}
+	// An instance that does not need fencing, found on a node that is
+	// offline or unclean, does not use up an instance number (unless
+	// the clone runs on every node): it is an orphan, so that an
+	// instance can start elsewhere.
+	checkUnclean := func(x *resource) *resource {
+		if (!n.online || n.unclean) && !clone.isUniversal(len(ws.nodes)) {
+			if needs := ws.needsOf(x); needs != "fencing" && needs != "unfencing" {
+				return ws.anonymousOrphan(clone, base)
+			}
+		}
+		return x
+	}
 	var inactive *resource
 	for _, c := range clone.children {
 		if locs := c.activeNodes(); len(locs) > 0 {
 			if len(locs) == 1 && locs[0] == n {
 				if !c.isGroup() {
-					return c, true
+					return checkUnclean(c), true
 				}
 				if m := member(c); m != nil && len(m.running) == 0 {
-					return m, true
+					return checkUnclean(m), true
 				}
 				// A second history of a member active here: an
 				// orphan, even with inactive instances left.
@@ -196,7 +208,13 @@ func (ws *workingSet) historyResource(n *node, id string) (r *resource, isInstan
 	if inactive == nil {
 		return ws.anonymousOrphan(clone, base), true
 	}
-	return inactive, true
+	return checkUnclean(inactive), true
+}
+
+// isUniversal is pe__is_universal_clone: clone-max equals the number of
+// nodes.
+func (r *resource) isUniversal(nodes int) bool {
+	return r.isClone() && r.clone.max == nodes
 }
 
 // activeNodes is where a resource (any member of a group) is active.

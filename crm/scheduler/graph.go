@@ -116,6 +116,11 @@ func (ws *workingSet) buildGraph(t *Transition) {
 	}
 	for _, a := range order {
 		out := &Action{ID: a.graphID, Key: a.key, Task: a.task, Interval: a.interval, Reason: a.reason, Meta: a.meta}
+		if a.rsc != nil && a.rsc.cloneName != "" && a.task != "notify" && a.task != "cancel" {
+			// action2xml: the graph's operation key names the
+			// resource as its history does.
+			out.HistoryKey = opKey(a.rsc.cloneName, a.task, a.interval)
+		}
 		if a.rsc != nil {
 			out.Rsc, out.RscName = a.rsc.id, a.rsc.id
 			if base, ok := anonymousBase(a.rsc); ok {

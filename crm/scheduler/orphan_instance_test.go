@@ -208,3 +208,28 @@ func TestPromotableGroupRolePseudoActions(t *testing.T) {
 		last = i
 	}
 }
+
+// TestQuorumOnlyInstanceOnUncleanNode checks find_anonymous_clone's rule
+// for instances that do not need fencing (requires=quorum): one found
+// active on an offline, unclean node does not use up an instance number
+// (the clone does not run everywhere), it is an orphan, stopped by the
+// fencing, so that another instance can start elsewhere; its stop
+// pseudo-action is shown under the name its history was found under.
+func TestQuorumOnlyInstanceOnUncleanNode(t *testing.T) {
+	fenced := strings.Replace(head, `value="false"/>`, `value="true"/>`, 1)
+	fenced = strings.Replace(fenced, `<node id="2" uname="node2"/>`, `<node id="2" uname="node2"/><node id="3" uname="node3"/>`, 1)
+	st := `<primitive id="st" class="stonith" type="fence_dummy"/>`
+	q := `<meta_attributes id="q"><nvpair id="q1" name="requires" value="quorum"/></meta_attributes>`
+	cl := `<clone id="cl"><meta_attributes id="clm"><nvpair id="clm1" name="clone-max" value="2"/></meta_attributes>` + prim("c", q) + `</clone>`
+	down := strings.Replace(history(2, map[string][]op{"c": started}, "c"), `in_ccm="true" crmd="online"`, `in_ccm="false" crmd="offline"`, 1)
+	n3 := `<node_state id="3" uname="node3" in_ccm="true" crmd="online" join="member" expected="member"/>`
+	tr := schedule(t, fenced+`<resources>`+st+cl+`</resources><constraints/></configuration>`+
+		withStatus(history(1, map[string][]op{"c": started, "st": started}, "st", "c"), down, n3))
+	if got := summary(tr); !strings.Contains(got, "Start c:1 node3") || !strings.Contains(got, "Stop c:2 node2") {
+		t.Errorf("summary %q: want the unclean node's instance stopped as orphan c:2 and c:1 started on node3", got)
+	}
+	out := simulated(t, tr)
+	if !strings.Contains(out, "Pseudo action:   c_stop_0") {
+		t.Errorf("no pseudo stop under the history name c:\n%s", out)
+	}
+}

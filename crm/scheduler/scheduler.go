@@ -56,6 +56,11 @@ const (
 type Action struct {
 	ID  int    // position in the graph (synapse id)
 	Key string // operation key, e.g. rsc1_start_0
+	// HistoryKey is the operation key under the name the resource's
+	// history was found under, when that differs from its id (an
+	// anonymous clone instance, rsc:N, found as rsc): crm_simulate shows
+	// a pseudo-action by it.
+	HistoryKey string
 	Rsc string // resource id, empty for node actions
 	// RscName is the name crm_simulate shows for the resource: for an
 	// anonymous clone instance the graph carries the configured

@@ -617,6 +617,25 @@ type lrmOp struct {
 }
 
 func (ws *workingSet) unpackStatus() {
+	ws.unpackNodeHistories()
+	for _, r := range ws.all {
+		if r.isCollective() {
+			continue
+		}
+		if len(r.running) > 0 && r.role == cib.RoleStopped {
+			r.role = cib.RoleStarted
+		}
+	}
+	for _, r := range ws.resources {
+		ws.settleRoles(r)
+	}
+	ws.multiplyActive()
+}
+
+// unpackNodeHistories reads the nodes' resource histories in status
+// order (unpack_node_history): an offline node's history counts only
+// when fencing could act on it.
+func (ws *workingSet) unpackNodeHistories() {
 	for i := range ws.cib.Status.Nodes {
 		st := &ws.cib.Status.Nodes[i]
 		n := ws.byNodeID[st.ID]
@@ -626,8 +645,6 @@ func (ws *workingSet) unpackStatus() {
 		if n == nil || st.LRM == nil {
 			continue
 		}
-		// unpack_node_history: an offline node's history counts only
-		// when fencing (or a shutdown lock) could act on it.
 		if !n.online && !ws.stonithEnabled {
 			continue
 		}
@@ -650,18 +667,6 @@ func (ws *workingSet) unpackStatus() {
 			ws.unpackRscHistory(r, n, lr)
 		}
 	}
-	for _, r := range ws.all {
-		if r.isCollective() {
-			continue
-		}
-		if len(r.running) > 0 && r.role == cib.RoleStopped {
-			r.role = cib.RoleStarted
-		}
-	}
-	for _, r := range ws.resources {
-		ws.settleRoles(r)
-	}
-	ws.multiplyActive()
 }
 
 // multiplyActive applies multiple-active to primitives found active on

@@ -104,6 +104,9 @@ func WriteSummary(b *strings.Builder, lines []scheduler.SummaryLine) {
 func actionLine(a *scheduler.Action) string {
 	switch a.Kind {
 	case scheduler.PseudoAction:
+		if a.HistoryKey != "" {
+			return fmt.Sprintf("  * Pseudo action:   %s\n", a.HistoryKey)
+		}
 		return fmt.Sprintf("  * Pseudo action:   %s\n", a.Key)
 	case scheduler.ClusterAction:
 		if a.Rsc != "" {
