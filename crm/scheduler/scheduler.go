@@ -61,7 +61,7 @@ type Action struct {
 	// anonymous clone instance, rsc:N, found as rsc): crm_simulate shows
 	// a pseudo-action by it.
 	HistoryKey string
-	Rsc string // resource id, empty for node actions
+	Rsc        string // resource id, empty for node actions
 	// RscName is the name crm_simulate shows for the resource: for an
 	// anonymous clone instance the graph carries the configured
 	// (instance-free) id, shown when some resource's id or history
