@@ -133,6 +133,11 @@ func (ws *workingSet) applyFailureThresholds() {
 			if th <= 0 {
 				continue
 			}
+			// failcount_clear_action_exists: a fail count that is about
+			// to be cleared does not force the resource away.
+			if ws.findAction(r, opKey(r.id, "clear_failcount", 0), n) != nil {
+				continue
+			}
 			fc := ws.failCount(r, n)
 			if fc <= 0 || th-fc > 0 {
 				continue

@@ -183,3 +183,24 @@ func TestTimedOutOperationIsAFailure(t *testing.T) {
 		t.Errorf("summary %q, want Recover a node1", got)
 	}
 }
+
+// TestFailCountBeingClearedDoesNotBan checks check_failure_threshold's
+// failcount_clear_action_exists: when the last failure was of a start
+// whose parameters have changed since (so its fail count is cleared),
+// the fail count that reached migration-threshold does not ban the
+// node.
+func TestFailCountBeingClearedDoesNotBan(t *testing.T) {
+	st := failNode("1", "fail-count-a", "INFINITY", "last-failure-a", "100")
+	st = strings.Replace(st, `</node_state>`, `<lrm id="1"><lrm_resources><lrm_resource id="a" class="ocf" provider="heartbeat" type="Dummy">`+
+		`<lrm_rsc_op id="a_last_0" operation="stop" interval="0" rc-code="0" op-status="0" call-id="3" transition-key="1:1:0:x" transition-magic="0:0;1:1:0:x" op-digest="f2317cad3d54cec5d7d7aa7d0bf35cf8"/>`+
+		`<lrm_rsc_op id="a_last_failure_0" operation="start" interval="0" rc-code="1" op-status="4" call-id="2" transition-key="1:1:0:x" transition-magic="4:1;1:1:0:x" op-digest="00000000000000000000000000000000"/>`+
+		`</lrm_resource></lrm_resources></lrm></node_state>`, 1)
+	loc := `<rsc_location id="l" rsc="a" node="node1" score="100"/>`
+	tr := schedule(t, cloneCIB(prim("a", ""), loc, st, failNode("2")))
+	if got := summary(tr); got != "Start a node1" {
+		t.Errorf("summary %q, want a started on node1 (its fail count is being cleared)", got)
+	}
+	if got := executed(tr); !strings.Contains(got, "clear_failcount") {
+		t.Errorf("executed %q: no clear_failcount", got)
+	}
+}
