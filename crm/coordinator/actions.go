@@ -310,13 +310,17 @@ func (d *dc) fence(ctx context.Context, t *transition, i int, a *scheduler.Actio
 		if err == nil {
 			u := store.StatusUpdate{Node: a.Node, NodeID: req.TargetID, ClearLRM: true, ClearAttrs: true,
 				State: &store.NodeMembership{InCCM: "false", Crmd: "offline", Join: "down", Expected: "down"}}
+			d.nodeOps.Lock()
 			if !d.commit(ctx, "node fenced", u) {
+				d.nodeOps.Unlock()
 				return completion{reason: "fencing result not committed"}
 			}
 			d.mu.Lock()
 			delete(d.seqs, a.Node)
 			d.fenced[a.Node] = true
+			d.fenceGen[a.Node]++
 			d.mu.Unlock()
+			d.nodeOps.Unlock()
 			d.lg.Info("fencing succeeded", logfield.Transition(t.id), logfield.Node(a.Node), logfield.Op(a.Task),
 				zap.Strings("devices", res.Devices), zap.String("executor", res.Executor),
 				logfield.Duration(d.c.clk.Since(start)))

@@ -384,7 +384,51 @@ func TestSilentNodeJoinTimesOut(t *testing.T) {
 	if tc.logged("node did not answer the probe", map[string]any{"node": "charlie"}) < 1 {
 		t.Errorf("no line for charlie's failed join")
 	}
-	if tc.logged("probing node", map[string]any{"node": "charlie"}) < 2 {
-		t.Errorf("charlie's join not tried again")
+	tc.eventually("charlie's join tried again", func() bool {
+		return tc.logged("probing node", map[string]any{"node": "charlie"}) >= 2
+	})
+}
+
+// A node that comes back while it is being fenced: the fencing finishes
+// (it was running), the node is probed again afterwards, and what it said
+// before the fencing is never taken for what runs there now.
+func TestNodeBackDuringFencing(t *testing.T) {
+	tc := newCluster(t, fenced, "alpha", "bravo", "charlie")
+	gate := make(chan struct{})
+	tc.fencer.gate = gate
+	tc.elect("alpha", 1)
+	if got := tc.runsOn("d1"); got != "bravo" {
+		t.Fatalf("d1 on %s, want bravo", got)
+	}
+	tc.eventually("DC idle", func() bool { return tc.idle("alpha") })
+	tc.kill("bravo")
+	tc.eventually("fencing requested", func() bool { return tc.fencer.callCount() == 1 })
+	tc.revive("bravo")
+	tc.eventually("bravo probed again", func() bool {
+		return tc.logged("probing node", map[string]any{"node": "bravo"}) >= 2
+	})
+	close(gate)
+	tc.eventually("d1 running on one node, bravo back online", func() bool {
+		ns := nodeState(tc.store.snapshot(), "bravo")
+		return len(tc.world.where("d1")) == 1 && ns != nil && ns.Join == "member" && ns.InCCM == "true" && tc.idle("alpha")
+	})
+	tc.store.mu.Lock()
+	fencedAt := tc.store.fencedAt["bravo"]
+	tc.store.mu.Unlock()
+	// d1 may go back to bravo (it prefers it), but nothing started it
+	// anywhere before bravo's fencing was committed.
+	for _, s := range tc.world.startsOf("d1")[1:] {
+		if s.seq < fencedAt {
+			t.Fatalf("d1 started on %s (event %d) before bravo's fencing was committed (%d)", s.node, s.seq, fencedAt)
+		}
+	}
+	// The CIB says d1 is active only where it runs.
+	c := tc.store.snapshot()
+	for _, n := range []string{"alpha", "bravo", "charlie"} {
+		op, ok := history(c, n, "d1", "d1_last_0")
+		active := ok && ((op.Operation == "start" && op.RCCode == "0") || (op.Operation == "monitor" && op.RCCode == "0"))
+		if runs := slices.Contains(tc.world.where("d1"), n); active != runs {
+			t.Errorf("%s: CIB says active=%v (%+v), world says running=%v", n, active, op, runs)
+		}
 	}
 }

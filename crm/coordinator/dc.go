@@ -103,6 +103,11 @@ type dc struct {
 	seqs    map[string]map[string]uint64 // node → rsc → newest committed snapshot
 	seen    map[string]recID             // node/op key → last result committed
 	fenced  map[string]bool              // fenced, not joined since: its results are void
+	// fenceGen counts each node's fencings; nodeOps orders a join's
+	// commit against a fencing's, so a probe made before a fencing is
+	// never committed after it.
+	fenceGen map[string]uint64
+	nodeOps  sync.Mutex
 
 	// Owned by run.
 	view       membership.View
@@ -110,6 +115,7 @@ type dc struct {
 	epochs     map[string]cluster.BootEpoch
 	joining    map[string]bool
 	joinCancel map[string]context.CancelFunc
+	rejoin     map[string]bool // join again when the running join ends
 	tr         *transition
 	nextTr     uint64
 	needPlan   bool
@@ -128,9 +134,10 @@ func newDC(c *Coordinator, term uint64) *dc {
 		waiters: map[uint64]chan *message{},
 		seqs:    map[string]map[string]uint64{},
 		seen:    map[string]recID{},
-		fenced:  map[string]bool{},
-		alive:   map[string]bool{}, epochs: map[string]cluster.BootEpoch{}, joining: map[string]bool{},
+		fenced:  map[string]bool{}, fenceGen: map[string]uint64{},
+		alive: map[string]bool{}, epochs: map[string]cluster.BootEpoch{}, joining: map[string]bool{},
 		joinCancel: map[string]context.CancelFunc{},
+		rejoin:     map[string]bool{},
 	}
 }
 
@@ -194,8 +201,16 @@ func (d *dc) run(ctx context.Context) {
 		case cpl := <-d.done:
 			d.onCompletion(ctx, &wg, cpl)
 		case j := <-d.joins:
+			blocked := d.joining[j.node]
 			delete(d.joining, j.node)
 			delete(d.joinCancel, j.node)
+			if d.rejoin[j.node] {
+				delete(d.rejoin, j.node)
+				if id, ok := d.c.nodeID(j.node); ok && d.alive[j.node] {
+					d.startJoin(ctx, &wg, NodeRef{ID: id, Name: j.node}, blocked)
+					break
+				}
+			}
 			if !d.alive[j.node] {
 				// Lost while joining: its join may have committed it
 				// online after it was marked offline.
@@ -327,7 +342,11 @@ func nodeState(c *cib.CIB, name string) *cib.NodeState {
 // holds up planning until it ends, as Pacemaker's DC waits for its joins;
 // a join tried again after one failed does not.
 func (d *dc) startJoin(ctx context.Context, wg *sync.WaitGroup, n NodeRef, blocking bool) {
-	if _, running := d.joining[n.Name]; running {
+	if blocks, running := d.joining[n.Name]; running {
+		// The running join may have asked before what made this one
+		// necessary (a fencing, a restart): join again when it ends.
+		d.joining[n.Name] = blocks || blocking
+		d.rejoin[n.Name] = true
 		return
 	}
 	d.joining[n.Name] = blocking
@@ -355,12 +374,24 @@ func (d *dc) startJoin(ctx context.Context, wg *sync.WaitGroup, n NodeRef, block
 func (d *dc) join(ctx context.Context, n NodeRef, specs []resources.ResourceSpec, timeout time.Duration) bool {
 	d.lg.Info("probing node", logfield.Node(n.Name), logfield.Count(uint64(len(specs))))
 	start := d.c.clk.Now()
+	d.mu.Lock()
+	gen := d.fenceGen[n.Name]
+	d.mu.Unlock()
 	reply, err := d.request(ctx, n.ID, &message{Type: msgProbe, Specs: specs}, timeout, nil)
 	if err != nil {
 		d.lg.Warn("node did not answer the probe", logfield.Node(n.Name), zap.Error(err))
 		return false
 	}
+	// A fencing of the node committed since the probe was asked for
+	// makes its answer void (the node was powered off after it probed).
+	d.nodeOps.Lock()
+	defer d.nodeOps.Unlock()
 	d.mu.Lock()
+	if d.fenceGen[n.Name] != gen {
+		d.mu.Unlock()
+		d.lg.Warn("node fenced while it joined; its probe results are void", logfield.Node(n.Name))
+		return false
+	}
 	delete(d.fenced, n.Name)
 	d.seqs[n.Name] = map[string]uint64{}
 	for _, h := range reply.History {
@@ -760,6 +791,14 @@ func (d *dc) onCompletion(ctx context.Context, wg *sync.WaitGroup, cpl completio
 	}
 	t.running--
 	delete(t.cancels, cpl.idx)
+	if a := t.graph.Actions[cpl.idx]; cpl.ok && a.Kind == scheduler.FenceAction && d.alive[a.Node] {
+		// Fenced but alive to membership (it came back during the
+		// fencing): what it runs is known only from a new join.
+		if id, ok := d.c.nodeID(a.Node); ok {
+			d.lg.Info("fenced node is alive; probing it again", logfield.Node(a.Node))
+			d.startJoin(ctx, wg, NodeRef{ID: id, Name: a.Node}, true)
+		}
+	}
 	if cpl.ok {
 		t.state[cpl.idx] = actDone
 	} else {

@@ -413,6 +413,7 @@ type fakeFencer struct {
 	w        *world
 	seq      *atomic.Int64
 	failures int // fail this many requests first
+	gate     chan struct{} // when set, requests wait for it to close
 	calls    []fencing.Request
 	doneAt   map[string]int64
 }
@@ -421,8 +422,18 @@ var _ Fencer = (*fakeFencer)(nil)
 
 func (f *fakeFencer) Fence(ctx context.Context, req fencing.Request) (fencing.Result, error) {
 	f.mu.Lock()
-	defer f.mu.Unlock()
 	f.calls = append(f.calls, req)
+	gate := f.gate
+	f.mu.Unlock()
+	if gate != nil {
+		select {
+		case <-gate:
+		case <-ctx.Done():
+			return fencing.Result{}, ctx.Err()
+		}
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	if f.failures > 0 {
 		f.failures--
 		return fencing.Result{}, fmt.Errorf("device fence1: %w", fencing.ErrFailed)
@@ -539,6 +550,15 @@ func (tc *testCluster) kill(name string) {
 	tc.net.down[tc.id(name)] = true
 	tc.net.mu.Unlock()
 	tc.memb.set(tc.id(name), membership.NodeStateDead)
+}
+
+// revive brings a killed node back: reachable, alive with a new boot
+// epoch.
+func (tc *testCluster) revive(name string) {
+	tc.net.mu.Lock()
+	delete(tc.net.down, tc.id(name))
+	tc.net.mu.Unlock()
+	tc.memb.set(tc.id(name), membership.NodeStateUp)
 }
 
 // eventually waits (in real time, as a hang guard) for cond.
