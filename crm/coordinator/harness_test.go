@@ -412,7 +412,7 @@ type fakeFencer struct {
 	mu       sync.Mutex
 	w        *world
 	seq      *atomic.Int64
-	failures int // fail this many requests first
+	failures int           // fail this many requests first
 	gate     chan struct{} // when set, requests wait for it to close
 	calls    []fencing.Request
 	doneAt   map[string]int64
