@@ -108,7 +108,10 @@ func (d *dc) execute(ctx context.Context, t *transition, i int, a *scheduler.Act
 		fields = append(fields, logfield.Reason(rec.ExitReason))
 	}
 	failed := rec.Failed() && a.Task != "cancel" && a.Task != "delete"
-	if failed {
+	// A probe that found the resource in a definite state learned
+	// something; the transition still stops, since it was planned
+	// without knowing it.
+	if failed && countsAsFailure(rec) {
 		d.lg.Error("action result", fields...)
 	} else {
 		d.lg.Info("action result", fields...)

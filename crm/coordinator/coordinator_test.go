@@ -432,3 +432,32 @@ func TestNodeBackDuringFencing(t *testing.T) {
 		}
 	}
 }
+
+// A resource whose agent changed while it runs: stopped with the old
+// agent, its history deleted, started with the new one.
+func TestAgentChangeDeletesHistory(t *testing.T) {
+	tc := newCluster(t, dummy, "alpha", "bravo", "charlie")
+	tc.elect("alpha", 1)
+	node := tc.runsOn("d1")
+	tc.eventually("DC idle", func() bool { return tc.idle("alpha") })
+	tc.store.setConfig(t, "property stonith-enabled=false\nprimitive d1 ocf:pacer:Stateful op monitor interval=10s timeout=20s\n")
+	tc.eventually("d1 restarted with the new agent", func() bool {
+		c := tc.store.snapshot()
+		ns := nodeState(c, node)
+		if ns == nil || ns.LRM == nil || !tc.idle("alpha") {
+			return false
+		}
+		for _, r := range ns.LRM.Resources {
+			if r.ID == "d1" {
+				return r.Type == "Stateful"
+			}
+		}
+		return false
+	})
+	if tc.logged("action result", map[string]any{"rsc": "d1", "op": "delete", "node": node}) != 1 {
+		t.Errorf("no delete of d1's history on %s", node)
+	}
+	if tc.world.count(node, "d1", "stop") != 1 || len(tc.world.startsOf("d1")) != 2 {
+		t.Errorf("d1: %d stops on %s, %d starts", tc.world.count(node, "d1", "stop"), node, len(tc.world.startsOf("d1")))
+	}
+}

@@ -194,6 +194,10 @@ func (n *nodeSide) serve(from cluster.NodeID, key reqKey, m *message) {
 		}
 		reply.Record = &rec
 		reply.Seq, reply.History = n.snapshot(ex, op.Resource.ID)
+		if op.Action == "delete" {
+			// The resource's history leaves the CIB.
+			reply.History = []cib.LRMResource{{ID: op.Resource.ID}}
+		}
 	}
 	n.mu.Lock()
 	if _, ok := n.reqs[key]; ok {
