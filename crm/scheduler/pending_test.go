@@ -74,3 +74,19 @@ func TestPendingProbeIsNotKnown(t *testing.T) {
 		t.Errorf("executed %q: no new probe on node1", got)
 	}
 }
+
+// TestPendingOlderThanDoneOp checks sort_op_by_callid for a pending
+// operation (call-id -1) against a completed one of the same transition
+// series: they sort by transition number, so a start left pending by
+// transition 8 comes before the stop transition 9 completed, and the
+// resource is stopped there: nothing to stop.
+func TestPendingOlderThanDoneOp(t *testing.T) {
+	ops := `<lrm_rsc_op id="a_start_0" operation="start" interval="0" rc-code="-1" op-status="-1" call-id="-1" transition-key="1:8:0:u" transition-magic="-1:-1;1:8:0:u" op-digest="f2317cad3d54cec5d7d7aa7d0bf35cf8"/>` +
+		`<lrm_rsc_op id="a_stop_0" operation="stop" interval="0" rc-code="0" op-status="0" call-id="5" transition-key="2:9:0:u" transition-magic="0:0;2:9:0:u" op-digest="f2317cad3d54cec5d7d7aa7d0bf35cf8"/>`
+	st := `<node_state id="1" uname="node1" in_ccm="true" crmd="online" join="member" expected="member"><lrm id="1"><lrm_resources><lrm_resource id="a" class="ocf" provider="heartbeat" type="Dummy">` +
+		ops + `</lrm_resource></lrm_resources></lrm></node_state>`
+	tr := schedule(t, cloneCIB(prim("a", disabled), "", st, failNode("2")))
+	if got := executed(tr); strings.Contains(got, "a_stop_0") {
+		t.Errorf("executed %q: a is taken as active on node1 (its pending start sorted last)", got)
+	}
+}

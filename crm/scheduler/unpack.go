@@ -780,11 +780,22 @@ func (ws *workingSet) unpackRscHistory(r *resource, n *node, lr *cib.LRMResource
 	}
 	sort.SliceStable(ops, func(i, j int) bool {
 		a, b := ops[i], ops[j]
-		if a.callID == -1 && b.callID != -1 {
-			return false
-		}
-		if b.callID == -1 && a.callID != -1 {
-			return true
+		if (a.callID == -1) != (b.callID == -1) {
+			// sort_op_by_callid: a pending operation against a done
+			// one of the same transition series (uuid) sorts by
+			// transition number (one of -1 always last); otherwise
+			// the pending one is the newer.
+			ua, ta := magicTransition(a.op)
+			ub, tb := magicTransition(b.op)
+			if ua == ub && ta != tb {
+				switch {
+				case (ta >= 0 && ta < tb) || tb == -1:
+					return true
+				case (tb >= 0 && ta > tb) || ta == -1:
+					return false
+				}
+			}
+			return b.callID == -1
 		}
 		if a.callID != b.callID || a.callID < 0 {
 			return a.callID < b.callID
@@ -1087,4 +1098,21 @@ func effectiveTargetRole(r *resource, role cib.Role) cib.Role {
 func (r *resource) inPromotable() bool {
 	top := r.top()
 	return top.isClone() && top.clone.promotable
+}
+
+// magicTransition is the transition series (uuid) and number from an
+// operation's transition-magic ("status:rc;action:transition:rc:uuid"),
+// or its transition-key when it has no magic.
+func magicTransition(o *cib.LRMOp) (uuid string, transition int) {
+	key := o.TransitionKey
+	if m := o.TransitionMagic; m != "" {
+		if i := strings.IndexByte(m, ';'); i >= 0 {
+			key = m[i+1:]
+		}
+	}
+	parts := strings.SplitN(key, ":", 4)
+	if len(parts) < 4 {
+		return "", -1
+	}
+	return parts[3], atoiDefault(parts[1], -1)
 }
