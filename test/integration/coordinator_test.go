@@ -174,6 +174,22 @@ func TestCoordinatorFailover(t *testing.T) {
 		t.Errorf("action line without reason or transition: %v", e.Fields)
 	}
 
+	// The service dies behind the cluster's back: the node's recurring
+	// monitor reports it to the DC, which recovers it in place.
+	crashedAt := time.Now()
+	if err := os.Remove(filepath.Join(rsctmp[first], "Dummy-d1.state")); err != nil {
+		t.Fatal(err)
+	}
+	waitAny(t, all, 10*time.Second, "monitor failed", map[string]string{"rsc": "d1", "node": first, "rc": "7"}, nil)
+	ev, _ = waitAny(t, all, 10*time.Second, "action initiated", map[string]string{"rsc": "d1", "op": "start", "node": first}, map[string]string{"transition": "1"})
+	waitAny(t, all, 10*time.Second, "action result", map[string]string{"rsc": "d1", "op": "start", "node": first, "rc": "0",
+		"transition": fmt.Sprint(ev.Fields["transition"])}, nil)
+	if !state(first) {
+		t.Fatalf("d1 not recovered on %s", first)
+	}
+	t.Logf("d1's state file removed on %s: recovered in place %v later (monitor interval 1s; reason %q)", first,
+		time.Since(crashedAt).Round(time.Millisecond), ev.Str("reason"))
+
 	killed := byName[first]
 	killedAt := time.Now()
 	killed.Kill(syscall.SIGKILL)
