@@ -3,6 +3,8 @@ package scheduler_test
 import (
 	"strings"
 	"testing"
+
+	"pacer/crm/scheduler"
 )
 
 // TestCloneNotifications checks pe_notif.c for a clone with notify=true
@@ -40,4 +42,28 @@ func TestCloneNotifications(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestOrderAfterNotifyingClone checks rsc_expand_action: what is
+// ordered after a clone that has notifications waits for the confirmed
+// post-notification of the clone's completion, not just its running
+// pseudo-action.
+func TestOrderAfterNotifyingClone(t *testing.T) {
+	cl := clone("notify", "true", "clone-max", "1")
+	cons := `<rsc_order id="cl-then-a" first="cl" then="a"/>`
+	tr := schedule(t, cloneCIB(cl+prim("a", ""), cons))
+	byKey := map[string]*scheduler.Action{}
+	for _, a := range tr.Actions {
+		byKey[a.Key] = a
+	}
+	start, confirmed := byKey["a_start_0"], byKey["cl_confirmed-post_notify_running_0"]
+	if start == nil || confirmed == nil {
+		t.Fatalf("missing actions: start %v, confirmed-post %v", start != nil, confirmed != nil)
+	}
+	for _, in := range start.Inputs {
+		if in == confirmed.ID {
+			return
+		}
+	}
+	t.Errorf("a_start_0 does not wait for cl_confirmed-post_notify_running_0 (inputs %v)", start.Inputs)
 }

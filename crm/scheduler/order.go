@@ -425,6 +425,15 @@ func (ws *workingSet) applyOrderings() {
 		if o.firstRsc != nil && o.firstRsc.isCollective() && o.thenRsc != o.firstRsc && (o.thenRsc == nil || o.thenRsc.parent != o.firstRsc) {
 			for i, f := range firsts {
 				if done := completionTask(f.task); done != "" {
+					// rsc_expand_action: for an outermost clone with
+					// notifications, after the confirmed
+					// post-notification of that completion.
+					if r := o.firstRsc; r.parent == nil && r.isClone() && r.clone.notify {
+						if a := ws.findAction(r, notifyKey(r.id, "confirmed-post", done), nil); a != nil {
+							firsts[i] = a
+							continue
+						}
+					}
 					if a := ws.findAction(o.firstRsc, opKey(o.firstRsc.id, done, 0), nil); a != nil {
 						firsts[i] = a
 					}
