@@ -277,17 +277,25 @@ func (n *Node) rejoin(id uint64) error {
 	return n.restartRaft(fmt.Errorf("%w: rejoining under raft id %d", ErrStopped, id))
 }
 
-// Campaign starts an election (a pre-vote first, so a leader the others
-// still follow is not deposed) without waiting out the election timeout:
-// the daemon calls it when membership has declared the DC dead. It does
-// nothing on a leader or a node that is not a voter.
-func (n *Node) Campaign() {
+// TakeOver starts an election at once, without waiting for the DC's lease
+// to run out, as raft's leader transfer does (no pre-vote; voters grant it
+// even while they still count the old leader as in office). The daemon
+// calls it when membership has declared the DC's node dead: silent on
+// every link for deadtime, so the DC is gone for this node, whatever
+// raft's election timeout says. An election is always safe; a needless
+// one costs a term. It does nothing on a leader, on a node that is not a
+// voter, or when the leader is no longer lead (then raft already moved on).
+func (n *Node) TakeOver(lead uint64) {
 	n.post(func() {
-		if n.soft.RaftState == raft.StateLeader || !slices.Contains(n.cs.GetVoters(), n.cfg.ID) {
+		bs := n.rn.BasicStatus()
+		if n.soft.RaftState == raft.StateLeader || !slices.Contains(n.cs.GetVoters(), n.cfg.ID) || bs.Lead != lead || lead == 0 {
 			return
 		}
-		if err := n.rn.Campaign(); err != nil {
-			n.lg.Debug("campaign refused", zap.Error(err))
+		// The leader-transfer message raft itself sends, as if from the
+		// dead leader: the follower campaigns with the transfer context.
+		m := &pb.Message{Type: pb.MsgTimeoutNow.Enum(), From: new(lead), To: new(n.cfg.ID), Term: new(bs.GetTerm())}
+		if err := n.rn.Step(m); err != nil {
+			n.lg.Warn("take over refused", zap.Error(err))
 		}
 	})
 }

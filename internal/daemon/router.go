@@ -26,10 +26,10 @@ import (
 )
 
 type raftRouter struct {
-	st     *store.Node
-	lg     *zap.Logger
-	byName map[cluster.NodeName]cluster.NodeID
-	ids    map[uint64]bool // configured node ids
+	members func() []store.Member
+	lg      *zap.Logger
+	byName  map[cluster.NodeName]cluster.NodeID
+	ids     map[uint64]bool // configured node ids
 
 	mu      sync.Mutex
 	learned map[uint64]cluster.NodeID
@@ -38,7 +38,7 @@ type raftRouter struct {
 var _ store.Router = (*raftRouter)(nil)
 
 func newRaftRouter(cfg config.Config, st *store.Node, lg *zap.Logger) *raftRouter {
-	r := &raftRouter{st: st, lg: lg, byName: map[cluster.NodeName]cluster.NodeID{}, ids: map[uint64]bool{},
+	r := &raftRouter{members: st.Members, lg: lg, byName: map[cluster.NodeName]cluster.NodeID{}, ids: map[uint64]bool{},
 		learned: map[uint64]cluster.NodeID{}}
 	for _, n := range append([]config.NodeConfig{cfg.Node}, cfg.Peers...) {
 		r.byName[cluster.NodeName(n.Name)] = cluster.NodeID(n.ID)
@@ -49,7 +49,7 @@ func newRaftRouter(cfg config.Config, st *store.Node, lg *zap.Logger) *raftRoute
 
 // member is the node the member table gives raft id id to.
 func (r *raftRouter) member(id uint64) (cluster.NodeID, bool, bool) {
-	for _, m := range r.st.Members() {
+	for _, m := range r.members() {
 		if m.ID == id {
 			n, ok := r.byName[m.Name]
 			return n, ok, true
@@ -164,11 +164,12 @@ func (d *Daemon) ensureMembers(ctx context.Context) error {
 }
 
 // campaignOnDCDeath starts an election at once when membership declares
-// the DC's node dead, instead of waiting out raft's randomized election
-// timeout (which may be up to twice as long again): the failover then
-// costs about one deadtime. Only the lowest-id live voter that is not a
-// witness campaigns, so the survivors do not split their votes; raft's
-// pre-vote keeps a DC that the others still hear from in office.
+// the DC's node dead, instead of waiting out raft's election timeout and
+// the other voters' leader lease (each up to twice as long again): the
+// failover then costs about one deadtime. Only the lowest-id live voter
+// that is not a witness campaigns, so the survivors do not split their
+// votes, and only when the live voters are a majority (it could not win
+// otherwise).
 func (d *Daemon) campaignOnDCDeath(ctx context.Context) error {
 	views, cancel := d.membership.Subscribe()
 	defer cancel()
@@ -211,7 +212,7 @@ func (d *Daemon) campaignOnDCDeath(ctx context.Context) error {
 			continue
 		}
 		// The live voters' nodes, witnesses last.
-		best, bestWitness := self, witness[self]
+		best, bestWitness, live := self, witness[self], 1
 		for _, id := range st.Voters {
 			node, ok := d.router.NodeOf(id)
 			if !ok || node == dcNode || node == self {
@@ -220,16 +221,18 @@ func (d *Daemon) campaignOnDCDeath(ctx context.Context) error {
 			if n, ok := v.Node(node); !ok || !n.State.Alive() {
 				continue
 			}
+			live++
 			if w := witness[node]; w != bestWitness && !w || w == bestWitness && node < best {
 				best, bestWitness = node, w
 			}
 		}
-		if best != self {
+		if best != self || 2*live <= len(st.Voters) {
+			lg.Debug("DC declared dead: not the one to campaign", zap.Uint64("campaigner", uint64(best)), zap.Int("live_voters", live))
 			continue
 		}
 		lastTerm = term
 		lg.Info("DC declared dead: campaigning now rather than wait out the election timeout",
 			logfield.NodeID(uint64(dcNode)), logfield.Term(term))
-		d.store.Campaign()
+		d.store.TakeOver(lead)
 	}
 }
