@@ -772,6 +772,13 @@ func (ws *workingSet) updateEdge(e *actionEdge) bool {
 	if typ&orderImpliesFirstPrinted != 0 && tf&flagOptional == 0 {
 		first.flags |= flagPrintAlways
 	}
+	// A stop that cannot run because its resource is blocked holds back
+	// whatever it implies or restarts (no reason is recorded for it).
+	if typ&(orderImpliesThen|orderImpliesFirst|orderRestart) != 0 && first.rsc != nil && !first.rsc.managed &&
+		first.rsc.blocked && !first.is(flagRunnable) && first.task == "stop" && then.is(flagRunnable) {
+		then.flags &^= flagRunnable
+		changed = true
+	}
 	return changed
 }
 

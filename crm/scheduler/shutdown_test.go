@@ -100,3 +100,24 @@ func TestMultipleActiveStopUnexpected(t *testing.T) {
 		}
 	}
 }
+
+// TestBlockedStopHoldsBackOrderedStop checks pcmk__update_ordered_actions'
+// rule for a blocked resource: b's stop failed (on-fail=block without
+// fencing), so b is blocked and its stop cannot run; a, ordered before
+// b (so stopping after it) and now disabled, cannot stop either: its
+// stop is shown blocked and not run.
+func TestBlockedStopHoldsBackOrderedStop(t *testing.T) {
+	failedStop := []op{{"monitor", 0, 7, 1}, {"start", 0, 0, 2}, {"stop", 0, 1, 3}}
+	cons := `<rsc_order id="a-then-b" first="a" then="b"/>`
+	xml := head + `<resources>` + prim("a", disabled) + prim("b", "") + `</resources><constraints>` + cons + `</constraints></configuration>` +
+		withStatus(history(1, map[string][]op{"a": started, "b": failedStop}, "a", "b"), history(2, map[string][]op{"a": stopped, "b": stopped}, "a", "b"))
+	tr := schedule(t, xml)
+	if got := executed(tr); strings.Contains(got, "a_stop_0") {
+		t.Errorf("executed %q: a stopped before the blocked b", got)
+	}
+	for _, l := range tr.Summary {
+		if l.Rsc == "a" && (l.Change != "Stop" || !strings.HasSuffix(l.Reason, "(blocked)")) {
+			t.Errorf("a: %s %q, want a blocked Stop", l.Change, l.Reason)
+		}
+	}
+}
