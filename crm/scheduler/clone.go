@@ -731,6 +731,29 @@ func (ws *workingSet) probeClone(r *resource, n *node) bool {
 // cloneActionFlags is summary_action_flags: a clone action is required
 // when any instance's matching action is, and runnable when any is.
 func (ws *workingSet) cloneActionFlags(a *action) actionFlags {
+	return ws.cloneActionFlagsOn(a, nil)
+}
+
+// flagsForOrdering is action_flags_for_ordering: a clone's action seen
+// from an action on a node has the flags of its instances' actions on
+// that node, except that it stays runnable if it is runnable anywhere.
+func (ws *workingSet) flagsForOrdering(a *action, n *node) actionFlags {
+	flags := ws.effectiveFlags(a)
+	if n == nil || a.rsc == nil || !a.rsc.isClone() {
+		return flags
+	}
+	runnable := flags&flagRunnable != 0
+	flags = ws.cloneActionFlagsOn(a, n)
+	if runnable {
+		flags |= flagRunnable
+	}
+	return flags
+}
+
+// cloneActionFlagsOn is summary_action_flags for the instances' actions
+// on node n (every node when n is nil): required when any is, runnable
+// when any is. It also updates the clone action itself.
+func (ws *workingSet) cloneActionFlagsOn(a *action, n *node) actionFlags {
 	flags := flagOptional | flagRunnable | flagPseudo
 	task := a.task
 	if task == "notify" || task == "notified" {
@@ -755,7 +778,7 @@ func (ws *workingSet) cloneActionFlags(a *action) actionFlags {
 	for _, c := range a.rsc.children {
 		var ca *action
 		for _, x := range c.actions {
-			if x.task == task {
+			if x.task == task && (n == nil || len(c.children) > 0 || x.node == n) {
 				ca = x
 				break
 			}
@@ -774,7 +797,9 @@ func (ws *workingSet) cloneActionFlags(a *action) actionFlags {
 	}
 	if !anyRunnable {
 		flags &^= flagRunnable
-		a.flags &^= flagRunnable
+		if n == nil {
+			a.flags &^= flagRunnable
+		}
 	}
 	return flags | (a.flags & flagPrintAlways)
 }

@@ -682,8 +682,8 @@ func (ws *workingSet) updateEdge(e *actionEdge) bool {
 		return ws.interleaveEdge(e)
 	}
 	first, then, typ := e.first, e.then, e.typ
-	ff := ws.effectiveFlags(first)
-	tf := ws.effectiveFlags(then)
+	ff := ws.flagsForOrdering(first, then.node)
+	tf := ws.flagsForOrdering(then, first.node)
 	changed := false
 	if typ&orderImpliesThen != 0 && ff&flagOptional == 0 && !first.is(flagMigrateRunnable) {
 		for _, t := range thenTargets(then) {

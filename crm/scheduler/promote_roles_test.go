@@ -83,3 +83,21 @@ func TestInterleavedCloneWithPromotedRole(t *testing.T) {
 		t.Errorf("summary %q: the dependent clone started with nothing promoted", got)
 	}
 }
+
+// TestCloneFlagsSeenFromANode checks action_flags_for_ordering: a
+// clone's action, seen from an action on a node, has the flags of its
+// instances' actions on that node. A promotion on node1 does not make
+// the start of a resource already running on node2, ordered after the
+// clone's promote, required (no restart there).
+func TestCloneFlagsSeenFromANode(t *testing.T) {
+	ms := `<clone id="ms"><meta_attributes id="msm"><nvpair id="msm1" name="promotable" value="true"/></meta_attributes>` + prim("p", "") + `</clone>`
+	cons := `<rsc_order id="ms-then-a" first="ms" first-action="promote" then="a" then-action="start"/>` +
+		`<rsc_location id="prom" rsc="ms" role="Promoted" node="node1" score="10"/><rsc_location id="a2" rsc="a" node="node2" score="10"/>`
+	unprom := []op{{"monitor", 0, 7, 1}, {"start", 0, 0, 2}}
+	tr := schedule(t, cloneCIB(ms+prim("a", ""), cons,
+		history(1, map[string][]op{"p:0": unprom, "a": stopped}, "p:0", "a"), history(2, map[string][]op{"p:1": unprom, "a": started}, "p:1", "a")))
+	got := summary(tr)
+	if !strings.Contains(got, "Promote p:0") || strings.Contains(got, "Restart a") {
+		t.Errorf("summary %q: want p:0 promoted and a left running", got)
+	}
+}
