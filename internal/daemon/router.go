@@ -126,14 +126,17 @@ func (d *Daemon) rejoinLoop(ctx context.Context) error {
 // ensureMembers, on the DC, puts every configured node that never was a
 // member into the member table under its node id: raft then takes it in
 // as a learner and promotes it while voters are short. A node whose id
-// was used and retired is not added again here (ids are never reused);
-// the two_node controller re-adds a fenced peer under a new id.
+// was used and retired is not added again (ids are never reused), except
+// in two_node mode: there a retired peer is one the survivor fenced, and
+// it gets a new raft id so it can rejoin (the two_node controller does so
+// at once; this catches a DC restarted before it could).
 func (d *Daemon) ensureMembers(ctx context.Context) error {
 	ch, cancel := d.store.WatchLeader()
 	defer cancel()
 	lg := d.lg.Named("store")
 	retry := d.clk.NewTicker(time.Second)
 	defer retry.Stop()
+	warned := map[string]string{} // node -> last error logged
 	for {
 		select {
 		case <-ctx.Done():
@@ -148,17 +151,35 @@ func (d *Daemon) ensureMembers(ctx context.Context) error {
 		}
 		members := d.store.Members()
 		for _, n := range append([]config.NodeConfig{d.cfg.Node}, d.cfg.Peers...) {
-			if slices.ContainsFunc(members, func(m store.Member) bool { return m.ID == n.ID || m.Name == cluster.NodeName(n.Name) }) {
+			name := cluster.NodeName(n.Name)
+			if slices.ContainsFunc(members, func(m store.Member) bool { return m.Name == name && !m.Removed }) {
+				continue
+			}
+			retired := slices.ContainsFunc(members, func(m store.Member) bool { return m.ID == n.ID || m.Name == name })
+			if retired && !d.cfg.Quorum.TwoNode {
 				continue
 			}
 			cctx, ccancel := context.WithTimeout(ctx, 5*time.Second)
-			err := d.store.AddMemberID(cctx, n.ID, cluster.NodeName(n.Name))
+			var err error
+			var id uint64
+			if retired {
+				id, err = d.store.AddNode(cctx, name)
+			} else {
+				id, err = n.ID, d.store.AddMemberID(cctx, n.ID, name)
+			}
 			ccancel()
+			if errors.Is(err, store.ErrMemberExists) {
+				continue
+			}
 			if err != nil {
-				lg.Warn("configured node not yet a raft member", logfield.Node(n.Name), logfield.NodeID(n.ID), zap.Error(err))
+				if warned[n.Name] != err.Error() {
+					warned[n.Name] = err.Error()
+					lg.Warn("configured node not yet a raft member", logfield.Node(n.Name), logfield.NodeID(n.ID), zap.Error(err))
+				}
 				break
 			}
-			lg.Info("configured node added to the raft group", logfield.Node(n.Name), logfield.NodeID(n.ID))
+			delete(warned, n.Name)
+			lg.Info("configured node added to the raft group", logfield.Node(n.Name), logfield.NodeID(n.ID), zap.Uint64("raft_id", id))
 		}
 	}
 }
