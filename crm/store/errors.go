@@ -42,6 +42,10 @@ var ErrMemberExists = errors.New("member already exists")
 // under a new one.
 var ErrIDUsed = errors.New("raft id already used")
 
+// ErrReaddressed is Step's answer to a leader's message for a newer raft
+// id of this node (see SetReaddressed): not garbled, not stepped.
+var ErrReaddressed = errors.New("addressed to a new raft id of this node")
+
 // ConflictError is ErrConflict with the state the proposal lost to.
 type ConflictError struct {
 	Expected Version // what the proposer based its change on

@@ -301,6 +301,8 @@ func (n *Node) Step(ctx context.Context, m *pb.Message) error {
 	if m != nil && m.GetTo() > n.id.Load() && m.GetFrom() != 0 && isLeaderMsg(m.GetType()) {
 		if fn := n.readdressed.Load(); fn != nil {
 			(*fn)(m)
+			return fmt.Errorf("store: step: %w: %v from %d to raft id %d, this node is %d", ErrReaddressed,
+				m.GetType(), m.GetFrom(), m.GetTo(), n.id.Load())
 		}
 	}
 	if m == nil || m.GetTo() != n.id.Load() || m.GetFrom() == 0 || raft.IsLocalMsg(m.GetType()) {
