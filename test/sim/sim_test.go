@@ -4,6 +4,8 @@ import (
 	"flag"
 	"fmt"
 	"maps"
+	"os"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"testing"
@@ -19,6 +21,14 @@ var (
 	flagSeed  = flag.Uint64("sim.seed", 0, "run only this seed (a replay), with its trace")
 	flagLog   = flag.Bool("sim.log", false, "print the nodes' logs (with -sim.seed)")
 )
+
+func TestMain(m *testing.M) {
+	// Applying a config entry parses the CIB, and a cibxml reader
+	// allocates a 768 KiB string table per read: at the default GOGC the
+	// collector runs all the time and a seed takes three times as long.
+	debug.SetGCPercent(400)
+	os.Exit(m.Run())
+}
 
 // runSeed runs one seed with crypto/rand (raft's election jitter) set to
 // it, so the seed alone decides the run.
