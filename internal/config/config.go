@@ -85,9 +85,13 @@ type QuorumConfig struct {
 	FenceRetry Duration `toml:"fence_retry"`
 	// FenceTimeout bounds one run of the fence agent.
 	FenceTimeout Duration `toml:"fence_timeout"`
+	// FenceAction is what fencing does to the peer: "reboot" (the
+	// default, Pacemaker's stonith-action) or "off".
+	FenceAction string `toml:"fence_action"`
 	// FenceAgent is the fence agent (a fence_* program speaking the
-	// fence-agents API) that powers the peer off: run with action=off,
-	// plug=<peer's node name> and FenceParams on stdin.
+	// fence-agents API) that fences the peer: run with action=FenceAction,
+	// plug=<peer's node name> and FenceParams on stdin. Empty: the fence
+	// devices configured in the CIB (stonith resources, topology).
 	FenceAgent string `toml:"fence_agent"`
 	// FenceAgentDir is where FenceAgent is found (default /usr/sbin).
 	FenceAgentDir string `toml:"fence_agent_dir"`
@@ -169,7 +173,7 @@ func Defaults() Config {
 		Raft: RaftConfig{Tick: Duration{DefaultRaftTick}, ElectionTicks: DefaultElectionTicks,
 			HeartbeatTicks: DefaultHeartbeatTicks},
 		Quorum: QuorumConfig{FenceRetry: Duration{DefaultFenceRetry}, FenceTimeout: Duration{DefaultFenceTimeout},
-			FenceAgentDir: DefaultFenceAgentDir},
+			FenceAgentDir: DefaultFenceAgentDir, FenceAction: "reboot"},
 	}
 }
 

@@ -152,7 +152,7 @@ var badConfigs = []parseCase{
 		"node.witness", 5, "at least one node must host resources"},
 	{"two_node with three nodes", head + "[[peer]]\nname = \"c\"\nid = 3\n" + "[[link]]\nname = \"m\"\nkind = \"multicast\"\ngroup = \"239.0.0.1:694\"\n" +
 		"[quorum]\ntwo_node = true\nfence_agent = \"fence_ipmilan\"\n", "quorum.two_node", 16, "exactly 2 nodes, 3 are configured"},
-	{"two_node without fence agent", head + udpLink + "[quorum]\ntwo_node = true\n", "quorum.fence_agent", 14, "required with two_node"},
+	{"fence action", head + udpLink + "[quorum]\ntwo_node = true\nfence_action = \"on\"\n", "quorum.fence_action", 15, `"on": "reboot" or "off"`},
 	{"two_node with a witness", strings.Replace(head, "id = 2\n", "id = 2\nwitness = true\n", 1) + udpLink + "[quorum]\ntwo_node = true\nfence_agent = \"fence_x\"\n",
 		"quorum.two_node", 15, "exclude each other"},
 	{"fence agent not fence_", head + udpLink + "[quorum]\ntwo_node = true\nfence_agent = \"/bin/true\"\n", "quorum.fence_agent", 15, "the name of a fence agent"},
@@ -176,7 +176,8 @@ var goodConfigs = []struct {
 	{"two_node", head + udpLink + "[quorum]\ntwo_node = true\nwait_for_all = true\nfence_delay = \"5s\"\nfence_agent = \"fence_ipmilan\"\n[quorum.fence_params]\nip = \"10.0.0.9\"\nusername = \"admin\"\n", func(t *testing.T, c Config) {
 		q := c.Quorum
 		if !q.TwoNode || !q.WaitForAll || q.FenceDelay.Duration != 5*time.Second || q.FenceAgent != "fence_ipmilan" ||
-			q.FenceParams["ip"] != "10.0.0.9" || q.FenceAgentDir != DefaultFenceAgentDir || q.FenceRetry.Duration != DefaultFenceRetry {
+			q.FenceParams["ip"] != "10.0.0.9" || q.FenceAgentDir != DefaultFenceAgentDir || q.FenceRetry.Duration != DefaultFenceRetry ||
+			q.FenceAction != "reboot" {
 			t.Errorf("quorum = %+v", q)
 		}
 	}},
@@ -342,7 +343,7 @@ func TestDefaults(t *testing.T) {
 		Authkey: "/etc/pacer/authkey", DataDir: "/var/lib/pacer", Socket: "/run/pacer/pacerd.sock",
 		Log:    LogConfig{Format: "console", Level: "info"},
 		Raft:   RaftConfig{Tick: Duration{100 * time.Millisecond}, ElectionTicks: 10, HeartbeatTicks: 1},
-		Quorum: QuorumConfig{FenceRetry: Seconds(5), FenceTimeout: Seconds(60), FenceAgentDir: "/usr/sbin"},
+		Quorum: QuorumConfig{FenceRetry: Seconds(5), FenceTimeout: Seconds(60), FenceAgentDir: "/usr/sbin", FenceAction: "reboot"},
 	}
 	if !reflect.DeepEqual(d, want) {
 		t.Errorf("Defaults() = %+v\nwant %+v", d, want)

@@ -156,6 +156,9 @@ func (v *validator) quorum() {
 	if q.FenceDelay.Duration < 0 {
 		v.err("quorum.fence_delay", at, "%v must not be negative", q.FenceDelay)
 	}
+	if q.FenceAction != "reboot" && q.FenceAction != "off" {
+		v.err("quorum.fence_action", at, "%q: \"reboot\" or \"off\"", q.FenceAction)
+	}
 	if q.FenceAgentDir != "" && !filepath.IsAbs(q.FenceAgentDir) {
 		v.err("quorum.fence_agent_dir", at, "%q must be an absolute path", q.FenceAgentDir)
 	}
@@ -181,9 +184,6 @@ func (v *validator) quorum() {
 	}
 	if v.c.Node.Witness || slices.ContainsFunc(v.c.Peers, func(p NodeConfig) bool { return p.Witness }) {
 		v.err("quorum.two_node", at, "two_node and a witness exclude each other: with a witness the three voters keep a quorum")
-	}
-	if q.FenceAgent == "" {
-		v.err("quorum.fence_agent", append([]string{"quorum.two_node"}, at...), "required with two_node: the survivor must fence its peer before it goes on alone")
 	}
 }
 

@@ -31,6 +31,7 @@ import (
 	"pacer/agents"
 	"pacer/agents/stonith"
 	"pacer/crm/store"
+	"pacer/fencing"
 	"pacer/internal/clock"
 	"pacer/internal/cluster"
 	"pacer/internal/config"
@@ -38,9 +39,10 @@ import (
 	"pacer/membership"
 )
 
-// PeerFencer powers a node off. Fence returns nil only once the node is
-// known to be off. fencing.Fencer will sit behind this seam; until then
-// AgentFencer runs the fence agent configured in [quorum].
+// PeerFencer fences a node. Fence returns nil only once the node is known
+// to be off (or rebooted). AgentFencer runs the fence agent configured in
+// [quorum]; without one, CIBPeerFencer asks fencing.Fencer with the fence
+// devices and topology of the applied CIB.
 type PeerFencer interface {
 	Fence(ctx context.Context, node string) error
 }
@@ -67,12 +69,24 @@ func (d *Daemon) openTwoNode(deps Deps) error {
 		return fmt.Errorf("two_node: %d peers, want 1", len(d.cfg.Peers))
 	}
 	f := deps.Fencer
-	if f == nil {
+	switch {
+	case f != nil:
+	case q.FenceAgent != "":
 		af, err := NewAgentFencer(q, d.clk)
 		if err != nil {
 			return fmt.Errorf("two_node: %w", err)
 		}
 		f = af
+	default:
+		runner, err := agentRunner(d.clk)
+		if err != nil {
+			return fmt.Errorf("two_node: %w", err)
+		}
+		ff, err := fencing.New(fencing.Config{Node: d.cfg.Node.Name}, runner, d.clk, d.lg)
+		if err != nil {
+			return fmt.Errorf("two_node: %w", err)
+		}
+		f = CIBPeerFencer{f: cibFencer{f: ff, s: d.store}, origin: d.cfg.Node.Name, action: q.FenceAction}
 	}
 	t := &twoNode{d: d, lg: d.lg.Named("quorum"), clk: d.clk, fencer: f, q: q, peer: d.cfg.Peers[0]}
 	t.allowed.Store(!q.WaitForAll)
@@ -259,11 +273,28 @@ func sleep(ctx context.Context, clk clock.Clock, d time.Duration) error {
 	}
 }
 
-// AgentFencer fences with the fence agent of [quorum]: action off, the
+// CIBPeerFencer fences through fencing.Fencer with the devices of the
+// applied CIB (the stonith resources and fencing topology the cluster
+// uses for every other node).
+type CIBPeerFencer struct {
+	f      cibFencer
+	origin string
+	action string
+}
+
+// Fence asks the fencer to fence node.
+func (c CIBPeerFencer) Fence(ctx context.Context, node string) error {
+	_, err := c.f.Fence(ctx, fencing.Request{Target: node, Action: c.action, Origin: c.origin,
+		Reason: "two_node: peer lost, the raft group has no quorum without it"})
+	return err
+}
+
+// AgentFencer fences with the fence agent of [quorum]: fence_action, the
 // node's name as the plug, fence_params besides.
 type AgentFencer struct {
 	runner  agents.Runner
 	agent   string
+	action  string
 	params  map[string]string
 	timeout time.Duration
 }
@@ -286,18 +317,18 @@ func NewAgentFencer(q config.QuorumConfig, clk clock.Clock) (*AgentFencer, error
 	for k, v := range q.FenceParams {
 		params[k] = v
 	}
-	return &AgentFencer{runner: r, agent: q.FenceAgent, params: params, timeout: q.FenceTimeout.Duration}, nil
+	return &AgentFencer{runner: r, agent: q.FenceAgent, action: q.FenceAction, params: params, timeout: q.FenceTimeout.Duration}, nil
 }
 
-// Fence runs the agent's off action on node.
+// Fence runs the agent's action (off or reboot) on node.
 func (f *AgentFencer) Fence(ctx context.Context, node string) error {
-	res, err := f.runner.Run(ctx, agents.Request{Class: "stonith", Type: f.agent, Action: "off",
+	res, err := f.runner.Run(ctx, agents.Request{Class: "stonith", Type: f.agent, Action: f.action,
 		Params: f.params, Meta: map[string]string{stonith.MetaTarget: node}, Timeout: f.timeout})
 	if err != nil {
-		return fmt.Errorf("%s off %s: %w", f.agent, node, err)
+		return fmt.Errorf("%s %s %s: %w", f.agent, f.action, node, err)
 	}
 	if res.RC != 0 {
-		return fmt.Errorf("%s off %s: exit %d: %s", f.agent, node, res.RC, firstLine(res.Stderr+res.Output))
+		return fmt.Errorf("%s %s %s: exit %d: %s", f.agent, f.action, node, res.RC, firstLine(res.Stderr+res.Output))
 	}
 	return nil
 }

@@ -16,7 +16,7 @@ import (
 )
 
 // recordingFenceAgent is a fence agent for the test: it speaks the
-// fence-agents stdin protocol and, for off, appends "off <plug>" to the
+// fence-agents stdin protocol and, for off or reboot, appends "ACTION <plug>" to the
 // file its record parameter names. The test SIGKILLs the node itself: the
 // agent is the device that reports the power-off done.
 const recordingFenceAgent = `#!/bin/sh
@@ -140,8 +140,8 @@ func TestTwoNodeFenceForceRejoinRealDaemons(t *testing.T) {
 	})
 	t.Logf("%s SIGKILLed; %s fenced it, forced a single-voter configuration and is DC after %v (delay %s)",
 		dc, surv, time.Since(killedAt).Round(time.Millisecond), map[bool]string{true: "2s fence_delay", false: "none"}[surv == "bravo"])
-	if got := readLines(t, record); !slices.Equal(got, []string{"off " + dc}) {
-		t.Fatalf("fence record %v, want one 'off %s'", got, dc)
+	if got := readLines(t, record); !slices.Equal(got, []string{"reboot " + dc}) {
+		t.Fatalf("fence record %v, want one 'reboot %s'", got, dc)
 	}
 	if _, got := c.getCIB(surv, false); !slices.Equal(resourceIDs(got), want) {
 		t.Fatalf("after the force %s has %v, want %v", surv, resourceIDs(got), want)
