@@ -130,9 +130,9 @@ func (b controlBackend) DeleteAttr(_ context.Context, a control.AttrArgs) error 
 }
 
 // NodeInfo answers from membership and the store (the DC, the raft
-// configuration). Quorum is the configured policy over the configured
-// nodes: a majority, or in two_node mode one of the two once wait_for_all
-// is satisfied.
+// configuration). Quorum is the configured policy over the raft voters: a
+// majority, or in two_node mode one of the two once wait_for_all is
+// satisfied.
 func (b controlBackend) NodeInfo(context.Context) (control.NodeInfo, error) {
 	cfg := b.d.cfg
 	v := b.d.membership.View()
@@ -145,6 +145,19 @@ func (b controlBackend) NodeInfo(context.Context) (control.NodeInfo, error) {
 		policy = membership.QuorumPolicy{Mode: membership.TwoNode, WaitForAll: cfg.Quorum.WaitForAll}
 	}
 	st := b.d.store.Status()
+	// The voters are raft's (learners do not count), as nodes; until this
+	// node knows the configuration, every configured node.
+	if len(st.Voters) > 0 {
+		var voters []cluster.NodeID
+		for _, id := range st.Voters {
+			if n, ok := b.d.router.NodeOf(id); ok {
+				voters = append(voters, n)
+			}
+		}
+		if len(voters) == len(st.Voters) {
+			ids = voters
+		}
+	}
 	ni := control.NodeInfo{Cluster: cfg.Cluster, Name: cfg.Node.Name, ID: cfg.Node.ID,
 		Quorum:  membership.HasQuorum(policy, ids, v, b.d.ActionsAllowed()),
 		Witness: cfg.Node.Witness, RaftID: st.ID, Voters: st.Voters, Learners: st.Learners,

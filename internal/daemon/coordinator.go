@@ -89,8 +89,10 @@ func (d *Daemon) runCoordinator(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("coordinator: %w", err)
 	}
+	cs := &coordStore{Node: d.store, clk: d.clk, changed: make(chan struct{}, 1)}
+	cs.watch = d.gateLeadership(d.store) // two_node wait_for_all holds DC actions back
 	deps := coordinator.Deps{
-		Store:      &coordStore{Node: d.store, clk: d.clk, changed: make(chan struct{}, 1)},
+		Store:      cs,
 		Membership: d.membership,
 		Transport:  coordTransport{d.mux},
 		Clock:      d.clk,
@@ -116,7 +118,7 @@ func (d *Daemon) runCoordinator(ctx context.Context) error {
 		return fmt.Errorf("coordinator: %w", err)
 	}
 	d.coord.Store(c)
-	go deps.Store.(*coordStore).poll(ctx)
+	go cs.poll(ctx)
 	return c.Run(ctx)
 }
 
@@ -144,7 +146,11 @@ type coordStore struct {
 	*store.Node
 	clk     clock.Clock
 	changed chan struct{}
+	watch   func() (<-chan store.Leadership, func())
 }
+
+// WatchLeader is the store's, gated by wait_for_all (gateLeadership).
+func (s *coordStore) WatchLeader() (<-chan store.Leadership, func()) { return s.watch() }
 
 func (s *coordStore) Changed() <-chan struct{} { return s.changed }
 

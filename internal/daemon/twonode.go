@@ -23,6 +23,7 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -56,8 +57,9 @@ type twoNode struct {
 	peer   config.NodeConfig
 
 	// allowed latches once wait_for_all is satisfied (always set when
-	// wait_for_all is off).
-	allowed atomic.Bool
+	// wait_for_all is off); released is closed at that moment.
+	allowed  atomic.Bool
+	released chan struct{}
 }
 
 func (d *Daemon) openTwoNode(deps Deps) error {
@@ -88,8 +90,11 @@ func (d *Daemon) openTwoNode(deps Deps) error {
 		}
 		f = CIBPeerFencer{f: cibFencer{f: ff, s: d.store}, origin: d.cfg.Node.Name, action: q.FenceAction}
 	}
-	t := &twoNode{d: d, lg: d.lg.Named("quorum"), clk: d.clk, fencer: f, q: q, peer: d.cfg.Peers[0]}
+	t := &twoNode{d: d, lg: d.lg.Named("quorum"), clk: d.clk, fencer: f, q: q, peer: d.cfg.Peers[0], released: make(chan struct{})}
 	t.allowed.Store(!q.WaitForAll)
+	if !q.WaitForAll {
+		close(t.released)
+	}
 	d.two = t
 	return nil
 }
@@ -103,7 +108,66 @@ func (d *Daemon) ActionsAllowed() bool {
 
 func (t *twoNode) release(why string) {
 	if t.allowed.CompareAndSwap(false, true) {
+		close(t.released)
 		t.lg.Info("wait_for_all satisfied: DC actions allowed", logfield.Node(t.peer.Name), logfield.Reason(why))
+	}
+}
+
+// leaderSource is what the coordinator watches to know whether it is DC.
+type leaderSource interface {
+	WatchLeader() (<-chan store.Leadership, func())
+}
+
+// gateLeadership is w's leadership, except that this node's own is shown
+// as "no DC" until wait_for_all is satisfied: the coordinator takes no DC
+// action before. Without two_node or wait_for_all it is w's.
+func (d *Daemon) gateLeadership(w leaderSource) func() (<-chan store.Leadership, func()) {
+	if d.two == nil || d.two.allowed.Load() {
+		return w.WatchLeader
+	}
+	return d.two.gate(w, d.store.ID)
+}
+
+func (t *twoNode) gate(w leaderSource, self func() uint64) func() (<-chan store.Leadership, func()) {
+	return func() (<-chan store.Leadership, func()) {
+		in, cancel := w.WatchLeader()
+		out := make(chan store.Leadership, 1)
+		stop := make(chan struct{})
+		var once sync.Once
+		go func() {
+			var last store.Leadership
+			released := t.released
+			var sent *store.Leadership
+			for {
+				select {
+				case <-stop:
+					return
+				case l := <-in:
+					last = l
+				case <-released:
+					released = nil
+				}
+				l := last
+				if l.ID != 0 && l.ID == self() && !t.allowed.Load() {
+					l = store.Leadership{}
+				}
+				if sent != nil && *sent == l {
+					continue
+				}
+				select { // keep only the latest
+				case <-out:
+				default:
+				}
+				out <- l
+				sent = &l
+			}
+		}()
+		return out, func() {
+			once.Do(func() {
+				close(stop)
+				cancel()
+			})
+		}
 	}
 }
 

@@ -424,3 +424,38 @@ func TestTwoNodeBootAlone(t *testing.T) {
 		})
 	}
 }
+
+type fakeLeaders struct{ ch chan store.Leadership }
+
+func (f fakeLeaders) WatchLeader() (<-chan store.Leadership, func()) { return f.ch, func() {} }
+
+// Under wait_for_all the coordinator is shown no DC while this node leads,
+// until the gate opens; others' leadership passes through.
+func TestWaitForAllGatesLeadership(t *testing.T) {
+	tn := &twoNode{lg: zap.NewNop(), released: make(chan struct{})}
+	src := fakeLeaders{ch: make(chan store.Leadership, 1)}
+	watch, cancel := tn.gate(src, func() uint64 { return 1 })()
+	defer cancel()
+	next := func() store.Leadership {
+		t.Helper()
+		select {
+		case l := <-watch:
+			return l
+		case <-time.After(10 * time.Second): // hang guard
+			t.Fatal("no leadership update")
+		}
+		return store.Leadership{}
+	}
+	src.ch <- store.Leadership{ID: 2, Name: "bravo", Term: 3}
+	if l := next(); l.ID != 2 {
+		t.Fatalf("the peer's leadership hidden: %+v", l)
+	}
+	src.ch <- store.Leadership{ID: 1, Name: "alpha", Term: 4}
+	if l := next(); l.ID != 0 {
+		t.Fatalf("own leadership shown before wait_for_all: %+v", l)
+	}
+	tn.release("peer seen")
+	if l := next(); l.ID != 1 || l.Term != 4 {
+		t.Fatalf("own leadership after release: %+v", l)
+	}
+}
