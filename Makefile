@@ -33,6 +33,7 @@ FUZZ_TARGETS = \
 	./fencing:FuzzHostList \
 	./resources:FuzzParseAgentInfo \
 	./crm/store:FuzzDecodeEntry \
+	./crm/store:FuzzWireReceive \
 	./internal/control:FuzzDecodeRequest \
 	./internal/control:FuzzServeStream \
 	./cmd/pacer-helper:FuzzParseArgs \

@@ -317,16 +317,23 @@ func TestWireFailsOverToNextLink(t *testing.T) {
 
 // fakeMux records what the wire sends, optionally failing.
 type fakeMux struct {
-	mu   sync.Mutex
-	msgs []heartbeat.Message
-	err  error
+	mu    sync.Mutex
+	msgs  []heartbeat.Message
+	err   error
+	full  int // the next this many sends find every link queue full
+	tries int
 }
 
 func (f *fakeMux) Send(_ cluster.NodeID, m heartbeat.Message) (cluster.LinkName, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.tries++
 	if f.err != nil {
 		return "", f.err
+	}
+	if f.full > 0 {
+		f.full--
+		return "", fmt.Errorf("send to node 2: %w", errors.Join(heartbeat.ErrNoPath, fmt.Errorf("link ring0: %w", heartbeat.ErrQueueFull)))
 	}
 	f.msgs = append(f.msgs, m)
 	return "ring0", nil
@@ -536,5 +543,74 @@ func TestWitnessHandsLeadershipOver(t *testing.T) {
 		if id, tm := wn.node.Leader(); id != 3 || tm != term {
 			t.Fatalf("node %d sees leader %d term %d, want 3 term %d", wn.id, id, tm, term)
 		}
+	}
+}
+
+// FuzzWireReceive feeds arbitrary chunk bodies from node 1: nothing
+// panics, and whatever is stepped claims to come from node 1.
+func FuzzWireReceive(f *testing.F) {
+	clk := fakeClock()
+	wcfg := DefaultWireConfig()
+	wcfg.ChunkSize = 64
+	wcfg.MaxMessage = 1 << 16
+	mux := &fakeMux{}
+	out, err := NewWire(wcfg, mux, clk, nil)
+	if err != nil {
+		f.Fatal(err)
+	}
+	defer out.Close()
+	for _, m := range []*pb.Message{msg(2, pb.MsgHeartbeat),
+		{Type: pb.MsgApp.Enum(), To: new(uint64(2)), From: new(uint64(1)), Entries: []*pb.Entry{{Data: make([]byte, 300)}}}} {
+		if err := out.send(context.Background(), m); err != nil {
+			f.Fatal(err)
+		}
+	}
+	for _, m := range mux.msgs {
+		f.Add(m.Data)
+	}
+	f.Add([]byte{0x85, 0xa1, 'm', 1, 0xa1, 'i', 0, 0xa1, 'n', 0xce, 0xff, 0xff, 0xff, 0xff, 0xa1, 't', 0, 0xa1, 'd', 0xc4, 0})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		in, err := NewWire(wcfg, &fakeMux{}, clk, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st := &stepper{recorder: newRecorder()}
+		in.Bind(st)
+		for range 2 { // twice: the second completes what the first began
+			in.Receive(1, "ring0", heartbeat.Message{Channel: heartbeat.ChannelRaft, Data: data})
+		}
+		for _, m := range st.steps {
+			if m.GetFrom() != 1 {
+				t.Fatalf("stepped a message from %d in a frame of node 1", m.GetFrom())
+			}
+		}
+	})
+}
+
+// A full link queue is waited out a few times, then the message is lost.
+func TestWireRetriesFullLinkQueues(t *testing.T) {
+	wcfg := DefaultWireConfig()
+	wcfg.Retries = 3
+	wcfg.RetryWait = time.Millisecond
+	mux := &fakeMux{full: 3}
+	w, err := NewWire(wcfg, mux, clock.Real{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	if err := w.send(context.Background(), msg(2, pb.MsgHeartbeat)); err != nil {
+		t.Fatalf("send after 3 full queues: %v", err)
+	}
+	if len(mux.msgs) != 1 || mux.tries != 4 {
+		t.Fatalf("%d sent in %d tries, want 1 in 4", len(mux.msgs), mux.tries)
+	}
+	mux.full = 4
+	if err := w.send(context.Background(), msg(2, pb.MsgHeartbeat)); !errors.Is(err, heartbeat.ErrQueueFull) {
+		t.Fatalf("send after 4 full queues: %v, want ErrQueueFull", err)
+	}
+	// Another error is not retried.
+	mux.err, mux.tries = fmt.Errorf("send: %w", heartbeat.ErrNoPath), 0
+	if err := w.send(context.Background(), msg(2, pb.MsgHeartbeat)); !errors.Is(err, heartbeat.ErrNoPath) || mux.tries != 1 {
+		t.Fatalf("no path: %v after %d tries", err, mux.tries)
 	}
 }
