@@ -184,3 +184,44 @@ func TestAddMemberID(t *testing.T) {
 	c.start(9, nil)
 	confIs(c, 3, 2, 0, nil)
 }
+
+// An entry the follower stored but never saw committed (the leader died
+// before telling it) is kept and committed by the force: with two voters
+// the dead leader may have committed it and answered its proposer, so
+// dropping the survivor's log tail, as etcd's force-new-cluster does,
+// could lose an acknowledged change.
+func TestForceKeepsTheLogTail(t *testing.T) {
+	c := newCluster(t, clusterOpts{n: 2})
+	lead := c.leader()
+	want := commitConfigs(t, c, lead, "r", 1)
+	c.waitApplied(lead)
+	fol := c.node(3 - lead.ID())
+	// The leader's appends arrive; the follower's answers and the
+	// leader's later commit index do not.
+	c.net.SetFilter(func(m *pb.Message) bool {
+		return m.GetFrom() == fol.ID() || m.GetType() == pb.MsgHeartbeat || m.GetCommit() > 0 && m.GetType() == pb.MsgApp && len(m.GetEntries()) == 0
+	})
+	cur, v, _ := lead.Local()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() { _, _ = lead.ProposeConfig(ctx, v, configWith(cur, "tail")) }()
+	c.waitFor("the follower stored the tail entry", 50, func() bool {
+		last, _ := c.nodes[fol.ID()].log.LastIndex()
+		return last > fol.Status().Commit
+	})
+	c.crash(lead.ID())
+	c.net.SetFilter(nil)
+	r := await(c, "force", async(func() (ForceReport, error) { return fol.ForceSingleVoter(context.Background()) }))
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	if r.v.Last <= r.v.Committed {
+		t.Fatalf("no uncommitted tail when forcing: %+v", r.v)
+	}
+	c.waitFor("the follower leads alone", 50, func() bool { return fol.Status().State == raft.StateLeader })
+	c.waitApplied(fol)
+	got, _, _ := fol.Local()
+	if want = append(want, "tail"); !slices.Equal(resourceIDs(got), want) {
+		t.Fatalf("after the force %v, want %v (the tail entry kept)", resourceIDs(got), want)
+	}
+}
