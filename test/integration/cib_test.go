@@ -285,3 +285,27 @@ func TestCIBReplicatedAcrossRealDaemons(t *testing.T) {
 		}
 	}
 }
+
+// Six real pacerd: the first five vote, the sixth is a learner the DC
+// takes in under its node id; a change made through the learner (Raft
+// forwards it) reaches every node.
+func TestLearnerRealDaemons(t *testing.T) {
+	specs := []NodeSpec{{"n1", 1}, {"n2", 2}, {"n3", 3}, {"n4", 4}, {"n5", 5}, {"n6", 6}}
+	tm := Timing{Keepalive: 100 * time.Millisecond, Warntime: 300 * time.Millisecond, Deadtime: 500 * time.Millisecond, Initdead: 3 * time.Second}
+	c := newTestCluster(t, specs, tm, func(int) string { return fastRaft })
+	for _, s := range specs {
+		c.start(s.Name)
+	}
+	waitOneDC(t, c.all(), c.socks, "", 20*time.Second)
+	for _, s := range specs {
+		c.waitInfo(s.Name, "5 voters and learner 6", func(ni control.NodeInfo) bool {
+			return slices.Equal(ni.Voters, []uint64{1, 2, 3, 4, 5}) && slices.Equal(ni.Learners, []uint64{6}) && ni.Quorum
+		})
+	}
+	c.addResource("n6", "via-learner")
+	for _, s := range specs {
+		if _, got := c.getCIB(s.Name, false); !slices.Equal(resourceIDs(got), []string{"via-learner"}) {
+			t.Fatalf("%s has %v", s.Name, resourceIDs(got))
+		}
+	}
+}
