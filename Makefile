@@ -78,11 +78,17 @@ fuzz:
 	$(MAKE) fuzz-short FUZZTIME=5000000x
 
 # Benchmarks, never timed assertions: frame seal+verify, tracker, serial
-# framing; detection latency over 20 kills; idle CPU and RSS over 60 s.
+# framing; detection latency over 20 kills; idle CPU and RSS over 60 s;
+# the replicated CIB: commit latency, status throughput, cib.db size after
+# 100,000 updates, DC failover over 10 kills (docs/benchmarks.md).
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./heartbeat/... ./membership/...
 	$(GO) test -run '^$$' -bench 'DetectionLatency' -benchtime 20x -timeout 20m ./test/integration/
 	$(GO) test -run '^$$' -bench 'Idle' -benchtime 1x -timeout 20m ./test/integration/
+	$(GO) test -run '^$$' -bench 'ConfigCommit$$|StatusThroughput' -benchtime 1000x ./crm/store/
+	$(GO) test -run '^$$' -bench 'DiskAfterStatusUpdates' -benchtime 1x -timeout 20m ./crm/store/
+	$(GO) test -run '^$$' -bench 'DCFailover' -benchtime 10x -timeout 20m ./test/integration/
+	$(GO) test -run '^$$' -bench 'ConfigCommitReal' -benchtime 300x -timeout 20m ./test/integration/
 
 # CIB read + validate + write of generated CIBs, side by side with crm_verify.
 bench-cib: build
