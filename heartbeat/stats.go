@@ -110,7 +110,10 @@ func (s *Stats) Snapshot() map[string]uint64 {
 func (s *Stats) Summarize(ctx context.Context, clk clock.Clock, interval time.Duration, lg *zap.Logger) error {
 	t := clk.NewTicker(interval)
 	defer t.Stop()
-	prev := s.Snapshot()
+	// Counting starts at zero, not at this goroutine's start: a frame
+	// dropped before the first tick (right after pacerd started, before
+	// this goroutine ran) is reported too.
+	prev := map[string]uint64{}
 	for {
 		select {
 		case <-ctx.Done():
