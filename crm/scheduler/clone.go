@@ -786,7 +786,7 @@ func (ws *workingSet) cloneActionFlagsOn(a *action, n *node) actionFlags {
 		if ca == nil {
 			continue
 		}
-		cf := ws.effectiveFlags(ca)
+		cf := ws.effectiveFlagsOn(ca, n)
 		if flags&flagOptional != 0 && cf&flagOptional == 0 {
 			flags &^= flagOptional
 			a.flags &^= flagOptional

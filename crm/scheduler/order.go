@@ -473,11 +473,18 @@ func keyTask(rsc, key string) string {
 // members' actions (pcmk__group_action_flags). It also updates the group
 // action itself, as Pacemaker does.
 func (ws *workingSet) effectiveFlags(a *action) actionFlags {
+	return ws.effectiveFlagsOn(a, nil)
+}
+
+// effectiveFlagsOn is the resource's action_flags method for node n (nil:
+// any node): a group's or clone's action takes its flags from its
+// members' (instances') actions on that node.
+func (ws *workingSet) effectiveFlagsOn(a *action, n *node) actionFlags {
 	if a.rsc == nil || !a.rsc.isCollective() {
 		return a.flags
 	}
 	if a.rsc.isClone() {
-		return ws.cloneActionFlags(a)
+		return ws.cloneActionFlagsOn(a, n)
 	}
 	flags := flagOptional | flagRunnable | flagPseudo
 	for _, c := range a.rsc.children {
@@ -490,7 +497,7 @@ func (ws *workingSet) effectiveFlags(a *action) actionFlags {
 		}
 		var ca *action
 		for _, x := range c.actions {
-			if x.task == task {
+			if x.task == task && (n == nil || x.node == nil || x.node == n) {
 				ca = x
 				break
 			}
@@ -501,7 +508,7 @@ func (ws *workingSet) effectiveFlags(a *action) actionFlags {
 			}
 			continue
 		}
-		cf := ws.effectiveFlags(ca)
+		cf := ws.effectiveFlagsOn(ca, n)
 		if flags&flagOptional != 0 && cf&flagOptional == 0 {
 			flags &^= flagOptional
 			a.flags &^= flagOptional

@@ -101,3 +101,18 @@ func TestCloneFlagsSeenFromANode(t *testing.T) {
 		t.Errorf("summary %q: want p:0 promoted and a left running", got)
 	}
 }
+
+// TestClonedGroupFlagsSeenFromANode: the same for a clone of groups,
+// where an instance's flags on a node come from its members' actions on
+// that node (group_action_flags with a node): a member starting on
+// node1 does not restart a resource on node2 ordered after the clone.
+func TestClonedGroupFlagsSeenFromANode(t *testing.T) {
+	cl := `<clone id="cl"><group id="g">` + prim("m", "") + `</group></clone>`
+	cons := `<rsc_order id="cl-then-a" first="cl" then="a"/><rsc_location id="a2" rsc="a" node="node2" score="10"/>`
+	tr := schedule(t, cloneCIB(cl+prim("a", ""), cons,
+		history(1, map[string][]op{"m:0": stopped, "a": stopped}, "m:0", "a"), history(2, map[string][]op{"m:1": started, "a": started}, "m:1", "a")))
+	got := summary(tr)
+	if !strings.Contains(got, "node1") || strings.Contains(got, "Restart a") {
+		t.Errorf("summary %q: want an instance started on node1 and a left running on node2", got)
+	}
+}
