@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -45,15 +46,12 @@ func cibFileFlag() cli.Flag {
 	}
 }
 
-// cibPath returns the offline CIB file, or an error while online
-// configuration needs a pacerd that does not serve it yet.
+// cibPath returns the offline CIB file, or an error without one.
 func cibPath(c *cli.Context) (string, error) {
-	for _, lc := range c.Lineage() {
-		if p := lc.String("cib-file"); p != "" {
-			return p, nil
-		}
+	if p := offlinePath(c); p != "" {
+		return p, nil
 	}
-	return "", errors.New("no CIB file: pass --cib-file FILE or set CIB_file (changing a live cluster's configuration comes with pacerd's control socket)")
+	return "", errors.New("no CIB file: pass --cib-file FILE or set CIB_file")
 }
 
 func configureCommand() *cli.Command {
@@ -62,7 +60,7 @@ func configureCommand() *cli.Command {
 			Name:      "show",
 			Usage:     "print the configuration in crm syntax, or as XML",
 			ArgsUsage: "[xml] [ID...]",
-			Description: "Examples:\n  pacer --cib-file cib.xml configure show\n  pacer --cib-file cib.xml configure show vip\n" +
+			Description: "Examples:\n  pacer configure show\n  pacer configure show vip\n" +
 				"  pacer --cib-file cib.xml configure show xml",
 			Action: configureShow,
 		},
@@ -86,9 +84,10 @@ func configureCommand() *cli.Command {
 		{
 			Name:        "verify",
 			Usage:       "check the configuration and print every problem",
-			Description: "Exit status 0 when valid, 1 otherwise.\nExample:\n  pacer --cib-file cib.xml configure verify",
+			Description: "Exit status 0 when valid, 1 otherwise.\nExamples:\n  pacer configure verify\n  pacer --cib-file cib.xml configure verify",
 			Action:      configureVerify,
 		},
+		configureEditCommand(),
 	}
 	for _, kw := range objectKeywords {
 		kw := kw
@@ -107,15 +106,22 @@ func configureCommand() *cli.Command {
 		})
 	}
 	return &cli.Command{
-		Name:        "configure",
-		Usage:       "view and change the configuration (crm shell syntax)",
-		Description: "Offline on a CIB file: --cib-file FILE or the CIB_file environment variable.\nExample:\n  pacer --cib-file cib.xml configure primitive vip ocf:heartbeat:IPaddr2 params ip=10.0.0.10",
+		Name:  "configure",
+		Usage: "view and change the configuration (crm shell syntax)",
+		Description: "On the live cluster through the local pacerd (--socket), or offline on a CIB file with\n" +
+			"--cib-file FILE or the CIB_file environment variable. A change reads the CIB, applies the crm\n" +
+			"statement, validates and writes it with a compare-and-swap on the version read: an invalid change\n" +
+			"changes nothing (exit 1); a change that lost a race with another one changes nothing (exit 3, run\n" +
+			"it again).\n\nExamples:\n  pacer configure primitive vip ocf:heartbeat:IPaddr2 params ip=10.0.0.10\n" +
+			"  pacer --cib-file cib.xml configure show",
+		Flags:       []cli.Flag{socketFlag()},
 		Subcommands: cmds,
 	}
 }
 
 // edit loads the CIB file, applies change, validates and saves. On any
-// error the file is left as it was.
+// error the file is left as it was. Offline only (pacer import); the
+// configure commands take changeCIB, offline and online alike.
 func edit(c *cli.Context, change func(f *cibfile.File) error) error {
 	path, err := cibPath(c)
 	if err != nil {
@@ -132,24 +138,39 @@ func edit(c *cli.Context, change func(f *cibfile.File) error) error {
 }
 
 func configureObject(c *cli.Context, keyword string) error {
-	return edit(c, func(f *cibfile.File) error {
-		obj, err := crmsh.ParseObject(append([]string{keyword}, c.Args().Slice()...), crmsh.WithExisting(&f.CIB.Configuration))
+	ver, err := changeCIB(c, func(cc *cibCopy) error {
+		obj, err := crmsh.ParseObject(append([]string{keyword}, c.Args().Slice()...), crmsh.WithExisting(&cc.CIB.Configuration))
 		if err != nil {
 			return err
 		}
-		return cibedit.Add(&f.CIB.Configuration, obj)
+		return cibedit.Add(&cc.CIB.Configuration, obj)
 	})
+	return changed(c, "configure "+keyword, ver, err)
+}
+
+// changed reports a change's outcome: the new version on a live cluster
+// (offline, the file is the record), or the exit status for err.
+func changed(c *cli.Context, cmd, ver string, err error) error {
+	if err != nil {
+		return exitFor(cmd, err)
+	}
+	if offlinePath(c) == "" {
+		fmt.Fprintf(c.App.ErrWriter, "configuration updated (version %s)\n", ver)
+	}
+	return nil
 }
 
 func configureDelete(c *cli.Context) error {
 	if c.Args().Len() == 0 {
-		return errors.New("delete: name at least one id")
+		return exitFor("configure delete", errors.New("name at least one id"))
 	}
-	return edit(c, func(f *cibfile.File) error {
-		removed, err := cibedit.Delete(f.CIB, c.Args().Slice(), c.Bool("force"))
-		if err != nil {
-			return err
-		}
+	var removed []cibedit.Removal
+	ver, err := changeCIB(c, func(cc *cibCopy) error {
+		var err error
+		removed, err = cibedit.Delete(cc.CIB, c.Args().Slice(), c.Bool("force"))
+		return err
+	})
+	if err == nil {
 		named := map[string]bool{}
 		for _, id := range c.Args().Slice() {
 			named[id] = true
@@ -159,8 +180,8 @@ func configureDelete(c *cli.Context) error {
 				fmt.Fprintf(c.App.Writer, "also deleted %s %q\n", r.What, r.ID)
 			}
 		}
-		return nil
-	})
+	}
+	return changed(c, "configure delete", ver, err)
 }
 
 func readArg(c *cli.Context, name string) ([]byte, string, error) {
@@ -174,69 +195,72 @@ func readArg(c *cli.Context, name string) ([]byte, string, error) {
 
 func configureLoad(c *cli.Context) error {
 	if c.Args().Len() != 2 || (c.Args().Get(0) != "update" && c.Args().Get(0) != "replace") {
-		return errors.New("load: want `load update FILE` or `load replace FILE`")
+		return exitFor("configure load", errors.New("want `load update FILE` or `load replace FILE`"))
 	}
 	src, name, err := readArg(c, c.Args().Get(1))
 	if err != nil {
-		return fmt.Errorf("load: %w", err)
+		return exitFor("configure load", err)
 	}
 	loaded, err := crmsh.ParseConfiguration(src, name)
 	if err != nil {
-		return err
+		return exitFor("configure load", err)
 	}
-	return edit(c, func(f *cibfile.File) error {
+	ver, err := changeCIB(c, func(cc *cibCopy) error {
 		if c.Args().Get(0) == "replace" {
-			cibedit.LoadReplace(f.CIB, loaded)
+			cibedit.LoadReplace(cc.CIB, loaded)
 			return nil
 		}
-		return cibedit.LoadUpdate(&f.CIB.Configuration, loaded)
+		return cibedit.LoadUpdate(&cc.CIB.Configuration, loaded)
 	})
+	return changed(c, "configure load", ver, err)
 }
 
 func configureVerify(c *cli.Context) error {
-	path, err := cibPath(c)
+	ctx, cancel := context.WithTimeout(ctxOf(c), changeTimeout)
+	defer cancel()
+	cc, err := loadCIB(ctx, c)
 	if err != nil {
-		return err
+		return exitFor("configure verify", err)
 	}
-	f, err := cibfile.Load(path)
-	if err != nil {
-		return err
+	defer cc.Close()
+	name := cc.Name
+	if cc.Online() {
+		name = "live CIB version " + cc.version()
 	}
-	if err := cib.WithFile(cib.Validate(f.CIB), path); err != nil {
+	if err := cc.validate(); err != nil {
 		errs := cib.ValidationErrors(err)
 		for _, e := range errs {
 			fmt.Fprintln(c.App.ErrWriter, e)
 		}
-		return cli.Exit(fmt.Sprintf("%s: %d problem(s)", path, len(errs)), 1)
+		return cli.Exit(fmt.Sprintf("%s: %d problem(s)", name, len(errs)), exitError)
 	}
-	fmt.Fprintf(c.App.Writer, "%s: configuration is valid\n", path)
+	fmt.Fprintf(c.App.Writer, "%s: configuration is valid\n", name)
 	return nil
 }
 
 func configureShow(c *cli.Context) error {
-	path, err := cibPath(c)
+	ctx, cancel := context.WithTimeout(ctxOf(c), changeTimeout)
+	defer cancel()
+	cc, err := loadCIB(ctx, c)
 	if err != nil {
-		return err
+		return exitFor("configure show", err)
 	}
-	f, err := cibfile.Load(path)
-	if err != nil {
-		return err
-	}
+	defer cc.Close()
 	args := c.Args().Slice()
 	asXML := len(args) > 0 && args[0] == "xml"
 	if asXML {
 		args = args[1:]
 	}
-	cfg := &f.CIB.Configuration
+	cfg := &cc.CIB.Configuration
 	if len(args) > 0 {
 		if cfg, err = subset(cfg, args); err != nil {
-			return err
+			return exitFor("configure show", err)
 		}
 	}
 	var buf bytes.Buffer
 	if asXML {
 		if len(args) == 0 {
-			err = cibxml.Write(&buf, f.CIB)
+			err = cibxml.Write(&buf, cc.CIB)
 		} else {
 			err = cibxml.WriteConfiguration(&buf, cfg)
 		}
@@ -244,7 +268,7 @@ func configureShow(c *cli.Context) error {
 		err = crmsh.Print(&buf, cfg)
 	}
 	if err != nil {
-		return err
+		return exitFor("configure show", err)
 	}
 	_, err = c.App.Writer.Write(buf.Bytes())
 	return err
