@@ -136,6 +136,7 @@ func readTwice[T any](in io.Reader, name string, o Options, read func(*reader) (
 	rd := newReader(name, o)
 	rd.s = newScanner(src, 0)
 	v, err := read(rd)
+	rd.strs.release()
 	if err == nil {
 		return v, nil
 	}
@@ -147,7 +148,9 @@ func readTwice[T any](in io.Reader, name string, o Options, read func(*reader) (
 	}
 	rd = newReader(name, o)
 	rd.d = newDecoder(in)
-	return read(rd)
+	v, err = read(rd)
+	rd.strs.release()
+	return v, err
 }
 
 // recorder keeps what is read through it, for a reader that cannot seek.

@@ -2,6 +2,7 @@ package cibxml
 
 import (
 	"hash/maphash"
+	"sync"
 	"unsafe"
 
 	"pacer/crm/cib"
@@ -61,11 +62,19 @@ type pendingValue struct {
 	in         int // >= 0: the value ends pending[in]'s, set by dedupe
 }
 
+// slotPool keeps the tables of finished reads: a table is 768 KiB, and
+// every applied configuration change in the replicated CIB is a read, so
+// allocating one each time made garbage collection the largest cost there.
+var slotPool = sync.Pool{New: func() any {
+	s := make([]strSlot, strSlots)
+	return &s
+}}
+
 // slot returns b's slot and hash.
 func (t *strTable) slot(b []byte) (*strSlot, uint64) {
 	if t.slots == nil {
 		t.seed = maphash.MakeSeed()
-		t.slots = make([]strSlot, strSlots)
+		t.slots = *slotPool.Get().(*[]strSlot)
 	}
 	h := maphash.Bytes(t.seed, b)
 	return &t.slots[h&(strSlots-1)], h
@@ -269,4 +278,16 @@ func (r *reader) extraSpace(n int) []cib.Attr {
 	k := len(r.extras)
 	r.extras = r.extras[:k+n]
 	return r.extras[k : k : k+n]
+}
+
+// release empties the table (so that it keeps no string of this read
+// alive) and returns it to the pool.
+func (t *strTable) release() {
+	if t.slots == nil {
+		return
+	}
+	clear(t.slots)
+	s := t.slots
+	t.slots = nil
+	slotPool.Put(&s)
 }
