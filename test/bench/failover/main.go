@@ -285,8 +285,8 @@ func report(args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	fmt.Printf("%-48s %-22s %-22s %-22s\n", "system/config/fault", "detect/takeover ms", "new DC / gap ms", "agreed ms")
-	fmt.Printf("%-48s %-22s %-22s %-22s\n", "", "min/median/max (n)", "min/median/max", "min/median/max")
+	fmt.Printf("%-62s %-22s %-22s %-22s\n", "system/config/fault", "detect/takeover ms", "new DC / gap ms", "agreed ms")
+	fmt.Printf("%-62s %-22s %-22s %-22s\n", "", "min/median/max (n)", "min/median/max", "min/median/max")
 	for _, pacer := range pacers {
 		b, err := os.ReadFile(pacer)
 		if err != nil {
@@ -315,7 +315,7 @@ func report(args []string) error {
 				}
 				return v
 			}
-			fmt.Printf("%-48s %-22s %-22s %-22s\n", "pacer/"+k.c+"/"+k.f+" (dead, DC)",
+			fmt.Printf("%-62s %-22s %-22s %-22s\n", "pacer/"+k.c+"/"+k.f+" (dead, DC)",
 				stats(pick(func(r Run) float64 { return r.DetectedMs })),
 				stats(pick(func(r Run) float64 { return r.ElectedMs })),
 				stats(pick(func(r Run) float64 { return r.AgreedMs })))
@@ -332,11 +332,11 @@ func report(args []string) error {
 	for _, p := range peers {
 		rows, err := readPeer(p)
 		if err != nil {
-			fmt.Printf("%-48s %s\n", filepath.Base(filepath.Dir(p)), "no results: "+err.Error())
+			fmt.Printf("%-62s %s\n", filepath.Base(filepath.Dir(p)), "no results: "+err.Error())
 			continue
 		}
 		for _, r := range rows {
-			fmt.Printf("%-48s %-22s %-22s %-22s\n", r.label+" (VIP takeover, gap)", stats(r.takeover), stats(r.gap), "")
+			fmt.Printf("%-62s %-22s %-22s %-22s\n", r.label+" (VIP takeover, gap)", stats(r.takeover), stats(r.gap), "")
 		}
 	}
 	return nil
