@@ -52,12 +52,13 @@ test: unit fuzz-short
 # The integration tests run real pacerd processes and check detection
 # bounds; they run after the rest so the CPU-heavy corpus tests do not share
 # the machine with them. The lab tests (root: network namespaces, a loop
-# device; skipped otherwise, failed under CI=true) come last.
+# device; skipped otherwise, failed under CI=true) and the demo come last.
 unit:
-	$(GO) test -count=1 -timeout 12m $$($(GO) list ./... | grep -v -e /test/integration -e /test/sim -e /test/lab)
+	$(GO) test -count=1 -timeout 12m $$($(GO) list ./... | grep -v -e /test/integration -e /test/sim -e /test/lab -e /test/demo)
 	$(GO) test -count=1 -timeout 12m ./test/integration/
 	$(GO) test -count=1 -timeout 10m ./test/sim/ -sim.seeds=$(SIM_TEST_SEEDS)
 	$(GO) test -count=1 -timeout 5m ./test/lab/
+	$(GO) test -count=1 -timeout 5m ./test/demo/
 
 # The deterministic simulator of the replicated CIB (docs/sim.md): SEEDS
 # seeds from 1, or one seed with its trace: make sim SEED=1234 [SIMLOG=1].
@@ -111,9 +112,12 @@ lab:
 bench-failover: build
 	./test/bench/failover.sh $(BIN) ../shared/peers
 
-# A 3-node cluster on loopback: kill one node, watch the others declare it dead.
+# A 3-node cluster in network namespaces (as root; on loopback otherwise):
+# a VIP and a group configured with pacer configure, fencing through the
+# lab fence agent, the node running the group powered off, the failover
+# timed from the logs; everything removed at the end (test/demo).
 demo: build
-	./test/demo/demo.sh $(BIN)
+	$(GO) run ./test/demo -bin $(BIN)
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt:"; echo "$$out"; exit 1; fi
