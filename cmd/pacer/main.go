@@ -18,6 +18,8 @@ func main() {
 			importCommand(),
 			keygenCommand(),
 			raCommand(),
+			resourceCommand(),
+			nodeCommand(),
 			simulateCommand(),
 			statusCommand(),
 		},

@@ -100,6 +100,9 @@ func DecodeRequest(body []byte) (Request, error) {
 }
 
 func (req Request) checkArgs() error {
+	if req.Op.admin() {
+		return req.checkAdminArgs()
+	}
 	switch req.Op {
 	case OpAttrGet, OpAttrSet, OpAttrDelete:
 		a := req.Attr

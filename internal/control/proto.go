@@ -65,14 +65,16 @@ const (
 
 // writes reports whether op changes state, for error messages and logs;
 // the credential check is the same for reads and writes.
-func (op Op) writes() bool { return op == OpAttrSet || op == OpAttrDelete || op == OpCIBReplace }
+func (op Op) writes() bool {
+	return op == OpAttrSet || op == OpAttrDelete || op == OpCIBReplace || op.admin()
+}
 
 func (op Op) known() bool {
 	switch op {
 	case OpAttrGet, OpAttrSet, OpAttrDelete, OpNodeInfo, OpLocate, OpCIBGet, OpCIBReplace, OpStatus:
 		return true
 	}
-	return false
+	return op.admin()
 }
 
 // Request is one request.
@@ -82,6 +84,8 @@ type Request struct {
 	Attr    *AttrArgs `json:"attr,omitempty"`
 	Rsc     string    `json:"rsc,omitempty"`
 	CIB     *CIBArgs  `json:"cib,omitempty"`
+	// Admin are the administration requests' arguments (admin.go).
+	Admin *AdminArgs `json:"admin,omitempty"`
 }
 
 // CIBArgs are a cib.get or cib.replace request's arguments.
@@ -141,6 +145,8 @@ type Response struct {
 	// Status answers status: a JSON document whose "schema" names its
 	// version, passed through as is.
 	Status json.RawMessage `json:"status,omitempty"`
+	// Admin answers the administration requests (admin.go).
+	Admin *AdminResult `json:"admin,omitempty"`
 }
 
 // AttrValue is one node attribute.

@@ -54,6 +54,7 @@ type Backend struct {
 	Resources Locator
 	CIB       CIBStore
 	Status    StatusSource
+	Admin     Admin
 }
 
 // Defaults of Config.
@@ -328,6 +329,10 @@ func (s *Server) dispatch(ctx context.Context, req Request) Response {
 			break
 		}
 		resp.Status, err = s.b.Status.Status(ctx)
+	default:
+		if req.Op.admin() {
+			resp.Admin, err = s.dispatchAdmin(ctx, req)
+		}
 	}
 	if err != nil {
 		return Response{Error: toWire(err), CIB: resp.CIB}

@@ -3,6 +3,7 @@ package integration
 import (
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -32,7 +33,15 @@ func startCLICluster(t *testing.T) *cliCluster {
 		t.Fatal(err)
 	}
 	ocfRoot := filepath.Join(dir, "ocf")
-	if err := os.MkdirAll(filepath.Join(ocfRoot, "resource.d", "pacer"), 0o755); err != nil {
+	fenceDir := filepath.Join(dir, "fence")
+	for _, d := range []string{filepath.Join(ocfRoot, "resource.d", "pacer"), fenceDir} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// fence_pacer_it (coordinator_test.go) kills a node's pacerd by its
+	// pid file and logs to fence.log.
+	if err := os.WriteFile(filepath.Join(fenceDir, "fence_pacer_it"), []byte(strings.ReplaceAll(fenceAgent, "@DIR@", dir)), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.Symlink(dummy, filepath.Join(ocfRoot, "resource.d", "pacer", "Dummy")); err != nil {
@@ -52,7 +61,11 @@ func startCLICluster(t *testing.T) *cliCluster {
 		cfg := writeConfig(t, dir, s, peers, tm, key, links[i]+raftTOML)
 		cc.socks[s.Name] = filepath.Join(dir, s.Name+".sock")
 		cc.rsctmp[s.Name] = filepath.Join(dir, s.Name+"-rsctmp")
-		n := startNodeEnv(t, s.Name, s.ID, cfg, []string{"OCF_ROOT=" + ocfRoot, "HA_RSCTMP=" + cc.rsctmp[s.Name]})
+		n := startNodeEnv(t, s.Name, s.ID, cfg, []string{"OCF_ROOT=" + ocfRoot, "HA_RSCTMP=" + cc.rsctmp[s.Name],
+			"PACER_FENCE_AGENT_DIR=" + fenceDir})
+		if err := os.WriteFile(filepath.Join(dir, s.Name+".pid"), []byte(strconv.Itoa(n.Pid())), 0o644); err != nil {
+			t.Fatal(err)
+		}
 		cc.nodes[s.Name] = n
 		cc.all = append(cc.all, n)
 	}
@@ -93,7 +106,7 @@ func (cc *cliCluster) showXML(t *testing.T, node string) string {
 	return x[i : j+len("</configuration>")]
 }
 
-// stateFile reports whether rsc's Dummy state file exists on node.
+// running reports whether rsc's Dummy state file exists on node.
 func (cc *cliCluster) running(node, rsc string) bool {
 	_, err := os.Stat(filepath.Join(cc.rsctmp[node], "Dummy-"+rsc+".state"))
 	return err == nil
