@@ -602,7 +602,11 @@ func (ws *workingSet) probe(r *resource, n *node) bool {
 }
 
 // scheduleShutdowns adds do_shutdown for nodes shutting down cleanly.
+// The DC shuts down after every other node (schedule_fencing_and_shutdowns),
+// so that the cluster does not elect a new DC more than once.
 func (ws *workingSet) scheduleShutdowns() {
+	var dcDown *action
+	var others []*action
 	for _, n := range ws.nodes {
 		if !n.online || !n.shutdown || n.unclean {
 			continue
@@ -611,6 +615,16 @@ func (ws *workingSet) scheduleShutdowns() {
 		down.cluster = true
 		down.flags |= flagRunnable
 		ws.orderStopsBeforeShutdown(n, down)
+		if n.isDC {
+			dcDown = down
+		} else {
+			others = append(others, down)
+		}
+	}
+	if dcDown != nil {
+		for _, d := range others {
+			ws.orderActions(d, dcDown, orderOptional)
+		}
 	}
 }
 

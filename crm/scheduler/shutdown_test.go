@@ -121,3 +121,24 @@ func TestBlockedStopHoldsBackOrderedStop(t *testing.T) {
 		}
 	}
 }
+
+// TestDCShutsDownLast checks schedule_fencing_and_shutdowns: when the DC
+// shuts down with other nodes, its do_shutdown is ordered after theirs,
+// so that the cluster elects a new DC once.
+func TestDCShutsDownLast(t *testing.T) {
+	dc := strings.Replace(head, `<cib `, `<cib dc-uuid="1" `, 1)
+	sd := func(n string) string {
+		return `<node_state id="` + n + `" uname="node` + n + `" in_ccm="true" crmd="online" join="member" expected="member"><transient_attributes id="t` + n + `"><instance_attributes id="ta` + n + `"><nvpair id="sd` + n + `" name="shutdown" value="1"/></instance_attributes></transient_attributes></node_state>`
+	}
+	tr := schedule(t, dc+`<resources/><constraints/></configuration>`+withStatus(sd("1"), sd("2")))
+	got := executed(tr)
+	i, j := strings.Index(got, "do_shutdown-node2"), strings.Index(got, "do_shutdown-node1")
+	if i < 0 || j < 0 || i > j {
+		t.Errorf("executed %q: want node2's shutdown before the DC's (node1)", got)
+	}
+	for _, a := range tr.Actions {
+		if a.Key == "do_shutdown-node1" && len(a.Inputs) == 0 {
+			t.Errorf("the DC's do_shutdown waits for nothing")
+		}
+	}
+}
