@@ -1,8 +1,8 @@
 package main
 
 import (
-	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -14,7 +14,6 @@ import (
 	"syscall"
 	"time"
 
-	"pacer/crm/cib/cibxml"
 	"pacer/internal/control"
 )
 
@@ -32,7 +31,6 @@ type options struct {
 // result is what the demo measured, for the test to check.
 type result struct {
 	mode       string // "netns" or "loopback"
-	configured string // how the configuration reached the cluster
 	vipAgent   string // ocf:heartbeat:IPaddr2, or ocf:pacer:Dummy without it
 	victim     string // the node that ran the group and was killed
 	survivor   string // where the group runs afterwards
@@ -390,81 +388,66 @@ func (d *demo) configure() error {
 	pacer := filepath.Join(d.opt.bin, "pacer")
 	sock := d.sockPath(nodes[0])
 	d.step("configuring the cluster with pacer configure (through %s's control socket)", nodes[0])
-
-	// Online `pacer configure` talks to the local pacerd; where this
-	// build has only the offline form, the same commands edit a CIB file
-	// and the demo loads its configuration into the live cluster over the
-	// control socket (cib.replace), as `configure load replace` would.
-	online := exec.Command(pacer, "configure", "show")
-	online.Env = append(os.Environ(), control.SocketEnv+"="+sock)
-	online.Env = withoutEnv(online.Env, "CIB_file")
-	offline := ""
-	if out, err := online.CombinedOutput(); err != nil {
-		offline = filepath.Join(d.work, "demo-cib.xml")
-		d.say("   (this pacer has no online configure yet: %s;", strings.TrimSpace(string(out)))
-		d.say("    the commands edit %s and the demo loads it with cib.replace)", filepath.Base(offline))
-		d.res.configured = "pacer --cib-file configure, then cib.replace over the control socket"
-	} else {
-		d.res.configured = "pacer configure (online)"
-	}
+	// Each command is one change of the live CIB: pacer reads the CIB
+	// through pacerd, applies the statement, validates it and writes it
+	// back; the DC re-plans after each (vip may start before the group
+	// exists, app then joins it).
 	for _, c := range cmds {
-		args := c
-		if offline != "" {
-			args = append([]string{"--cib-file", offline, "configure"}, c...)
-		} else {
-			args = append([]string{"configure"}, c...)
-		}
 		d.say("   $ pacer configure %s", shellQuote(c))
-		cmd := exec.Command(pacer, args...)
-		cmd.Env = withoutEnv(append(os.Environ(), control.SocketEnv+"="+sock), "CIB_file")
+		cmd := exec.Command(pacer, append([]string{"configure", "--socket", sock}, c...)...)
+		// An operator's CIB_file would send the change to a file instead.
+		cmd.Env = withoutEnv(os.Environ(), "CIB_file")
 		if out, err := cmd.CombinedOutput(); err != nil {
 			return fmt.Errorf("pacer configure %s: %v: %s", shellQuote(c), err, strings.TrimSpace(string(out)))
-		}
-	}
-	if offline != "" {
-		if err := replaceConfiguration(d.ctx, sock, offline); err != nil {
-			return err
 		}
 	}
 	return nil
 }
 
-// replaceConfiguration puts the configuration section of the CIB file
-// into the live CIB (cib.get, then cib.replace at that version).
-func replaceConfiguration(ctx context.Context, sock, file string) error {
-	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+// placement asks pacerd (status over the control socket) where each of
+// the resources runs: its node when started on exactly one, "" otherwise;
+// a resource not started at all is an error.
+func (d *demo) placement(ids []string) (map[string]string, error) {
+	ctx, cancel := context.WithTimeout(d.ctx, 5*time.Second)
 	defer cancel()
-	f, err := os.Open(file)
+	c, err := control.Dial(ctx, d.sockPath(nodes[0]))
 	if err != nil {
-		return err
-	}
-	defer f.Close()
-	want, err := cibxml.Read(f, file)
-	if err != nil {
-		return err
-	}
-	c, err := control.Dial(ctx, sock)
-	if err != nil {
-		return err
+		return nil, err
 	}
 	defer c.Close()
-	cur, err := c.GetCIB(ctx, false)
+	doc, err := c.Status(ctx)
 	if err != nil {
-		return fmt.Errorf("cib.get: %w", err)
+		return nil, err
 	}
-	x, err := cibxml.Read(strings.NewReader(cur.XML), "cib.get")
-	if err != nil {
-		return fmt.Errorf("the live CIB: %w", err)
+	type rsc struct {
+		ID       string   `json:"id"`
+		Role     string   `json:"role"`
+		Nodes    []string `json:"nodes"`
+		Children []*rsc   `json:"children"`
 	}
-	x.Configuration = want.Configuration
-	var b bytes.Buffer
-	if err := cibxml.Write(&b, x); err != nil {
-		return err
+	var st struct {
+		Resources []*rsc `json:"resources"`
 	}
-	if _, err := c.ReplaceCIB(ctx, cur.AdminEpoch, cur.Epoch, b.String()); err != nil {
-		return fmt.Errorf("cib.replace: %w", err)
+	if err := json.Unmarshal(doc, &st); err != nil {
+		return nil, fmt.Errorf("status: %w", err)
 	}
-	return nil
+	where := map[string]string{}
+	var walk func([]*rsc)
+	walk = func(rs []*rsc) {
+		for _, r := range rs {
+			if r.Role == "Started" && len(r.Nodes) == 1 {
+				where[r.ID] = r.Nodes[0]
+			}
+			walk(r.Children)
+		}
+	}
+	walk(st.Resources)
+	for _, id := range ids {
+		if where[id] == "" {
+			return where, fmt.Errorf("%s is not started on one node", id)
+		}
+	}
+	return where, nil
 }
 
 func withoutEnv(env []string, key string) []string {
@@ -509,20 +492,39 @@ func (d *demo) status(n string) {
 // showRunning waits for the group to run, shows pacer status, and checks
 // inside the namespaces where the VIP is.
 func (d *demo) showRunning() error {
-	ev, err := d.waitFor(nodes, 30*time.Second, match{logger: "coordinator", msg: "action result", fields: map[string]string{"rsc": "app", "op": "start", "rc": "0"}})
-	if err != nil {
-		return err
-	}
-	d.res.victim = ev.Str("node")
+	// Settled: vip and app started together on one node (and the fence
+	// device started) in two status reads half a second apart, and app's
+	// first monitor there came back: the group is up and watched.
+	want := []string{"vip", "app"}
 	if d.netns() {
-		if _, err := d.waitFor(nodes, 20*time.Second, match{logger: "coordinator", msg: "action result", fields: map[string]string{"rsc": "fence-lab", "op": "start", "rc": "0"}}); err != nil {
-			return err
+		want = append(want, "fence-lab")
+	}
+	deadline := time.Now().Add(40 * time.Second)
+	last := ""
+	for {
+		where, err := d.placement(want)
+		if err == nil && where["vip"] != "" && where["vip"] == where["app"] && where["vip"] == last {
+			if _, ok := d.find(nodes, match{logger: "coordinator", msg: "action result",
+				fields: map[string]string{"rsc": "app", "op": "monitor", "rc": "0", "node": last}}); ok {
+				break
+			}
+		}
+		if err == nil {
+			last = where["vip"]
+			if where["app"] != last {
+				last = ""
+			}
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("the group did not settle on one node within 40s (last placement %v, %v)", where, err)
+		}
+		select {
+		case <-d.ctx.Done():
+			return d.ctx.Err()
+		case <-time.After(500 * time.Millisecond):
 		}
 	}
-	// One monitor of app: the group is up and watched.
-	if _, err := d.waitFor(nodes, 20*time.Second, match{logger: "coordinator", msg: "action result", fields: map[string]string{"rsc": "app", "op": "monitor", "rc": "0"}}); err != nil {
-		return err
-	}
+	d.res.victim = last
 	d.step("group web runs on %s: pacer status", d.res.victim)
 	d.status(d.res.victim)
 	if d.res.vipAgent == "ocf:heartbeat:IPaddr2" {
