@@ -141,10 +141,11 @@ func waitStatus(c *cli.Context, timeout time.Duration, cond func(*status.Report)
 	}
 }
 
-// findResource finds id in the report, at any depth.
+// findResource finds id in the report, at any depth; a clone's primitive
+// (its base) names the clone, as crm_resource takes it.
 func findResource(rs []*status.Resource, id string) *status.Resource {
 	for _, r := range rs {
-		if r.ID == id {
+		if r.ID == id || (r.Clone != nil && r.Clone.Base == id) {
 			return r
 		}
 		if f := findResource(r.Items, id); f != nil {
