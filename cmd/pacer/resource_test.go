@@ -12,7 +12,6 @@ import (
 	"github.com/urfave/cli/v2"
 )
 
-
 // cliApp is pacer's app with the live-cluster commands, writing to
 // buffers and returning the exit code instead of exiting.
 func cliApp(out, errOut *bytes.Buffer) *cli.App {
