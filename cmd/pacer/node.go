@@ -407,6 +407,6 @@ func nodeFence(c *cli.Context) error {
 		return exitFor(cmd, err)
 	}
 	fmt.Fprintf(c.App.Writer, "%s fenced (%s) by %s with %s in %v\n", node, action, res.Executor,
-		strings.Join(res.Devices, ", "), time.Since(t0).Round(100*time.Millisecond))
+		strings.Join(res.Devices, ", "), time.Since(t0).Round(time.Millisecond))
 	return nil
 }
