@@ -41,6 +41,9 @@ func buildBinaries(t *testing.T) string {
 // root"); with them, a failing demo fails the test. Under CI=true a
 // missing resource-agents fails the IPaddr2 case (.ci/run installs it).
 func TestDemo(t *testing.T) {
+	if err := mayUseControlSocket(); err != nil {
+		t.Skipf("%v", err)
+	}
 	bin := buildBinaries(t)
 	netnsErr := canNetns()
 	for _, tc := range []struct {

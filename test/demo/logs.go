@@ -118,7 +118,7 @@ func (d *demo) waitFor(nodes []string, timeout time.Duration, m match) (event, e
 		}
 		select {
 		case <-d.ctx.Done():
-			return event{}, d.ctx.Err()
+			return event{}, fmt.Errorf("waiting for %q %v: %w", m.msg, m.fields, d.ctx.Err())
 		case <-time.After(50 * time.Millisecond):
 		}
 	}

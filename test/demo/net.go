@@ -61,10 +61,10 @@ func ipCmd(args ...string) error {
 // container may not). It tries for real with a throwaway namespace.
 func canNetns() error {
 	if _, err := exec.LookPath("ip"); err != nil {
-		return errors.New("ip (iproute2) is not installed")
+		return errors.New("ip is not installed: apt-get install iproute2")
 	}
 	if os.Geteuid() != 0 {
-		return errors.New("not root")
+		return errors.New("not root: run make demo as root")
 	}
 	probe := nsPrefix + "probe"
 	_ = ipCmd("netns", "del", probe)
