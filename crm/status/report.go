@@ -34,6 +34,9 @@ type Report struct {
 	Resources     []*Resource    `json:"resources"`
 	FailedActions []FailedAction `json:"failed_actions"`
 	FailCounts    []FailCount    `json:"fail_counts"`
+	// CLIConstraints are the move and ban constraints in force
+	// (cliconstraints.go).
+	CLIConstraints []CLIConstraint `json:"cli_constraints"`
 	// Fencing and PendingActions are null when the answering pacerd
 	// does not know them, [] when it knows there are none.
 	Fencing        []FenceEvent    `json:"fencing"`
@@ -232,6 +235,7 @@ func Build(s Snapshot) (*Report, error) {
 			Status: execStatus(f.OpStatus), ExitReason: f.ExitReason, CallID: f.CallID, LastChange: f.LastRCChange,
 			ExecMS: f.Exec.Milliseconds(), QueueMS: f.Queue.Milliseconds(), Ignored: f.Ignored})
 	}
+	r.CLIConstraints = cliConstraints(s.CIB, s.Now)
 	for _, f := range t.FailCounts() {
 		r.FailCounts = append(r.FailCounts, FailCount{Rsc: f.Rsc, Node: f.Node, Count: f.Count.String(),
 			Value: scoreValue(f.Count), LastFailure: f.LastFailure, FailureTimeoutS: int64(f.FailureTimeout / time.Second),

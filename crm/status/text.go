@@ -92,6 +92,22 @@ func WriteText(w io.Writer, r *Report, o TextOptions) error {
 	}
 	simout.WriteResources(&b, list, "  ")
 
+	if len(r.CLIConstraints) > 0 {
+		b.WriteString("\nMove and Ban Constraints (pacer resource clear RSC removes them):\n")
+		for _, c := range r.CLIConstraints {
+			verb := "prefers"
+			if c.Kind == "ban" {
+				verb = "banned from"
+			}
+			fmt.Fprintf(&b, "  * %s: %s %s %s (%s)", c.ID, c.Rsc, verb, c.Node, c.Score)
+			if c.Expires.IsZero() {
+				b.WriteString(" until removed\n")
+			} else {
+				fmt.Fprintf(&b, " until '%s'\n", o.time(c.Expires))
+			}
+		}
+	}
+
 	writeLinks(&b, r, o)
 
 	if len(r.FailCounts) > 0 {

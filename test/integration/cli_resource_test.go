@@ -103,6 +103,7 @@ func TestCLIResourceAndNode(t *testing.T) {
 	t.Logf("resource move d1 %s (one-shot): %v\n%s", to, time.Since(t0).Round(time.Millisecond), out)
 	on = to
 
+	var st string
 	// move with a lifetime: the constraint stays, with its end date; clear
 	// removes it
 	to = otherThan(on)
@@ -119,6 +120,14 @@ func TestCLIResourceAndNode(t *testing.T) {
 	}
 	cc.waitRunning(t, "d1", to, 15*time.Second)
 	on = to
+	// status shows the constraint while it lasts, text and JSON
+	st, _, _ = cc.run(t, "charlie", "", "status")
+	if !regexp.MustCompile(`Move and Ban Constraints \(pacer resource clear RSC removes them\):\n  \* cli-prefer-d1: d1 prefers ` + to + ` \(INFINITY\) until '`).MatchString(st) {
+		t.Errorf("status does not show cli-prefer-d1:\n%s", st)
+	}
+	if js, _, _ := cc.run(t, "charlie", "", "status", "--json"); !strings.Contains(js, `"id": "cli-prefer-d1"`) || !strings.Contains(js, `"kind": "move"`) {
+		t.Errorf("status --json does not list cli-prefer-d1")
+	}
 	if out := cc.ok(t, via, "resource", "clear", "d1"); out != "d1: removed cli-prefer-d1 (configuration version "+
 		regexp.MustCompile(`0\.\d+`).FindString(out)+")\n" {
 		t.Errorf("clear output: %q", out)
@@ -167,7 +176,7 @@ func TestCLIResourceAndNode(t *testing.T) {
 	if out := cc.ok(t, via, "resource", "failcount", "d1", otherThan(on)); out != "d1: no fail count on "+otherThan(on)+"\n" {
 		t.Errorf("failcount on another node: %q", out)
 	}
-	st, _, _ := cc.run(t, via, "", "status")
+	st, _, _ = cc.run(t, via, "", "status")
 	if !strings.Contains(st, "Failed") {
 		t.Logf("status before cleanup has no failed action section:\n%s", st)
 	}
