@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"os/user"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"syscall"
@@ -45,7 +46,11 @@ type result struct {
 	appStarted event
 	holders    []string // hosts with the VIP on an up link, after the failover
 	pids       []int    // the pacerd processes the demo started
-	workDir    string
+
+	// The VIP watcher's figures (IPaddr2 only).
+	vipSamples, vipMaxHosts int
+	vipBack                 time.Time // first sample with the VIP on another host
+	workDir                 string
 }
 
 // The cluster's nodes. Three, so that two survivors keep a quorum.
@@ -479,6 +484,15 @@ func (d *demo) placement(ids []string) (map[string]string, error) {
 	return where, nil
 }
 
+// roundDuration shortens a logged duration ("1.00352606s") to
+// milliseconds; what does not parse is shown as it is.
+func roundDuration(s string) string {
+	if d, err := time.ParseDuration(s); err == nil {
+		return d.Round(time.Millisecond).String()
+	}
+	return s
+}
+
 func withoutEnv(env []string, key string) []string {
 	var out []string
 	for _, e := range env {
@@ -579,6 +593,15 @@ func (d *demo) failover() error {
 			survivors = append(survivors, n)
 		}
 	}
+	var watch *vipWatch
+	if d.res.vipAgent == "ocf:heartbeat:IPaddr2" {
+		watch = watchVIP(nodes, v, 20*time.Millisecond)
+		defer func() {
+			if watch != nil {
+				_ = watch.Stop()
+			}
+		}()
+	}
 	if d.netns() {
 		d.step("powering %s off: fence_pacer_lab action=off plug=%s (its link goes down, every process in it is killed)", v, hostNS(v))
 		d.res.killed = time.Now()
@@ -635,23 +658,56 @@ func (d *demo) failover() error {
 		}
 	}
 
+	// The VIP watcher runs a little longer, so that it sees the VIP
+	// where the log says it is; it is stopped before the timeline is
+	// printed because its first sighting on the survivor is a line of it.
+	var w vipWatch
+	if watch != nil {
+		time.Sleep(100 * time.Millisecond)
+		err := watch.Stop()
+		w, watch = *watch, nil
+		if err != nil {
+			return fmt.Errorf("watching the VIP: %w", err)
+		}
+		d.res.vipSamples, d.res.vipMaxHosts, d.res.vipBack = w.samples, w.maxHosts, w.back
+	}
+
 	d.step("failover timeline, from the logs' timestamps")
-	rel := func(t time.Time) string { return fmt.Sprintf("+%6.3f s", t.Sub(d.res.killed).Seconds()) }
+	type entry struct {
+		at   time.Time
+		text string
+	}
 	kill := "power-off of " + v
 	if !d.netns() {
 		kill = "SIGKILL of " + v + "'s pacerd"
 	}
-	d.say("   %s  %s", rel(d.res.killed), kill)
-	d.say("   %s  %s declared %s dead (deadtime %s)", rel(d.res.dead.TS), d.res.dead.Node, v, deadtime)
+	tl := []entry{
+		{d.res.killed, kill},
+		{d.res.dead.TS, fmt.Sprintf("%s declared %s dead (deadtime %s)", d.res.dead.Node, v, deadtime)},
+		{d.res.vipStarted.TS, fmt.Sprintf("vip start on %s reported (the operation took %s)", d.res.survivor, roundDuration(d.res.vipStarted.Str("duration")))},
+		{d.res.appStarted.TS, fmt.Sprintf("app started on %s: the group is back", d.res.survivor)},
+	}
 	if d.res.newDC.Node != "" {
-		d.say("   %s  %s became DC (%s was the DC)", rel(d.res.newDC.TS), d.res.newDC.Node, v)
+		tl = append(tl, entry{d.res.newDC.TS, fmt.Sprintf("%s became DC (%s was the DC)", d.res.newDC.Node, v)})
 	}
 	if d.netns() {
-		d.say("   %s  %s: fencing of %s succeeded (%s)", rel(d.res.fenced.TS), d.res.fenced.Node, v, d.res.fenced.Str("devices"))
+		tl = append(tl, entry{d.res.fenced.TS, fmt.Sprintf("%s: fencing of %s succeeded (%s)", d.res.fenced.Node, v, d.res.fenced.Str("devices"))})
 	}
-	d.say("   %s  vip started on %s", rel(d.res.vipStarted.TS), d.res.survivor)
-	d.say("   %s  app started on %s: the group is back", rel(d.res.appStarted.TS), d.res.survivor)
-	d.say("   (the first time is the demo's own clock just before the fault; the others are")
+	if !w.back.IsZero() {
+		tl = append(tl, entry{w.back, fmt.Sprintf("VIP up on %s, seen from inside its namespace", w.backOn)})
+	}
+	sort.SliceStable(tl, func(i, j int) bool { return tl[i].at.Before(tl[j].at) })
+	for _, e := range tl {
+		d.say("   +%6.3f s  %s", e.at.Sub(d.res.killed).Seconds(), e.text)
+	}
+	if w.samples > 0 {
+		twice := "never"
+		if !w.double.IsZero() {
+			twice = fmt.Sprintf("AT +%.3f s", w.double.Sub(d.res.killed).Seconds())
+		}
+		d.say("   The VIP, sampled %d times every 20 ms inside the namespaces, was on two hosts: %s.", w.samples, twice)
+	}
+	d.say("   (the power-off and the VIP sightings are the demo's own clock; the others are")
 	d.say("   the ts fields of pacerd's JSON log lines, on the same machine's clock)")
 	if !d.netns() {
 		d.say("   Without fencing nothing made sure %s's resources stopped: its Dummy state", v)

@@ -108,12 +108,19 @@ func TestDemo(t *testing.T) {
 					t.Errorf("fenced by %s but the VIP's start dispatched by %s", res.fenced.Node, res.vipInit.Node)
 				}
 			}
-			if res.vipAgent == "ocf:heartbeat:IPaddr2" && !slices.Equal(res.holders, []string{res.survivor}) {
-				t.Errorf("VIP on %v after the failover, want only %s", res.holders, res.survivor)
+			if res.vipAgent == "ocf:heartbeat:IPaddr2" {
+				if !slices.Equal(res.holders, []string{res.survivor}) {
+					t.Errorf("VIP on %v after the failover, want only %s", res.holders, res.survivor)
+				}
+				if res.vipSamples < 10 || res.vipMaxHosts != 1 || res.vipBack.Before(res.fenced.TS) {
+					t.Errorf("VIP watcher: %d samples, at most on %d hosts, back at %v (fenced %v): want >= 10 samples, never two hosts, back after the fencing",
+						res.vipSamples, res.vipMaxHosts, res.vipBack, res.fenced.TS)
+				}
 			}
-			t.Logf("%s: %s -> %s; dead +%v, fenced +%v, VIP started +%v; demo %v",
+			t.Logf("%s: %s -> %s; dead +%v, fenced +%v, VIP up +%v, VIP start reported +%v; demo %v",
 				tc.name, res.victim, res.survivor, res.dead.TS.Sub(res.killed).Round(time.Millisecond),
 				max(0, res.fenced.TS.Sub(res.killed)).Round(time.Millisecond),
+				max(0, res.vipBack.Sub(res.killed)).Round(time.Millisecond),
 				res.vipStarted.TS.Sub(res.killed).Round(time.Millisecond), took.Round(100*time.Millisecond))
 
 			// Nothing is left: no namespace, no pacerd, no work directory.

@@ -230,3 +230,76 @@ func powerOff(fenceAgent, node string) (string, error) {
 	}
 	return strings.TrimSpace(string(out)), nil
 }
+
+// vipWatch samples, every interval, which hosts have the VIP on an up
+// link, looking inside the namespaces, from before the fault until the
+// failover is over: the VIP must never be on two hosts, and the time it
+// is on none is the service's gap.
+type vipWatch struct {
+	stop     chan struct{}
+	done     chan struct{}
+	samples  int
+	maxHosts int       // most hosts seen holding the VIP at once
+	double   time.Time // first moment it was on two hosts
+	lastSeen time.Time // last sample that saw it on the first holder
+	back     time.Time // first sample that saw it on another host
+	backOn   string
+	failed   int // samples that failed (ip killed by the power-off)
+	err      error
+}
+
+func watchVIP(nodes []string, first string, interval time.Duration) *vipWatch {
+	w := &vipWatch{stop: make(chan struct{}), done: make(chan struct{})}
+	go func() {
+		defer close(w.done)
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			if w.err = w.sample(nodes, first); w.err != nil {
+				return
+			}
+			select {
+			case <-w.stop:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return w
+}
+
+// sample looks once. An ip that was inside the host's namespace at its
+// power-off is killed with the rest (the fence agent kills every process
+// there); such a sample is skipped, and only many failures are an error.
+func (w *vipWatch) sample(nodes []string, first string) error {
+	now := time.Now()
+	h, err := addrHolders(nodes, vipAddr)
+	if err != nil {
+		w.failed++
+		if w.failed > 10 {
+			return fmt.Errorf("%d samples failed, the last: %w", w.failed, err)
+		}
+		return nil
+	}
+	w.samples++
+	if len(h) > w.maxHosts {
+		w.maxHosts = len(h)
+	}
+	if len(h) > 1 && w.double.IsZero() {
+		w.double = now
+	}
+	if len(h) == 1 && h[0] == first {
+		w.lastSeen = now
+	}
+	if len(h) == 1 && h[0] != first && w.back.IsZero() {
+		w.back, w.backOn = now, h[0]
+	}
+	return nil
+}
+
+// Stop ends the sampling and returns its error, if any.
+func (w *vipWatch) Stop() error {
+	close(w.stop)
+	<-w.done
+	return w.err
+}
