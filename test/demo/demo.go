@@ -110,8 +110,9 @@ func runDemo(ctx context.Context, opt options) (res result, err error) {
 		d.res.mode = "loopback"
 		d.say("!! cannot create network namespaces (%v):", err)
 		d.say("!! running on loopback instead: three pacerd on 127.0.0.1, Dummy resources")
-		d.say("!! and no fencing (the lab fence agent powers off namespaces). Run as root")
-		d.say("!! on a machine that allows `ip netns add` to see the VIP and the fencing.")
+		d.say("!! and no fencing (the lab fence agent powers off namespaces). Run it where")
+		d.say("!! `ip netns add` works (a container needs CAP_SYS_ADMIN) to see the VIP and")
+		d.say("!! the fencing.")
 	}
 
 	if d.work, err = os.MkdirTemp("", "pacer-demo-"); err != nil {
