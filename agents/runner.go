@@ -113,13 +113,18 @@ type RunnerConfig struct {
 	MaxOutput int
 	// IODelay is how long to keep reading after the agent exits, for
 	// children that inherited its stdout and keep it open (a daemon the
-	// start action left behind); after that the pipes are closed.
+	// start action left behind, or IPaddr2's send_arp, which announces
+	// the address for about a second in the background); after that the
+	// pipes are closed and the result stands. Pacemaker's executor reads
+	// what is there when the agent exits and does not wait at all: a
+	// long delay here holds up every operation that leaves a child
+	// behind (and what is ordered after it) by that much.
 	IODelay time.Duration
 }
 
 // DefaultRunnerConfig is what pacerd uses.
 func DefaultRunnerConfig() RunnerConfig {
-	return RunnerConfig{KillGrace: 5 * time.Second, MaxOutput: 256 << 10, IODelay: 2 * time.Second}
+	return RunnerConfig{KillGrace: 5 * time.Second, MaxOutput: 256 << 10, IODelay: 200 * time.Millisecond}
 }
 
 // Validate reports a config the runner cannot work with.
