@@ -113,8 +113,10 @@ func configureEdit(c *cli.Context) error {
 			return cli.Exit("pacer configure edit: the edited configuration has errors (above); nothing was changed", exitError)
 		}
 		fmt.Fprint(c.App.ErrWriter, "Edit again? [Y/n] ")
-		ans, _ := bufio.NewReader(os.Stdin).ReadString('\n')
-		if a := strings.ToLower(strings.TrimSpace(ans)); a == "n" || a == "no" {
+		ans, rerr := bufio.NewReader(os.Stdin).ReadString('\n')
+		// End of input is no answer: without this a closed terminal
+		// would reopen the editor forever.
+		if a := strings.ToLower(strings.TrimSpace(ans)); a == "n" || a == "no" || (rerr != nil && a == "") {
 			return cli.Exit("pacer configure edit: abandoned; nothing was changed", exitError)
 		}
 	}

@@ -1,12 +1,18 @@
 package integration
 
 import (
+	"bytes"
+	"context"
+	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"pacer/heartbeat/serial"
 )
 
 // `pacer configure` against the live cluster: every verb through the local
@@ -172,5 +178,42 @@ func TestCLIConfigureOnline(t *testing.T) {
 	}
 	if after := cc.showXML(t, other); after != before {
 		t.Fatalf("refused edits changed the configuration")
+	}
+
+	// On a terminal a bad edit is shown with its errors and, answered
+	// with Enter (yes), opened again; the second, good edit lands.
+	master, slavePath, err := serial.OpenPTY()
+	if err != nil {
+		t.Fatalf("pty: %v", err)
+	}
+	defer master.Close()
+	slave, err := os.OpenFile(slavePath, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer slave.Close()
+	go io.Copy(io.Discard, master) // what pacer writes to the terminal
+	if _, err := master.Write([]byte("\n")); err != nil {
+		t.Fatal(err)
+	}
+	twice := filepath.Join(cc.dir, "twice-editor")
+	if err := os.WriteFile(twice, []byte("#!/bin/sh\nif [ -e \"$1.done\" ]; then sed -i -e s/resource-stickiness=77/resource-stickiness=88/ -e 's/ nosuch//' \"$1\"\n"+
+		"else touch \"$1.done\"; sed -i 's/group g d2/group g d2 nosuch/' \"$1\"; fi\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, filepath.Join(binDir, "pacer"), "configure", "edit")
+	cmd.Env = append(os.Environ(), "PACER_SOCKET="+cc.socks[other], "VISUAL="+twice)
+	var stderr bytes.Buffer
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, slave, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("configure edit on a terminal: %v\n%s", err, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "nosuch") || !strings.Contains(stderr.String(), "Edit again? [Y/n]") {
+		t.Errorf("the bad edit was not shown with a question: %q", stderr.String())
+	}
+	if show := cc.ok(t, "charlie", "configure", "show"); !strings.Contains(show, "resource-stickiness=88") || strings.Contains(show, "nosuch") {
+		t.Errorf("after editing again:\n%s", show)
 	}
 }
