@@ -45,7 +45,7 @@ exit 1
 		t.Fatal(err)
 	}
 	t.Setenv(envFenceDir, dir)
-	runner, err := agentRunner(clock.Real{})
+	runner, err := agentRunner(clock.Real{}, "")
 	if err != nil {
 		t.Fatal(err)
 	}

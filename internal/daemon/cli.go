@@ -211,7 +211,7 @@ func (b cliBackend) Fence(ctx context.Context, a control.AdminArgs) (control.Adm
 	if a.Node == b.d.cfg.Node.Name {
 		return control.AdminResult{}, fmt.Errorf("%w: %s cannot fence itself: ask another node's pacerd", control.ErrBadRequest, a.Node)
 	}
-	runner, err := agentRunner(b.d.clk)
+	runner, err := agentRunner(b.d.clk, b.d.cfg.Socket)
 	if err != nil {
 		return control.AdminResult{}, fmt.Errorf("%w: fence %s: %v", control.ErrInternal, a.Node, err)
 	}

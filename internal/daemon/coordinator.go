@@ -8,6 +8,7 @@ package daemon
 import (
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"time"
 
@@ -23,6 +24,7 @@ import (
 	"pacer/internal/clock"
 	"pacer/internal/cluster"
 	"pacer/internal/config"
+	"pacer/internal/helperpath"
 	"pacer/resources"
 )
 
@@ -38,6 +40,9 @@ const (
 	envOCFRoot  = "OCF_ROOT"
 	envRscTmp   = "HA_RSCTMP"
 	envFenceDir = "PACER_FENCE_AGENT_DIR"
+	// envHelperDir is where pacer's crm_* helper links are
+	// (pacer-helper install DIR); default helperpath.DefaultDir.
+	envHelperDir = "PACER_HELPER_DIR"
 )
 
 // onCoordinatorMessage hands a ChannelCoordinator message to the
@@ -69,11 +74,25 @@ func CoordinatorConfig(cfg config.Config) coordinator.Config {
 }
 
 // agentRunner runs agents as processes, with pacerd's OCF_ROOT and
-// HA_RSCTMP passed on.
-func agentRunner(clk clock.Clock) (*agents.ProcessRunner, error) {
+// HA_RSCTMP passed on. When the helper directory (PACER_HELPER_DIR, default
+// /usr/lib/pacer/bin) exists, OCF agents get it first in PATH and as
+// HA_SBIN_DIR, and the control socket as PACER_SOCKET when it is not the
+// default, so the crm_master, crm_attribute, ... they run reach this
+// pacerd (helperpath.Env) and not Pacemaker's tools.
+func agentRunner(clk clock.Clock, socket string) (*agents.ProcessRunner, error) {
 	env := map[string]string{}
 	if v := os.Getenv(envRscTmp); v != "" {
 		env[envRscTmp] = v
+	}
+	dir := os.Getenv(envHelperDir)
+	if dir == "" {
+		dir = helperpath.DefaultDir
+	}
+	if st, err := os.Stat(dir); err == nil && st.IsDir() {
+		if socket == config.DefaultSocket {
+			socket = ""
+		}
+		maps.Copy(env, helperpath.Env(dir, ocf.AgentPath, socket))
 	}
 	return agents.NewProcessRunner(agents.DefaultRunnerConfig(), clk, map[string]agents.Class{
 		"ocf":     ocf.Class{Root: os.Getenv(envOCFRoot), Env: env},
@@ -85,7 +104,7 @@ func agentRunner(clk clock.Clock) (*agents.ProcessRunner, error) {
 // runCoordinator builds the executor, the fencer and the coordinator and
 // runs them until ctx ends.
 func (d *Daemon) runCoordinator(ctx context.Context) error {
-	runner, err := agentRunner(d.clk)
+	runner, err := agentRunner(d.clk, d.cfg.Socket)
 	if err != nil {
 		return fmt.Errorf("coordinator: %w", err)
 	}

@@ -80,7 +80,7 @@ func (d *Daemon) openTwoNode(deps Deps) error {
 		}
 		f = af
 	default:
-		runner, err := agentRunner(d.clk)
+		runner, err := agentRunner(d.clk, d.cfg.Socket)
 		if err != nil {
 			return fmt.Errorf("two_node: %w", err)
 		}
