@@ -15,6 +15,7 @@ func main() {
 		Flags: []cli.Flag{cibFileFlag()},
 		Commands: []*cli.Command{
 			configureCommand(),
+			explainCommand(),
 			importCommand(),
 			keygenCommand(),
 			raCommand(),

@@ -45,6 +45,9 @@ type simulateOptions struct {
 	// node; explainOnly limits that to some resources.
 	explain     bool
 	explainOnly []string
+	// now replaces the wall clock of a CIB without execution-date
+	// (tests).
+	now time.Time
 }
 
 func runSimulate(path string, o simulateOptions, stdin io.Reader, stdout io.Writer) error {
@@ -67,6 +70,9 @@ func runSimulate(path string, o simulateOptions, stdin io.Reader, stdout io.Writ
 	input := scheduler.Input{CIB: c, Explain: o.scores && o.explain}
 	if c.ExecutionDate == "" {
 		input.Now = time.Now().UTC()
+		if !o.now.IsZero() {
+			input.Now = o.now
+		}
 	}
 	t, err := scheduler.Schedule(input)
 	if err != nil {
