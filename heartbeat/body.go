@@ -16,6 +16,14 @@ type Heartbeat struct {
 	// Keepalive is the sender's keepalive interval in milliseconds, so a
 	// receiver can spot a peer configured with other timings.
 	KeepaliveMS uint32 `codec:"k"`
+	// HearsKnown says Hears is filled in. Hears lists the nodes the sender
+	// hears on the link this heartbeat travels on (up or warn there): a
+	// receiver learns from it whether its own frames get through on that
+	// link, so it does not send over a link that carries only the other
+	// way (a port that forwards one direction first after a cable is
+	// plugged back, a half-broken switch).
+	HearsKnown bool             `codec:"hk,omitempty"`
+	Hears      []cluster.NodeID `codec:"h,omitempty"`
 }
 
 // Channel says which component a cluster message is for.

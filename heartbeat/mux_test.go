@@ -2,6 +2,7 @@ package heartbeat_test
 
 import (
 	"errors"
+	"maps"
 	"testing"
 	"time"
 
@@ -180,5 +181,54 @@ func TestReceiverCountsDropsByReason(t *testing.T) {
 	}
 	if len(b.heard) != 1 {
 		t.Fatalf("dropped frames were acted on: heard %d", len(b.heard))
+	}
+}
+
+// Each heartbeat says whom its sender hears on that link; the receiver
+// turns that into whether its own frames get through (Heard.Reverse). A
+// message says nothing of it.
+func TestHeartbeatCarriesWhomItsSenderHears(t *testing.T) {
+	clk := clock.NewFake(time.Unix(0, 0))
+	net := memlink.NewNetwork(clk, 1)
+	a := newNode(t, 1, net.Link(1, "ring0"), net.Link(1, "ring1"))
+	b := newNode(t, 2, net.Link(2, "ring0"), net.Link(2, "ring1"))
+	s, err := heartbeat.NewSender(a.sealer, "a", 100*time.Millisecond, a.links, clk, &a.stats, zaptest.NewLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.SetHears(func(l cluster.LinkName) []cluster.NodeID {
+		if l == "ring0" {
+			return []cluster.NodeID{3, 2}
+		}
+		return []cluster.NodeID{3}
+	})
+	s.Beat(nil)
+	clk.Advance(time.Millisecond)
+	b.drain()
+	got := map[cluster.LinkName]heartbeat.Reverse{}
+	for _, h := range b.heard {
+		got[h.Link] = h.Reverse
+	}
+	want := map[cluster.LinkName]heartbeat.Reverse{"ring0": heartbeat.ReverseHears, "ring1": heartbeat.ReverseDeaf}
+	if !maps.Equal(got, want) {
+		t.Errorf("reverse per link = %v, want %v", got, want)
+	}
+
+	b.heard = nil
+	body, err := heartbeat.EncodeBody(nil, heartbeat.Message{To: 2, Channel: heartbeat.ChannelRaft, Data: []byte("x")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	frame, err := a.sealer.Seal(nil, heartbeat.TypeMessage, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.links[0].Send(2, frame); err != nil {
+		t.Fatal(err)
+	}
+	clk.Advance(time.Millisecond)
+	b.drain()
+	if len(b.heard) != 1 || b.heard[0].Reverse != heartbeat.ReverseUnknown {
+		t.Errorf("a message: heard %+v, want one with the reverse unknown", b.heard)
 	}
 }

@@ -2,6 +2,7 @@ package heartbeat
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"time"
 
@@ -19,7 +20,19 @@ type Heard struct {
 	Link  cluster.LinkName
 	Epoch cluster.BootEpoch
 	At    time.Time
+	// Reverse is whether Node hears this node on Link, from its
+	// heartbeat; ReverseUnknown for other frames.
+	Reverse Reverse
 }
+
+// Reverse is what a peer says of the other direction of a link.
+type Reverse uint8
+
+const (
+	ReverseUnknown  Reverse = iota // not said (a message frame)
+	ReverseHears                   // the peer hears this node on the link
+	ReverseDeaf                    // the peer does not hear this node on the link
+)
 
 // Handlers receive what the Receiver accepts. Both are called from the
 // receiving goroutines and must not block.
@@ -75,7 +88,14 @@ func (r *Receiver) Handle(p Packet) bool {
 		case TypeHeartbeat:
 			var hb Heartbeat
 			if err = DecodeBody(f.Body, &hb); err == nil && r.h.Heard != nil {
-				r.h.Heard(Heard{Node: f.Sender, Name: hb.Name, Link: p.Link, Epoch: f.Epoch, At: p.ReceivedAt})
+				rev := ReverseUnknown
+				if hb.HearsKnown {
+					rev = ReverseDeaf
+					if slices.Contains(hb.Hears, r.v.self) {
+						rev = ReverseHears
+					}
+				}
+				r.h.Heard(Heard{Node: f.Sender, Name: hb.Name, Link: p.Link, Epoch: f.Epoch, At: p.ReceivedAt, Reverse: rev})
 			}
 		case TypeMessage:
 			var m Message

@@ -18,9 +18,10 @@ type Sender struct {
 	links     []Link
 	clk       clock.Clock
 	keepalive time.Duration
-	body      []byte
+	name      string
 	stats     *Stats
 	lg        *zap.Logger
+	hears     func(cluster.LinkName) []cluster.NodeID
 }
 
 // NewSender prepares the keepalive sender for this node.
@@ -28,12 +29,15 @@ func NewSender(s *Sealer, name cluster.NodeName, keepalive time.Duration, links 
 	if keepalive <= 0 {
 		return nil, fmt.Errorf("keepalive %v must be positive", keepalive)
 	}
-	body, err := EncodeBody(nil, Heartbeat{Name: string(name), KeepaliveMS: uint32(keepalive / time.Millisecond)})
-	if err != nil {
+	if _, err := EncodeBody(nil, Heartbeat{Name: string(name)}); err != nil {
 		return nil, err
 	}
-	return &Sender{sealer: s, links: links, clk: clk, keepalive: keepalive, body: body, stats: stats, lg: lg}, nil
+	return &Sender{sealer: s, links: links, clk: clk, keepalive: keepalive, name: string(name), stats: stats, lg: lg}, nil
 }
+
+// SetHears gives the sender who this node hears on each link (membership),
+// to tell every peer in each heartbeat. Call before Run.
+func (s *Sender) SetHears(hears func(cluster.LinkName) []cluster.NodeID) { s.hears = hears }
 
 // Run sends at once, then every keepalive, until ctx is done.
 func (s *Sender) Run(ctx context.Context) error {
@@ -54,8 +58,14 @@ func (s *Sender) Run(ctx context.Context) error {
 // and returns buf for reuse.
 func (s *Sender) Beat(buf []byte) []byte {
 	for _, l := range s.links {
-		var err error
-		buf, err = s.sealer.Seal(buf[:0], TypeHeartbeat, s.body)
+		hb := Heartbeat{Name: s.name, KeepaliveMS: uint32(s.keepalive / time.Millisecond)}
+		if s.hears != nil {
+			hb.HearsKnown, hb.Hears = true, s.hears(l.Name())
+		}
+		body, err := EncodeBody(nil, hb)
+		if err == nil {
+			buf, err = s.sealer.Seal(buf[:0], TypeHeartbeat, body)
+		}
 		if err == nil {
 			err = l.Send(cluster.Broadcast, buf)
 		}

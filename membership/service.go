@@ -171,6 +171,10 @@ func (s *Service) View() View { return *s.view.Load() }
 // latest view (see View.Paths). It is the heartbeat mux's path selector.
 func (s *Service) Paths(peer cluster.NodeID) []cluster.LinkName { return s.view.Load().Paths(peer) }
 
+// Hears lists the nodes this node hears on link now (heartbeat.Sender's
+// SetHears).
+func (s *Service) Hears(link cluster.LinkName) []cluster.NodeID { return s.view.Load().Hears(link) }
+
 // Stats returns the counts of ignored observations.
 func (s *Service) Stats() Stats {
 	return Stats{Stale: s.stale.Load(), Unknown: s.unknown.Load()}

@@ -15,7 +15,19 @@ type Observation struct {
 	Link  cluster.LinkName
 	Epoch cluster.BootEpoch
 	At    time.Time
+	// Reverse is what the node says of the other direction: whether it
+	// hears this node on Link (from its heartbeat; unknown otherwise).
+	Reverse Reverse
 }
+
+// Reverse is a peer's word on whether it hears this node on a link.
+type Reverse uint8
+
+const (
+	ReverseUnknown Reverse = iota // not said: the link's belief stands
+	ReverseHears
+	ReverseDeaf
+)
 
 // TransitionKind says what changed.
 type TransitionKind uint8
@@ -150,6 +162,11 @@ type linkState struct {
 	// reference warntime and deadtime count from.
 	ref    time.Time
 	deadAt time.Time
+	// peerHears: the peer's latest heartbeat on this link says it hears
+	// this node there. False until a heartbeat says so and again once the
+	// link is declared down, so a link that comes back carries messages
+	// only once both directions work.
+	peerHears bool
 }
 
 // NewTracker returns a tracker for cfg that starts at start (every peer
@@ -235,6 +252,12 @@ func (t *Tracker) Observe(o Observation) []Transition {
 		changed = true
 	}
 
+	if o.Reverse != ReverseUnknown {
+		if hears := o.Reverse == ReverseHears; hears != l.peerHears {
+			l.peerHears = hears
+			changed = true
+		}
+	}
 	l.heard, p.heard = true, true
 	p.epoch = o.Epoch
 	if o.At.After(l.lastHeard) {
@@ -336,7 +359,7 @@ func (t *Tracker) advance(now, due time.Time) []Transition {
 		if t.nodeDead(p, now) {
 			p.state, p.deadAt = NodeStateDead, now
 			for i := range p.links {
-				p.links[i].state, p.links[i].deadAt = LinkStateDead, now
+				p.links[i].state, p.links[i].deadAt, p.links[i].peerHears = LinkStateDead, now, false
 			}
 			out = append(out, t.nodeTransition(NodeDead, p, now, Transition{
 				Links:     slices.Clone(p.names),
@@ -365,7 +388,7 @@ func (t *Tracker) advance(now, due time.Time) []Transition {
 				continue
 			}
 			if kind == LinkDown {
-				l.state, l.deadAt = LinkStateDead, now
+				l.state, l.deadAt, l.peerHears = LinkStateDead, now, false
 			} else {
 				l.state = LinkStateWarn
 			}
@@ -398,7 +421,7 @@ func (t *Tracker) View() View {
 		}
 		first := len(links)
 		for _, l := range p.links {
-			links = append(links, LinkStatus{Name: l.name, State: l.state, LastHeard: l.lastHeard})
+			links = append(links, LinkStatus{Name: l.name, State: l.state, LastHeard: l.lastHeard, PeerHears: l.peerHears})
 		}
 		v.Nodes = append(v.Nodes, NodeStatus{
 			ID: p.id, Name: p.name, State: p.state, Epoch: p.epoch, LastHeard: p.lastHeard,

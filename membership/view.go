@@ -75,6 +75,9 @@ type LinkStatus struct {
 	Name      cluster.LinkName
 	State     LinkState
 	LastHeard time.Time // zero if never heard on
+	// PeerHears: the node's latest heartbeat on the link says it hears
+	// this node there (the other direction works too).
+	PeerHears bool
 }
 
 // NodeStatus is one node in a View.
@@ -141,12 +144,30 @@ func (v View) Paths(peer cluster.NodeID) []cluster.LinkName {
 		return nil
 	}
 	var paths []cluster.LinkName
-	for _, want := range [...]LinkState{LinkStateUp, LinkStateWarn} {
-		for _, l := range n.Links {
-			if l.State == want {
-				paths = append(paths, l.Name)
+	// Links that work both ways first; a link the peer says it does not
+	// hear us on is a last resort (it may carry one way only).
+	for _, both := range [...]bool{true, false} {
+		for _, want := range [...]LinkState{LinkStateUp, LinkStateWarn} {
+			for _, l := range n.Links {
+				if l.State == want && l.PeerHears == both {
+					paths = append(paths, l.Name)
+				}
 			}
 		}
 	}
 	return paths
+}
+
+// Hears lists the nodes this node hears on link (up or warn there), for
+// the heartbeats it sends on that link.
+func (v View) Hears(link cluster.LinkName) []cluster.NodeID {
+	var ids []cluster.NodeID
+	for _, n := range v.Nodes {
+		for _, l := range n.Links {
+			if l.Name == link && (l.State == LinkStateUp || l.State == LinkStateWarn) {
+				ids = append(ids, n.ID)
+			}
+		}
+	}
+	return ids
 }

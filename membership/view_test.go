@@ -269,3 +269,65 @@ func TestStateStrings(t *testing.T) {
 		}
 	}
 }
+
+// A link is preferred only once the peer says it hears this node there:
+// a cable plugged back in can carry one direction for a while before the
+// other (seen in the lab: ~0.6 s), and messages sent into the dead
+// direction are lost.
+func TestViewPathsPreferLinksHeardBothWays(t *testing.T) {
+	at := func(d time.Duration) time.Time { return t0.Add(d) }
+	obs := func(link cluster.LinkName, d time.Duration, r Reverse) Observation {
+		return Observation{Node: 2, Link: link, Epoch: 1, At: at(d), Reverse: r}
+	}
+	tests := []struct {
+		name string
+		obs  []Observation
+		want []cluster.LinkName
+	}{
+		{"neither said: configured order", []Observation{obs("ring0", 0, ReverseUnknown), obs("serial0", 0, ReverseUnknown)},
+			[]cluster.LinkName{"ring0", "serial0"}},
+		{"both heard both ways", []Observation{obs("ring0", 0, ReverseHears), obs("serial0", 0, ReverseHears)},
+			[]cluster.LinkName{"ring0", "serial0"}},
+		{"ring0 one way only: serial0 first", []Observation{obs("ring0", 0, ReverseDeaf), obs("serial0", 0, ReverseHears)},
+			[]cluster.LinkName{"serial0", "ring0"}},
+		{"ring0 heard back later", []Observation{obs("ring0", 0, ReverseDeaf), obs("serial0", 0, ReverseHears), obs("ring0", keepalive, ReverseHears)},
+			[]cluster.LinkName{"ring0", "serial0"}},
+		{"a message says nothing of the other way", []Observation{obs("ring0", 0, ReverseHears), obs("serial0", 0, ReverseHears), obs("ring0", keepalive, ReverseUnknown)},
+			[]cluster.LinkName{"ring0", "serial0"}},
+		{"the peer stops hearing us on ring0", []Observation{obs("ring0", 0, ReverseHears), obs("serial0", 0, ReverseHears), obs("ring0", keepalive, ReverseDeaf)},
+			[]cluster.LinkName{"serial0", "ring0"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tr := newTestTracker(t, peerB)
+			for _, o := range tc.obs {
+				tr.Observe(o)
+			}
+			if got := tr.View().Paths(2); !slices.Equal(got, tc.want) {
+				t.Errorf("Paths(2) = %v, want %v", got, tc.want)
+			}
+		})
+	}
+
+	// A link declared down must be heard both ways again: a frame that
+	// brings it back up without saying so leaves it behind serial0.
+	tr := newTestTracker(t, peerB)
+	tr.Observe(obs("ring0", 0, ReverseHears))
+	tr.Observe(obs("serial0", 0, ReverseHears))
+	for d := tick; d <= deadtime+tick; d += tick {
+		tr.Observe(obs("serial0", d, ReverseHears))
+		tr.Advance(at(d))
+	}
+	if ls := tr.View().Nodes[1].Links[0]; ls.State != LinkStateDead || ls.PeerHears {
+		t.Fatalf("ring0 after deadtime of silence: %v, peer hears %v", ls.State, ls.PeerHears)
+	}
+	back := deadtime + 2*tick
+	tr.Observe(obs("ring0", back, ReverseUnknown))
+	tr.Observe(obs("serial0", back, ReverseHears))
+	if got, want := tr.View().Paths(2), []cluster.LinkName{"serial0", "ring0"}; !slices.Equal(got, want) {
+		t.Errorf("ring0 back, not yet heard both ways: Paths(2) = %v, want %v", got, want)
+	}
+	if got := tr.View().Hears("ring0"); !slices.Equal(got, []cluster.NodeID{2}) {
+		t.Errorf("Hears(ring0) = %v, want [2]", got)
+	}
+}

@@ -146,7 +146,7 @@ func New(cfg config.Config, deps Deps) (_ *Daemon, err error) {
 	hbLog := d.lg.Named("heartbeat")
 	d.receiver = heartbeat.NewReceiver(d.verifier, heartbeat.Handlers{
 		Heard: func(h heartbeat.Heard) {
-			d.membership.Observe(membership.Observation{Node: h.Node, Link: h.Link, Epoch: h.Epoch, At: h.At})
+			d.membership.Observe(membership.Observation{Node: h.Node, Link: h.Link, Epoch: h.Epoch, At: h.At, Reverse: membershipReverse(h.Reverse)})
 		},
 		Message: func(from cluster.NodeID, link cluster.LinkName, m heartbeat.Message) {
 			if m.Channel == heartbeat.ChannelRaft {
@@ -160,6 +160,7 @@ func New(cfg config.Config, deps Deps) (_ *Daemon, err error) {
 	if err != nil {
 		return nil, err
 	}
+	d.sender.SetHears(d.membership.Hears)
 	d.mux = heartbeat.NewMux(d.sealer, d.links, d.membership, d.stats)
 	// The socket before the raft log: a second pacerd on the same node
 	// is refused by the socket at once, rather than wait for the log's
@@ -344,4 +345,16 @@ func MembershipConfig(cfg config.Config) membership.Config {
 		mc.Peers = append(mc.Peers, peer)
 	}
 	return mc
+}
+
+// membershipReverse carries a heartbeat's word on the other direction of a
+// link to membership (which does not import heartbeat).
+func membershipReverse(r heartbeat.Reverse) membership.Reverse {
+	switch r {
+	case heartbeat.ReverseHears:
+		return membership.ReverseHears
+	case heartbeat.ReverseDeaf:
+		return membership.ReverseDeaf
+	}
+	return membership.ReverseUnknown
 }
