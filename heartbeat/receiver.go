@@ -29,9 +29,9 @@ type Heard struct {
 type Reverse uint8
 
 const (
-	ReverseUnknown  Reverse = iota // not said (a message frame)
-	ReverseHears                   // the peer hears this node on the link
-	ReverseDeaf                    // the peer does not hear this node on the link
+	ReverseUnknown Reverse = iota // not said (a message frame)
+	ReverseHears                  // the peer hears this node on the link
+	ReverseDeaf                   // the peer does not hear this node on the link
 )
 
 // Handlers receive what the Receiver accepts. Both are called from the
