@@ -21,6 +21,7 @@ FUZZ_TARGETS = \
 	./internal/config/hacf:FuzzParse \
 	./internal/config/hacf:FuzzAuthkeys \
 	./cmd/pacer:FuzzReadForeign \
+	./cmd/pacer:FuzzParseOpSpec \
 	./crm/cib/cibxml:FuzzRead \
 	./crm/cib/cibxml:FuzzTokenizerAgainstEncodingXML \
 	./crm/cib/crmsh:FuzzParse \

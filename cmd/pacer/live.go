@@ -132,3 +132,8 @@ func schedFile(c *cli.Context) string {
 	}
 	return offlinePath(c)
 }
+
+// readCIBString reads a CIB held in memory.
+func readCIBString(xml string) (*cib.CIB, error) {
+	return cibxml.Read(strings.NewReader(xml), "CIB")
+}

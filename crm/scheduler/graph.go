@@ -178,17 +178,26 @@ func (ws *workingSet) buildGraph(t *Transition) {
 // whose inputs are all confirmed, each confirmed as soon as it fires.
 // Actions with an input that never runs are left out.
 func (t *Transition) Execute() []*Action {
-	done := make([]bool, len(t.Actions))
-	var out []*Action
+	ran, _ := t.ExecuteFailing(nil)
+	return ran
+}
+
+// ExecuteFailing is Execute with some actions failing, as crm_simulate's
+// --op-fail makes them: fails (nil: none) says whether an action fails
+// when it runs. A failed action runs (it is in ran, and in failed) but is
+// never confirmed, so nothing that depends on it runs.
+func (t *Transition) ExecuteFailing(fails func(*Action) bool) (ran, failed []*Action) {
+	fired := make([]bool, len(t.Actions))
+	confirmed := make([]bool, len(t.Actions))
 	for {
-		fired := false
+		progress := false
 		for i, a := range t.Actions {
-			if done[i] {
+			if fired[i] {
 				continue
 			}
 			ready := true
 			for _, in := range a.Inputs {
-				if in < 0 || !done[in] {
+				if in < 0 || !confirmed[in] {
 					ready = false
 					break
 				}
@@ -196,14 +205,59 @@ func (t *Transition) Execute() []*Action {
 			if !ready {
 				continue
 			}
-			done[i] = true
-			fired = true
-			out = append(out, a)
+			fired[i], progress = true, true
+			ran = append(ran, a)
+			if fails != nil && fails(a) {
+				failed = append(failed, a)
+				continue
+			}
+			confirmed[i] = true
 		}
-		if !fired {
-			return out
+		if !progress {
+			return ran, failed
 		}
 	}
+}
+
+// RevisedStatusFailing is RevisedStatus after ExecuteFailing: the failed
+// actions took no effect but left their resource FAILED on their node (a
+// failed start or promote leaves it active there, as its history then
+// says).
+func (t *Transition) RevisedStatusFailing(ran, failed []*Action) *Status {
+	isFailed := map[*Action]bool{}
+	for _, a := range failed {
+		isFailed[a] = true
+	}
+	var ok []*Action
+	for _, a := range ran {
+		if !isFailed[a] {
+			ok = append(ok, a)
+		}
+	}
+	st := t.RevisedStatus(ok)
+	byID := map[string]*ResourceStatus{}
+	var index func(list []*ResourceStatus)
+	index = func(list []*ResourceStatus) {
+		for _, r := range list {
+			byID[r.ID] = r
+			index(r.Children)
+		}
+	}
+	index(st.Resources)
+	for _, a := range failed {
+		r := byID[a.Rsc]
+		if r == nil || a.Kind != ResourceAction {
+			continue
+		}
+		r.Failed = true
+		if !containsString(r.Nodes, a.Node) {
+			r.Nodes = append(r.Nodes, a.Node)
+		}
+		if r.Role < cib.RoleStarted {
+			r.Role = cib.RoleStarted
+		}
+	}
+	return st
 }
 
 // ResourceStatus is one resource's state, for printing cluster status.

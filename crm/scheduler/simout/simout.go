@@ -21,6 +21,15 @@ type Options struct {
 	// Input.Explain); ExplainOnly limits that to some resources.
 	Explain     bool
 	ExplainOnly []string
+	// Before is the status printed as the current one when the CIB was
+	// changed before scheduling (crm_simulate's injections: a node
+	// down, an operation result), and Modifications lists the changes,
+	// printed as "Performing Requested Modifications".
+	Before        *scheduler.Status
+	Modifications []string
+	// Fail makes an action fail, with rc, when the simulated transition
+	// runs it (crm_simulate's --op-fail); nil: every action succeeds.
+	Fail func(a *scheduler.Action) (rc int, fails bool)
 }
 
 // Write prints t to w.
@@ -36,8 +45,19 @@ func Write(w io.Writer, t *scheduler.Transition, o Options) error {
 			t.Disabled, t.Instances, t.Blocked)
 	}
 	b.WriteString("Current cluster status:\n")
-	writeStatus(&b, t.CurrentStatus())
+	if o.Before != nil {
+		writeStatus(&b, o.Before)
+	} else {
+		writeStatus(&b, t.CurrentStatus())
+	}
 	b.WriteString("\n")
+	if len(o.Modifications) > 0 {
+		b.WriteString("Performing Requested Modifications:\n")
+		for _, m := range o.Modifications {
+			fmt.Fprintf(&b, "  * %s\n", m)
+		}
+		b.WriteString("\n")
+	}
 	if o.Scores {
 		b.WriteString("Allocation scores:\n")
 		for _, s := range t.Scores() {
@@ -69,14 +89,28 @@ func Write(w io.Writer, t *scheduler.Transition, o Options) error {
 	WriteSummary(&b, t.Summary)
 	if o.Simulate {
 		b.WriteString("\nExecuting Cluster Transition:\n")
-		executed := t.Execute()
+		var fails func(*scheduler.Action) bool
+		rcs := map[*scheduler.Action]int{}
+		if o.Fail != nil {
+			fails = func(a *scheduler.Action) bool {
+				rc, f := o.Fail(a)
+				if f {
+					rcs[a] = rc
+				}
+				return f
+			}
+		}
+		executed, failed := t.ExecuteFailing(fails)
 		for _, a := range executed {
 			b.WriteString(actionLine(a))
+			if rc, f := rcs[a]; f {
+				fmt.Fprintf(&b, "  * Pretending action %s on %s failed with rc=%d\n", a.Key, a.Node, rc)
+			}
 		}
 		b.WriteString(date)
 		b.WriteString("\n")
 		b.WriteString("Revised Cluster Status:\n")
-		writeStatus(&b, t.RevisedStatus(executed))
+		writeStatus(&b, t.RevisedStatusFailing(executed, failed))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
