@@ -35,6 +35,8 @@ type ClusterSpec struct {
 	Port int
 	// Extra is TOML appended to every node's pacer.toml.
 	Extra string
+	// Env is added to pacerd's environment (KEY=VALUE), e.g. Lab.ResourceEnv.
+	Env []string
 }
 
 // Fast is the timing the lab uses unless told otherwise: keepalive 100 ms,
@@ -185,7 +187,7 @@ func (c *Cluster) Start(host string) (*Pacerd, error) {
 	if !ok {
 		return nil, fmt.Errorf("cluster %s: %q is not a node", c.Name, host)
 	}
-	p, err := c.Lab.Host(host).StartPacerd(filepath.Join(c.Spec.Bin, "pacerd"), cfg)
+	p, err := c.Lab.Host(host).StartPacerdEnv(filepath.Join(c.Spec.Bin, "pacerd"), cfg, c.Spec.Env)
 	if err != nil {
 		return nil, err
 	}

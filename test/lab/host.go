@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -242,8 +243,16 @@ func (h *Host) PowerOff() error {
 
 // PowerOn powers the host on through fence_pacer_lab (its links come up)
 // and starts a new holder: a fresh mount namespace, as after a reboot.
-// Processes are not restarted.
+// Processes are not restarted. As a machine that boots has only the
+// addresses of its own configuration, every address added while it ran
+// (a VIP) is removed first, while its links are still down, so a VIP it
+// held when it was powered off never comes back up with it.
 func (h *Host) PowerOn() error {
+	if h.HolderPid() == 0 {
+		if err := h.forgetAddrs(); err != nil {
+			return err
+		}
+	}
 	rc, out, err := h.Fence("on")
 	if err != nil {
 		return err
@@ -255,6 +264,43 @@ func (h *Host) PowerOn() error {
 		return nil
 	}
 	return h.startHolder()
+}
+
+// forgetAddrs removes every IPv4 address of the host but its ring
+// addresses and loopback's.
+func (h *Host) forgetAddrs() error {
+	out, err := exec.Command("ip", "-n", h.NS, "-j", "-4", "addr", "show").Output()
+	if err != nil {
+		return fmt.Errorf("host %s: ip addr: %w", h.Name, err)
+	}
+	var ifs []struct {
+		IfName   string `json:"ifname"`
+		AddrInfo []struct {
+			Local     string `json:"local"`
+			PrefixLen int    `json:"prefixlen"`
+		} `json:"addr_info"`
+	}
+	if err := json.Unmarshal(out, &ifs); err != nil {
+		return fmt.Errorf("host %s: ip -j addr: %w", h.Name, err)
+	}
+	own := map[string]bool{}
+	for r := 0; r < h.lab.Rings; r++ {
+		own[h.Addr(r)] = true
+	}
+	for _, i := range ifs {
+		if i.IfName == "lo" {
+			continue
+		}
+		for _, a := range i.AddrInfo {
+			if own[a.Local] {
+				continue
+			}
+			if err := ipn(h.NS, "addr", "del", fmt.Sprintf("%s/%d", a.Local, a.PrefixLen), "dev", i.IfName); err != nil {
+				return fmt.Errorf("host %s: forget %s at boot: %w", h.Name, a.Local, err)
+			}
+		}
+	}
+	return nil
 }
 
 // Proc is a process running in a host.

@@ -283,6 +283,9 @@ func TestLabPlumbingAndCheckers(t *testing.T) {
 	if h, _ := l.MountHolders(l.Disk); !slices.Equal(h, []string{"a"}) {
 		t.Errorf("mount holders after b's reboot: %v, want [a] (a reboot unmounts)", h)
 	}
+	if h, _ := l.AddrHolders(vip); !slices.Equal(h, []string{"a"}) {
+		t.Errorf("VIP holders after b's reboot: %v, want [a] (a boot forgets the VIP b held)", h)
+	}
 	must(t, b.StartResponder(7777))
 	time.Sleep(100 * time.Millisecond)
 	if got := reach(t, l, b.Addr(0)); got != "b" {

@@ -64,9 +64,18 @@ type Pacerd struct {
 // StartPacerd starts bin (the pacerd binary) in the host with --config
 // config --log-format json and extra args.
 func (h *Host) StartPacerd(bin, config string, args ...string) (*Pacerd, error) {
+	return h.StartPacerdEnv(bin, config, nil, args...)
+}
+
+// StartPacerdEnv is StartPacerd with env (KEY=VALUE) added to the
+// caller's environment.
+func (h *Host) StartPacerdEnv(bin, config string, env []string, args ...string) (*Pacerd, error) {
 	cmd, err := h.Command(bin, append([]string{"--config", config, "--log-format", "json"}, args...)...)
 	if err != nil {
 		return nil, err
+	}
+	if len(env) > 0 {
+		cmd.Env = append(os.Environ(), env...)
 	}
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
