@@ -297,6 +297,9 @@ func (d *dc) fence(ctx context.Context, t *transition, i int, a *scheduler.Actio
 			online = append(online, n.Name)
 		}
 	}
+	if a.Node == d.c.cfg.SelfName {
+		return d.handOverToBeFenced(ctx, t, a)
+	}
 	req := fencing.Request{Target: a.Node, Action: a.Task, Origin: d.c.cfg.SelfName, Reason: a.Reason, Online: online}
 	if id, ok := d.c.nodeID(a.Node); ok {
 		req.TargetID = idString(id)
@@ -344,6 +347,57 @@ func (d *dc) fence(ctx context.Context, t *transition, i int, a *scheduler.Actio
 			// the node still needs fencing, and retries it if so.
 			timer.Stop()
 			return completion{reason: "fencing failed: " + err.Error()}
+		case <-timer.C():
+		}
+	}
+}
+
+// LeaderHandOver is a store that can hand the DC role over
+// (store.Node.HandOver); optional, as the coordinator's Store.
+type LeaderHandOver interface {
+	HandOver(ctx context.Context) (uint64, error)
+}
+
+// handOverToBeFenced is the fencing of the DC's own node. A node never
+// fences itself through a device, so the DC hands its role over: the new
+// DC plans from the committed status (the failure that calls for the
+// fencing is in it), and fences this node. The action never completes
+// here: it ends when this node stops being DC (ctx), or when the
+// transition is aborted; until then the hand-over is asked again every
+// FenceRetry (a transfer raft could not complete, no other voter ready).
+func (d *dc) handOverToBeFenced(ctx context.Context, t *transition, a *scheduler.Action) completion {
+	ho, ok := d.c.deps.Store.(LeaderHandOver)
+	for attempt := 1; ; attempt++ {
+		var to uint64
+		err := errors.New("the store cannot hand the DC role over")
+		if ok {
+			to, err = ho.HandOver(ctx)
+			if err == nil && to == 0 {
+				err = errors.New("no other voter is active to take the DC role")
+			}
+		}
+		if err == nil {
+			name := ""
+			for _, n := range d.c.cfg.Nodes {
+				if uint64(n.ID) == to {
+					name = n.Name
+				}
+			}
+			d.lg.Warn("this DC must be fenced; handing the DC role over", logfield.Transition(t.id), logfield.Node(a.Node),
+				logfield.Op(a.Task), logfield.Reason(a.Reason), zap.Uint64("to_id", to), zap.String("to", name), zap.Int("attempt", attempt))
+		} else {
+			d.lg.Error("this DC must be fenced and cannot hand the DC role over", logfield.Transition(t.id), logfield.Node(a.Node),
+				logfield.Op(a.Task), logfield.Reason(a.Reason), zap.Int("attempt", attempt), zap.Error(err),
+				zap.Duration("retry_in", d.c.cfg.FenceRetry))
+		}
+		timer := d.c.clk.NewTimer(d.c.cfg.FenceRetry)
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return completion{reason: "handed the DC role over to be fenced"}
+		case <-t.abortCh:
+			timer.Stop()
+			return completion{reason: "transition aborted while handing the DC role over to be fenced"}
 		case <-timer.C():
 		}
 	}

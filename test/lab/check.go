@@ -77,7 +77,7 @@ func (l *Lab) MountHolders(dev string) ([]string, error) {
 		}
 		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/mountinfo", pid))
 		if err != nil {
-			if h.HolderPid() == 0 {
+			if h.goneWhileRead(pid) {
 				continue // powered off meanwhile
 			}
 			return nil, fmt.Errorf("host %s: %w", h.Name, err)
@@ -87,6 +87,20 @@ func (l *Lab) MountHolders(dev string) ([]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// goneWhileRead reports whether the holder pid, whose /proc entry could
+// not be read, is dying: a power-off kills it, and its /proc files fail
+// (EINVAL, ENOENT) before the lab notices it exited. It waits up to 200 ms
+// for the lab to see it go.
+func (h *Host) goneWhileRead(pid int) bool {
+	for range 20 {
+		if h.HolderPid() != pid {
+			return true
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return false
 }
 
 // mountinfoHas reports whether a mountinfo text has a mount of device

@@ -116,7 +116,7 @@ func (l *Lab) FileHolders(path string) ([]string, error) {
 			out = append(out, h.Name)
 		case errors.Is(err, os.ErrNotExist):
 		default:
-			if h.HolderPid() == 0 {
+			if h.goneWhileRead(pid) {
 				continue // powered off meanwhile
 			}
 			return nil, fmt.Errorf("host %s: %w", h.Name, err)

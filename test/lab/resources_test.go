@@ -1,0 +1,504 @@
+package lab
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// rguard bounds the waits of the resource tests: a hang guard, not a
+// timing claim (a failover here takes one to three seconds).
+const rguard = 40 * time.Second
+
+// The resources every resource test configures: a group of a Filesystem
+// on the shared disk, a VIP on ring0 and a Knob (a Dummy with run-time
+// knobs), in that order, and the lab fence device.
+var groupMembers = []string{"fs", "vip", "app"}
+
+const (
+	labVIP   = Net + ".0.100"
+	appState = "/run/resource-agents/Knob-app.state"
+)
+
+// requireResourceAgents skips (fails under CI=true) without the heartbeat
+// agents.
+func requireResourceAgents(t *testing.T) {
+	t.Helper()
+	if why := ResourceAgentsAvailable(); why != "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("CI=true and %s", why)
+		}
+		t.Skip(why)
+	}
+}
+
+// resourceLab is a 3-node cluster in a lab with a client and a shared
+// disk, pacerd running the lab's resources, configured with pacer
+// configure, and a watcher of every exclusive thing (the VIP, the mount,
+// app's state file) running from the start.
+type resourceLab struct {
+	t     *testing.T
+	l     *Lab
+	c     *Cluster
+	knobs string
+	w     *Watcher
+}
+
+func newResourceLab(t *testing.T, name string) *resourceLab {
+	requireLab(t)
+	requireResourceAgents(t)
+	l := newLab(t, Spec{Name: name, Hosts: []string{"n1", "n2", "n3"}, Client: true, DiskMB: 32})
+	env, err := l.ResourceEnv()
+	must(t, err)
+	c, err := l.NewCluster(ClusterSpec{Bin: binDir, Env: env})
+	must(t, err)
+	r := &resourceLab{t: t, l: l, c: c, knobs: filepath.Join(l.Dir, "knobs")}
+	must(t, os.MkdirAll(r.knobs, 0o755))
+	t.Cleanup(func() {
+		if t.Failed() {
+			for _, h := range c.Nodes() {
+				if p := c.Node(h); p != nil {
+					t.Logf("last log lines of %s:\n%s", h, p.Tail(60))
+				}
+			}
+		}
+	})
+	r.w = Watch(20*time.Millisecond, l.ExclusiveAddr(labVIP), l.ExclusiveMount(), l.ExclusiveFile(appState))
+	t.Cleanup(func() { r.w.Stop() })
+
+	start := time.Now()
+	must(t, c.StartAll())
+	must(t, c.WaitJoined(c.Nodes(), start, rguard))
+	dc, err := c.WaitOneDC(c.Nodes(), rguard)
+	must(t, err)
+
+	// The configuration, as an operator would type it: one pacer
+	// configure per statement, each a change of the live CIB.
+	var hm []string
+	for _, n := range c.Nodes() {
+		hm = append(hm, n+":"+l.Host(n).NS)
+	}
+	cmds := [][]string{
+		// off: a fenced host stays off until the test powers it on.
+		{"property", "stonith-enabled=true", "stonith-action=off"},
+		{"rsc_defaults", "resource-stickiness=100"},
+		{"primitive", "fence-lab", "stonith:fence_pacer_lab", "params",
+			"pcmk_host_list=" + strings.Join(c.Nodes(), " "), "pcmk_host_map=" + strings.Join(hm, ";"),
+			"op", "monitor", "interval=10s"},
+		{"primitive", "fs", "ocf:heartbeat:Filesystem", "params", "device=" + l.Disk, "directory=" + l.MountDir, "fstype=ext4",
+			"op", "monitor", "interval=2s", "timeout=20s"},
+		{"primitive", "vip", "ocf:heartbeat:IPaddr2", "params", "ip=" + labVIP, "cidr_netmask=24", "nic=ring0",
+			"op", "monitor", "interval=2s", "timeout=20s"},
+		{"primitive", "app", "ocf:pacerlab:Knob", "params", "knobs=" + r.knobs, "meta", "migration-threshold=2",
+			"op", "monitor", "interval=1s", "timeout=20s"},
+		{"group", "web", "fs", "vip", "app"},
+	}
+	for _, cmd := range cmds {
+		must(t, c.Configure(dc, cmd...))
+	}
+	where, err := c.WaitPlaced(dc, groupMembers, rguard)
+	must(t, err)
+	r.checkRunning(where)
+	t.Logf("3 nodes, DC %s; group web (fs, vip, app) running on %s %v after pacerd started",
+		dc, where, time.Since(start).Round(time.Millisecond))
+	return r
+}
+
+// group is where the group runs now (all members together, settled).
+func (r *resourceLab) group() string {
+	r.t.Helper()
+	dc, err := r.c.WaitOneDC(r.c.Alive(), rguard)
+	must(r.t, err)
+	where, err := r.c.WaitPlaced(dc, groupMembers, rguard)
+	must(r.t, err)
+	return where
+}
+
+// checkRunning checks inside every namespace that the group runs on
+// where and nowhere else: the VIP up there only, the disk mounted there
+// only, app's state file there only; and that the fence device runs.
+func (r *resourceLab) checkRunning(where string) {
+	r.t.Helper()
+	for _, x := range []struct {
+		what string
+		f    func() ([]string, error)
+	}{
+		{"VIP " + labVIP, func() ([]string, error) { return r.l.AddrHolders(labVIP) }},
+		{"mount of " + r.l.Disk, func() ([]string, error) { return r.l.MountHolders(r.l.Disk) }},
+		{"app's state file", func() ([]string, error) { return r.l.FileHolders(appState) }},
+	} {
+		got, err := x.f()
+		must(r.t, err)
+		if !slices.Equal(got, []string{where}) {
+			r.t.Errorf("%s is on %v, want [%s]", x.what, got, where)
+		}
+	}
+	dc, err := r.c.WaitOneDC(r.c.Alive(), rguard)
+	must(r.t, err)
+	deadline := time.Now().Add(rguard)
+	for {
+		st, err := r.c.Status(dc)
+		if err == nil && len(st.Placement()["fence-lab"]) == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			r.t.Fatalf("fence-lab not running on one node: %v %v", st.Placement(), err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// heal brings host back (HealHost) and waits until the DC has probed it
+// and the group is settled again; it returns where the group runs.
+func (r *resourceLab) heal(host string) string {
+	r.t.Helper()
+	at := time.Now()
+	did, err := r.c.HealHost(host)
+	must(r.t, err)
+	dc, err := r.c.WaitOneDC(r.c.Nodes(), rguard)
+	must(r.t, err)
+	_, err = r.c.Node(dc).WaitEvent(at, rguard, "node joined", map[string]string{"node": host})
+	if host == dc {
+		err = nil // a restarted DC probes itself; nothing to wait for
+	}
+	must(r.t, err)
+	where := r.group()
+	r.checkRunning(where)
+	r.t.Logf("%s healed (%s), joined again in %v; group on %s", host, did, time.Since(at).Round(time.Millisecond), where)
+	return where
+}
+
+// moveTo moves the group to node with pacer resource move (one-shot: it
+// waits until the group runs there and removes its constraint) unless it
+// runs there already.
+func (r *resourceLab) moveTo(node string) {
+	r.t.Helper()
+	if r.group() == node {
+		return
+	}
+	_, err := r.c.Pacer(node, rguard, "resource", "move", "web", node)
+	must(r.t, err)
+	if now := r.group(); now != node {
+		r.t.Fatalf("moved web to %s, it runs on %s", node, now)
+	}
+	r.checkRunning(node)
+}
+
+// vipMoved polls (every 10 ms, inside every namespace) until the VIP is
+// up on a host other than from, and returns when and where.
+func (r *resourceLab) vipMoved(from string, since time.Time) (time.Time, string) {
+	r.t.Helper()
+	for time.Since(since) < rguard {
+		hs, err := r.l.AddrHolders(labVIP)
+		if err == nil && len(hs) == 1 && hs[0] != from {
+			return time.Now(), hs[0]
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	r.t.Fatalf("VIP %s never came up away from %s within %v", labVIP, from, rguard)
+	return time.Time{}, ""
+}
+
+// failover is a fault's timeline, from the survivors' logs and the VIP
+// poller: fault -> declared dead -> fenced -> VIP up elsewhere -> the
+// whole group started there.
+type failover struct {
+	victim, to                 string
+	at                         time.Time
+	dead, fenced, vipUp, group time.Duration
+	fencedBy                   string
+}
+
+// expectFencedFailover waits, after a fault at at on victim, for the VIP
+// to come up elsewhere, and checks from the logs that the victim was
+// fenced (by the DC) before any member of the group started anywhere
+// else, and that the group ends up together on the VIP's host. declared
+// says whether membership must declare the victim dead (not for a failed
+// stop, where it stays a member until fenced).
+func (r *resourceLab) expectFencedFailover(victim string, at time.Time, declared bool) failover {
+	r.t.Helper()
+	fo := failover{victim: victim, at: at}
+	up, to := r.vipMoved(victim, at)
+	fo.to, fo.vipUp = to, up.Sub(at)
+	surv := r.c.Survivors(victim)
+	if declared {
+		e, _, ok := r.c.FirstEvent(surv, at, "node declared dead", map[string]string{"node": victim})
+		if !ok {
+			r.t.Errorf("no survivor declared %s dead", victim)
+		} else {
+			fo.dead = e.TS.Sub(at)
+		}
+	}
+	fenced := r.c.AllEvents(surv, at, "fencing succeeded", map[string]string{"logger": "coordinator", "node": victim})
+	if len(fenced) == 0 {
+		r.t.Fatalf("VIP up on %s but no survivor logged the fencing of %s", to, victim)
+	}
+	fo.fenced, fo.fencedBy = fenced[0].TS.Sub(at), fenced[0].Host
+	// Nothing of the group starts elsewhere before the fencing.
+	for _, e := range r.c.AllEvents(surv, at, "action initiated", map[string]string{"op": "start"}) {
+		if slices.Contains(groupMembers, e.Str("rsc")) && e.TS.Before(fenced[0].TS) {
+			r.t.Errorf("%s started on %s at +%v, before %s was fenced (+%v)",
+				e.Str("rsc"), e.Str("node"), e.TS.Sub(at), victim, fo.fenced)
+		}
+	}
+	dc, err := r.c.WaitOneDC(surv, rguard)
+	must(r.t, err)
+	where, err := r.c.WaitPlaced(dc, groupMembers, rguard)
+	must(r.t, err)
+	if where != to {
+		r.t.Errorf("group settled on %s, the VIP came up on %s", where, to)
+	}
+	if st := r.c.AllEvents(surv, at, "action result", map[string]string{"rsc": "app", "op": "start", "rc": "0", "node": where}); len(st) > 0 {
+		fo.group = st[0].TS.Sub(at)
+	}
+	h := r.l.Host(victim)
+	if h.HolderPid() != 0 {
+		r.t.Errorf("%s fenced (off) but its host still runs", victim)
+	}
+	r.checkRunning(where)
+	return fo
+}
+
+func (r *resourceLab) logFailover(what string, fo failover) {
+	r.t.Helper()
+	ms := func(d time.Duration) string {
+		if d == 0 {
+			return "-"
+		}
+		return fmt.Sprintf("+%.3fs", d.Seconds())
+	}
+	r.t.Logf("%s of %s: declared dead %s, fenced %s (by %s), VIP up on %s %s, group started %s (deadtime %v)",
+		what, fo.victim, ms(fo.dead), ms(fo.fenced), fo.fencedBy, fo.to, ms(fo.vipUp), ms(fo.group), r.c.Spec.Deadtime)
+}
+
+// checkWatch fails the test for every moment the watcher saw something
+// exclusive on two hosts, and logs how much it looked.
+func (r *resourceLab) checkWatch() {
+	r.t.Helper()
+	viol, samples, errs := r.w.Stop()
+	for _, v := range viol {
+		r.t.Errorf("on two hosts at once: %v", v)
+	}
+	for _, err := range errs {
+		r.t.Logf("watcher error: %v", err)
+	}
+	if samples == 0 {
+		r.t.Error("the watcher took no sample")
+	}
+	r.t.Logf("watcher: %d samples (VIP, mount, app's state file, every 20 ms in every namespace), %d violations", samples, len(viol))
+}
+
+// noFencingSince fails for any fencing any node logged since at.
+func (r *resourceLab) noFencingSince(at time.Time) {
+	r.t.Helper()
+	for _, e := range r.c.AllEvents(r.c.Nodes(), at, "fencing requested", nil) {
+		r.t.Errorf("%s requested fencing of %s: %v", e.Host, e.Str("node"), e.Fields)
+	}
+}
+
+// The lab's resources through every fault the issue lists, one after the
+// other on one cluster (each healed before the next): a group of a
+// Filesystem on the shared disk, an IPaddr2 VIP and a Knob, a lab fence
+// device, stonith-action=off. Throughout, a watcher looks inside every
+// namespace every 20 ms: the VIP, the mount and app's state file are
+// never on two hosts at once.
+func TestResourceFaults(t *testing.T) {
+	r := newResourceLab(t, "lrs")
+	c, l := r.c, r.l
+
+	t.Run("one link cut: no failover", func(t *testing.T) {
+		r.t = t
+		where := r.group()
+		at, err := c.Inject(FaultCutOne, where)
+		must(t, err)
+		time.Sleep(6 * c.Spec.Deadtime)
+		must(t, c.Heal(FaultCutOne, where))
+		time.Sleep(4 * c.Spec.Deadtime)
+		r.noFencingSince(at)
+		noneSince(t, c, c.Nodes(), at, "node declared dead", "")
+		for _, e := range c.AllEvents(c.Nodes(), at, "action initiated", nil) {
+			if slices.Contains(groupMembers, e.Str("rsc")) {
+				t.Errorf("%s %s on %s after a one-link cut: %s", e.Str("op"), e.Str("rsc"), e.Str("node"), e.Str("reason"))
+			}
+		}
+		if now := r.group(); now != where {
+			t.Errorf("group moved from %s to %s", where, now)
+		}
+		r.checkRunning(where)
+		t.Logf("ring0 of %s cut for %v: no fencing, nobody declared dead, the group stayed", where, 6*c.Spec.Deadtime)
+	})
+
+	t.Run("failed monitor: recovered in place, then moved", func(t *testing.T) {
+		r.t = t
+		began := time.Now()
+		where := r.group()
+		h := l.Host(where)
+		var moved string
+		for i := 1; i <= 2; i++ {
+			at := time.Now()
+			_, err := h.Run(5*time.Second, "rm", appState)
+			must(t, err)
+			dc, err := c.WaitOneDC(c.Nodes(), rguard)
+			must(t, err)
+			mf, err := c.Node(dc).WaitEvent(at, rguard, "monitor failed", map[string]string{"rsc": "app", "node": where})
+			must(t, err)
+			want := map[string]string{"rsc": "app", "op": "start", "rc": "0"}
+			if i == 1 {
+				want["node"] = where
+			}
+			st, err := c.Node(dc).WaitEvent(at, rguard, "action result", want)
+			must(t, err)
+			t.Logf("failure %d: app's state file removed on %s; monitor failed +%.3fs, app started on %s +%.3fs",
+				i, where, mf.TS.Sub(at).Seconds(), st.Str("node"), st.TS.Sub(at).Seconds())
+			now := r.group()
+			switch {
+			case i == 1 && now != where:
+				t.Fatalf("first failure: group moved to %s, want recovered in place on %s", now, where)
+			case i == 2 && now == where:
+				t.Fatalf("second failure (migration-threshold 2): group still on %s", where)
+			}
+			moved = now
+			r.checkRunning(now)
+		}
+		r.noFencingSince(began)
+		// Forget the fail counts, so that the next faults may use every node.
+		_, err := c.Pacer(moved, 30*time.Second, "resource", "cleanup", "app")
+		must(t, err)
+		if now := r.group(); now != moved {
+			t.Errorf("cleanup moved the group from %s to %s", moved, now)
+		}
+	})
+
+	// On the DC: the DC cannot fence itself; it hands its role over and
+	// another node fences it.
+	t.Run("stop fails on the DC: fenced, recovered elsewhere", func(t *testing.T) {
+		r.t = t
+		where, err := c.WaitOneDC(c.Nodes(), rguard)
+		must(t, err)
+		r.moveTo(where)
+		knob := filepath.Join(r.knobs, "fail-stop")
+		must(t, os.WriteFile(knob, nil, 0o644))
+		at := time.Now()
+		_, err = l.Host(where).Run(5*time.Second, "rm", appState)
+		must(t, err)
+		sf, err := c.Node(where).WaitEvent(at, rguard, "action result", map[string]string{"rsc": "app", "op": "stop", "node": where, "rc": "1"})
+		if err != nil {
+			// The DC itself may be the one fenced; any survivor's log will do.
+			e, _, ok := c.FirstEvent(c.Survivors(where), at, "action result", map[string]string{"rsc": "app", "op": "stop", "node": where, "rc": "1"})
+			if !ok {
+				t.Fatal(err)
+			}
+			sf = e
+		}
+		must(t, os.Remove(knob))
+		fo := r.expectFencedFailover(where, at, false)
+		r.logFailover("failed stop", fo)
+		ho, err := c.Node(where).WaitEvent(at, 0, "this DC must be fenced; handing the DC role over", map[string]string{"node": where})
+		if err != nil {
+			t.Errorf("the DC %s that had to be fenced did not hand its role over: %v", where, err)
+		}
+		t.Logf("the stop failed +%.3fs after app's monitor was made to fail; DC %s handed its role over to %s +%.3fs; fenced by %s",
+			sf.TS.Sub(at).Seconds(), where, ho.Str("to"), ho.TS.Sub(at).Seconds(), fo.fencedBy)
+		if fo.fencedBy == where {
+			t.Errorf("%s fenced itself", where)
+		}
+		r.heal(where)
+	})
+
+	// kill and cutall hit the DC that runs the group (a new DC must be
+	// elected before anything is fenced; the isolated DC must not act),
+	// poweroff another node.
+	for _, f := range []Fault{FaultKill, FaultPowerOff, FaultCutAll} {
+		t.Run(string(f), func(t *testing.T) {
+			r.t = t
+			dc, err := c.WaitOneDC(c.Nodes(), rguard)
+			must(t, err)
+			where := r.group()
+			if f == FaultPowerOff && where == dc {
+				r.moveTo(c.Survivors(dc)[0])
+			} else if f != FaultPowerOff {
+				r.moveTo(dc)
+			}
+			where = r.group()
+			at, err := c.Inject(f, where)
+			must(t, err)
+			fo := r.expectFencedFailover(where, at, true)
+			r.logFailover(fmt.Sprintf("%s (the DC: %v)", f, dc == where), fo)
+			r.heal(where)
+		})
+	}
+
+	t.Run("DC killed in the middle of a transition", func(t *testing.T) {
+		r.t = t
+		where := r.group()
+		dc, err := c.WaitOneDC(c.Nodes(), rguard)
+		must(t, err)
+		// Move the group to a node that is not the DC, app's start slowed
+		// to 3 s, and kill the DC while that start runs.
+		target := ""
+		for _, n := range c.Nodes() {
+			if n != where && n != dc {
+				target = n
+				break
+			}
+		}
+		knob := filepath.Join(r.knobs, "start-sleep")
+		must(t, os.WriteFile(knob, []byte("3\n"), 0o644))
+		defer os.Remove(knob)
+		at := time.Now()
+		moveDone := make(chan error, 1)
+		go func() {
+			_, err := c.Pacer(target, rguard, "resource", "move", "--lifetime", "10m", "web", target)
+			moveDone <- err
+		}()
+		ini, err := c.Node(dc).WaitEvent(at, rguard, "action initiated", map[string]string{"rsc": "app", "op": "start", "node": target})
+		must(t, err)
+		time.Sleep(500 * time.Millisecond)
+		killed, err := c.Kill(dc)
+		must(t, err)
+		t.Logf("group moving %s -> %s; app's start initiated +%.3fs; DC %s killed +%.3fs, in the middle of app's 3 s start",
+			where, target, ini.TS.Sub(at).Seconds(), dc, killed.Sub(at).Seconds())
+		must(t, <-moveDone)
+		surv := c.Survivors(dc)
+		newDC, err := c.WaitOneDC(surv, rguard)
+		must(t, err)
+		now, err := c.WaitPlaced(newDC, groupMembers, rguard)
+		must(t, err)
+		if now != target {
+			t.Errorf("group on %s after the DC's death, want %s", now, target)
+		}
+		fenced := c.AllEvents(surv, killed, "fencing succeeded", map[string]string{"logger": "coordinator", "node": dc})
+		if len(fenced) == 0 {
+			t.Errorf("the killed DC %s was not fenced", dc)
+		}
+		starts := c.AllEvents(c.Nodes(), at, "action result", map[string]string{"rsc": "app", "op": "start", "rc": "0"})
+		var on []string
+		for _, e := range starts {
+			on = append(on, e.Host+":"+e.Str("node"))
+		}
+		for _, e := range c.AllEvents(surv, killed, "node joined", map[string]string{"node": target}) {
+			t.Logf("new DC's probe of %s: active %v +%.3fs after the kill", target, e.Fields["active"], e.TS.Sub(killed).Seconds())
+		}
+		for _, e := range c.AllEvents(surv, killed, "action initiated", map[string]string{"rsc": "app"}) {
+			t.Logf("after the kill: %s %s on %s +%.3fs (%s)", e.Str("op"), e.Str("rsc"), e.Str("node"), e.TS.Sub(killed).Seconds(), e.Str("reason"))
+		}
+		become, _, _ := c.FirstEvent(surv, killed, "became DC", nil)
+		t.Logf("new DC %s +%.3fs after the kill; %s fenced %v; app start results (logger:node) %v; group on %s",
+			newDC, become.TS.Sub(killed).Seconds(), dc, len(fenced) > 0, on, now)
+		must(t, os.Remove(knob))
+		r.checkRunning(now)
+		_, err = c.Pacer(newDC, 30*time.Second, "resource", "clear", "web")
+		must(t, err)
+		r.heal(dc)
+	})
+
+	r.t = t
+	where := r.group()
+	r.checkRunning(where)
+	r.checkWatch()
+	oneDCPerTerm(t, c)
+}
