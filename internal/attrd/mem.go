@@ -18,6 +18,12 @@ type Config struct {
 	// other node is refused with ErrUnknownNode. Empty accepts any node
 	// (tests).
 	Nodes []string
+	// Written, when set, is told every transient attribute value written
+	// (after dampening; deleted: the attribute was removed), in the order
+	// written: the daemon puts them in the CIB's status section, where the
+	// scheduler reads them. It is called with the store's lock held and
+	// must neither block nor call the store.
+	Written func(node, name, value string, deleted bool)
 }
 
 // Mem is the in-memory Store. Transient attributes are dampened on the
@@ -28,6 +34,8 @@ type Mem struct {
 	clk   clock.Clock
 	lg    *zap.Logger
 	nodes map[string]bool
+
+	written func(node, name, value string, deleted bool)
 
 	mu        sync.Mutex
 	closed    bool
@@ -68,7 +76,7 @@ func NewMem(cfg Config, clk clock.Clock, lg *zap.Logger) *Mem {
 	if lg == nil {
 		lg = zap.NewNop()
 	}
-	m := &Mem{clk: clk, lg: lg, transient: map[string]*attribute{}, forever: map[nodeName]string{}}
+	m := &Mem{clk: clk, lg: lg, written: cfg.Written, transient: map[string]*attribute{}, forever: map[nodeName]string{}}
 	if len(cfg.Nodes) > 0 {
 		m.nodes = map[string]bool{}
 		for _, n := range cfg.Nodes {
@@ -216,9 +224,15 @@ func (m *Mem) write(a *attribute) {
 		case v.deleted && v.inCIB:
 			v.written, v.inCIB = "", false
 			m.logDelete(n, a.name, Reboot)
+			if m.written != nil {
+				m.written(n, a.name, "", true)
+			}
 		case !v.deleted && (!v.inCIB || v.written != v.current):
 			v.written, v.inCIB = v.current, true
 			m.logWrite("node attribute set", n, a.name, v.current, Reboot, a.delay)
+			if m.written != nil {
+				m.written(n, a.name, v.current, false)
+			}
 		}
 	}
 }

@@ -260,7 +260,8 @@ func (d *Daemon) openControl(deps Deps) error {
 		for _, p := range d.cfg.Peers {
 			nodes = append(nodes, p.Name)
 		}
-		mem := attrd.NewMem(attrd.Config{Nodes: nodes}, d.clk, d.lg.Named("attrd"))
+		d.attrWrites = newAttrWriter()
+		mem := attrd.NewMem(attrd.Config{Nodes: nodes, Written: d.attrWrites.written}, d.clk, d.lg.Named("attrd"))
 		d.attrs, d.closeAttrs = mem, mem.Close
 	}
 	lg := d.lg.Named("control")

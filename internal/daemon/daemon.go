@@ -74,6 +74,7 @@ type Daemon struct {
 	mux        *heartbeat.Mux
 	statsEvery time.Duration
 	attrs      attrd.Store
+	attrWrites *attrWriter  // nil when Deps.Attrs is given
 	closeAttrs func() error // stops the store's timers; nil for an injected store
 	control    *control.Server
 	raftLog    *store.Log
@@ -211,6 +212,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 	g.Go(func() error { return d.campaignOnDCDeath(gctx) })
 	g.Go(func() error { return d.serveMetrics(gctx) })
 	g.Go(func() error { return d.runCoordinator(gctx) })
+	if d.attrWrites != nil {
+		g.Go(func() error { return d.runAttrWriter(gctx) })
+	}
 	if d.two != nil {
 		g.Go(func() error { return d.two.run(gctx) })
 	}
