@@ -9,6 +9,7 @@ import (
 	"go.uber.org/zap/zaptest/observer"
 
 	"pacer/crm/store"
+	"pacer/fencing"
 	"pacer/internal/cluster"
 	"pacer/resources"
 )
@@ -459,5 +460,69 @@ func TestAgentChangeDeletesHistory(t *testing.T) {
 	}
 	if tc.world.count(node, "d1", "stop") != 1 || len(tc.world.startsOf("d1")) != 2 {
 		t.Errorf("d1: %d stops on %s, %d starts", tc.world.count(node, "d1", "stop"), node, len(tc.world.startsOf("d1")))
+	}
+}
+
+// A stop that fails on the DC's own node calls for fencing the DC. A node
+// never fences itself: the DC hands its role over (the store's leader
+// transfer), the new DC plans from the committed status, fences the old
+// DC's node, and only then starts the resource elsewhere. Without another
+// voter to hand over to, the DC keeps asking and never fences itself.
+func TestDCFencesItselfByHandingOver(t *testing.T) {
+	const conf = `property stonith-enabled=true
+primitive fence1 stonith:fence_pacer_lab op monitor interval=60s
+primitive d1 ocf:pacer:Dummy op monitor interval=10s timeout=20s
+location l1 d1 100: alpha
+location l2 fence1 100: bravo
+`
+	tc := newCluster(t, conf, "alpha", "bravo", "charlie")
+	tc.elect("alpha", 1)
+	if got := tc.runsOn("d1"); got != "alpha" {
+		t.Fatalf("d1 on %s, want alpha", got)
+	}
+	tc.eventually("DC idle", func() bool { return tc.idle("alpha") })
+	tc.world.mu.Lock()
+	tc.world.fail["alpha/d1/stop"] = 1
+	tc.world.mu.Unlock()
+	tc.world.setRunning("alpha", "d1", false)
+	// No other voter yet: the DC asks again and again, and fences nobody.
+	tc.advanceUntil("two hand-over attempts", time.Second, func() bool {
+		return tc.logged("this DC must be fenced and cannot hand the DC role over", map[string]any{"node": "alpha"}) >= 2
+	})
+	if n := tc.fencer.callCount(); n != 0 {
+		t.Fatalf("%d fencing requests before the hand-over", n)
+	}
+	// Fencing powers the node off: its pacerd is gone with it.
+	tc.fencer.onFence = tc.kill
+	tc.store.mu.Lock()
+	tc.store.handOver = func() uint64 {
+		go tc.elect("bravo", 2)
+		return uint64(tc.id("bravo"))
+	}
+	tc.store.mu.Unlock()
+	var got string
+	tc.advanceUntil("d1 running away from alpha", 500*time.Millisecond, func() bool {
+		w := tc.world.where("d1")
+		if len(w) == 1 && w[0] != "alpha" {
+			got = w[0]
+			return true
+		}
+		return false
+	})
+	if tc.logged("this DC must be fenced; handing the DC role over", map[string]any{"node": "alpha", "to": "bravo"}) == 0 {
+		t.Error("no hand-over line")
+	}
+	tc.fencer.mu.Lock()
+	calls := append([]fencing.Request(nil), tc.fencer.calls...)
+	tc.fencer.mu.Unlock()
+	if len(calls) != 1 || calls[0].Target != "alpha" || calls[0].Origin != "bravo" {
+		t.Fatalf("fencing requests %+v, want alpha fenced once by bravo", calls)
+	}
+	starts := tc.world.startsOf("d1")
+	tc.store.mu.Lock()
+	fencedAt := tc.store.fencedAt["alpha"]
+	tc.store.mu.Unlock()
+	if last := starts[len(starts)-1]; fencedAt == 0 || last.seq < fencedAt {
+		t.Fatalf("d1 started on %s at event %d, alpha's fencing committed at %d", got, last.seq, fencedAt)
 	}
 }

@@ -47,6 +47,10 @@ type fakeStore struct {
 	// that committed it fenced.
 	fencedAt map[string]int64
 	updates  []store.StatusUpdate
+	// handOver, when set, is what a DC's HandOver does (raft's leader
+	// transfer): it returns the transferee's id.
+	handOver    func() uint64
+	handOverLog []uint64
 }
 
 type storeHandle struct {
@@ -171,6 +175,24 @@ func (h *storeHandle) WatchLeader() (<-chan store.Leadership, func()) {
 }
 
 func (h *storeHandle) Changed() <-chan struct{} { return h.changed }
+
+var _ LeaderHandOver = (*storeHandle)(nil)
+
+// HandOver is the leader transfer the test scripts (fakeStore.handOver);
+// without a script there is no other voter (0).
+func (h *storeHandle) HandOver(ctx context.Context) (uint64, error) {
+	h.s.mu.Lock()
+	f := h.s.handOver
+	h.s.mu.Unlock()
+	if f == nil {
+		return 0, nil
+	}
+	to := f()
+	h.s.mu.Lock()
+	h.s.handOverLog = append(h.s.handOverLog, to)
+	h.s.mu.Unlock()
+	return to, nil
+}
 
 // ---- network ----
 
@@ -416,6 +438,9 @@ type fakeFencer struct {
 	gate     chan struct{} // when set, requests wait for it to close
 	calls    []fencing.Request
 	doneAt   map[string]int64
+	// onFence, when set, runs after a fencing succeeded (with f.mu
+	// held), e.g. to take the node out of the network as a power-off.
+	onFence func(target string)
 }
 
 var _ Fencer = (*fakeFencer)(nil)
@@ -440,6 +465,9 @@ func (f *fakeFencer) Fence(ctx context.Context, req fencing.Request) (fencing.Re
 	}
 	f.w.powerOff(req.Target)
 	f.doneAt[req.Target] = f.seq.Add(1)
+	if f.onFence != nil {
+		f.onFence(req.Target)
+	}
 	return fencing.Result{Target: req.Target, Action: req.Action, Devices: []string{"fence1"}, Executor: req.Origin}, nil
 }
 
