@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"maps"
 	"os"
+	"sync"
 	"time"
 
 	"pacer/agents"
@@ -120,7 +121,7 @@ func (d *Daemon) runCoordinator(ctx context.Context) error {
 	if !d.cfg.Node.Witness {
 		ecfg := resources.DefaultConfig()
 		ecfg.NodeName = d.cfg.Node.Name
-		ex, err := resources.New(ecfg, deviceRunner{runner}, d.clk, d.lg.Named("executor"))
+		ex, err := resources.New(ecfg, newDeviceRunner(runner), d.clk, d.lg.Named("executor"))
 		if err != nil {
 			return fmt.Errorf("coordinator: %w", err)
 		}
@@ -143,18 +144,49 @@ func (d *Daemon) runCoordinator(ctx context.Context) error {
 
 // deviceRunner runs a fence device's resource operations as Pacemaker's
 // executor does: a fence agent has no start or stop. Starting a device
-// registers it and monitors it (here: the agent's monitor), stopping it
-// unregisters it (here: nothing to run); the fencer reads its devices
-// from the CIB.
-type deviceRunner struct{ agents.Runner }
+// registers it on this node and monitors it (the agent's monitor),
+// stopping it unregisters it; a monitor (a probe too) of a device not
+// registered here is "not running" without running the agent, or every
+// node's probe would find the device active everywhere (the agent's
+// monitor only says the device answers). Registrations live as long as
+// pacerd, like the fencer's in Pacemaker: after a restart the probe says
+// not running and the device is started again. The fencer reads its
+// devices from the CIB.
+type deviceRunner struct {
+	agents.Runner
+	mu         sync.Mutex
+	registered map[string]bool // by resource id
+}
 
-func (r deviceRunner) Run(ctx context.Context, req agents.Request) (agents.Result, error) {
-	if req.Class == "stonith" {
-		switch req.Action {
-		case "start":
-			req.Action = "monitor"
-		case "stop":
-			return agents.Result{RC: 0}, nil
+func newDeviceRunner(r agents.Runner) *deviceRunner {
+	return &deviceRunner{Runner: r, registered: map[string]bool{}}
+}
+
+func (r *deviceRunner) Run(ctx context.Context, req agents.Request) (agents.Result, error) {
+	if req.Class != "stonith" {
+		return r.Runner.Run(ctx, req)
+	}
+	switch req.Action {
+	case "start":
+		req.Action = "monitor"
+		res, err := r.Runner.Run(ctx, req)
+		if err == nil && res.RC == 0 {
+			r.mu.Lock()
+			r.registered[req.Instance] = true
+			r.mu.Unlock()
+		}
+		return res, err
+	case "stop":
+		r.mu.Lock()
+		delete(r.registered, req.Instance)
+		r.mu.Unlock()
+		return agents.Result{RC: 0}, nil
+	case "monitor":
+		r.mu.Lock()
+		on := r.registered[req.Instance]
+		r.mu.Unlock()
+		if !on {
+			return agents.Result{RC: 7}, nil
 		}
 	}
 	return r.Runner.Run(ctx, req)
