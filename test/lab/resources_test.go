@@ -211,6 +211,7 @@ type failover struct {
 	at                         time.Time
 	dead, fenced, vipUp, group time.Duration
 	fencedBy                   string
+	wasDC                      bool
 }
 
 // expectFencedFailover waits, after a fault at at on victim, for the VIP
@@ -260,6 +261,29 @@ func (r *resourceLab) expectFencedFailover(victim string, at time.Time, declared
 		r.t.Errorf("%s fenced (off) but its host still runs", victim)
 	}
 	r.checkRunning(where)
+	return fo
+}
+
+// failoverOnce moves the group onto the DC (onDC) or onto another node,
+// injects f on that node and waits for the fenced failover
+// (expectFencedFailover). The victim is left as the fault and the fencing
+// left it.
+func (r *resourceLab) failoverOnce(f Fault, onDC bool) failover {
+	r.t.Helper()
+	dc, err := r.c.WaitOneDC(r.c.Nodes(), rguard)
+	must(r.t, err)
+	where := r.group()
+	switch {
+	case onDC:
+		r.moveTo(dc)
+	case where == dc:
+		r.moveTo(r.c.Survivors(dc)[0])
+	}
+	where = r.group()
+	at, err := r.c.Inject(f, where)
+	must(r.t, err)
+	fo := r.expectFencedFailover(where, at, true)
+	fo.wasDC = where == dc
 	return fo
 }
 
@@ -415,20 +439,9 @@ func TestResourceFaults(t *testing.T) {
 	for _, f := range []Fault{FaultKill, FaultPowerOff, FaultCutAll} {
 		t.Run(string(f), func(t *testing.T) {
 			r.t = t
-			dc, err := c.WaitOneDC(c.Nodes(), rguard)
-			must(t, err)
-			where := r.group()
-			if f == FaultPowerOff && where == dc {
-				r.moveTo(c.Survivors(dc)[0])
-			} else if f != FaultPowerOff {
-				r.moveTo(dc)
-			}
-			where = r.group()
-			at, err := c.Inject(f, where)
-			must(t, err)
-			fo := r.expectFencedFailover(where, at, true)
-			r.logFailover(fmt.Sprintf("%s (the DC: %v)", f, dc == where), fo)
-			r.heal(where)
+			fo := r.failoverOnce(f, f != FaultPowerOff)
+			r.logFailover(fmt.Sprintf("%s (the DC: %v)", f, fo.wasDC), fo)
+			r.heal(fo.victim)
 		})
 	}
 
@@ -501,4 +514,50 @@ func TestResourceFaults(t *testing.T) {
 	r.checkRunning(where)
 	r.checkWatch()
 	oneDCPerTerm(t, c)
+}
+
+// The fenced failover of the group measured: kill, power-off and every
+// cable cut of the node running the group, runs times each, on the DC and
+// on another node in turn, with min/median/max of fault -> declared dead
+// -> fenced -> VIP up elsewhere -> group started. About 40 s; run
+// with PACER_LAB_LONG=1 (make lab). PACER_LAB_RUNS sets runs (default 6).
+func TestResourceFailoverRepeated(t *testing.T) {
+	requireLab(t)
+	if os.Getenv("PACER_LAB_LONG") == "" {
+		t.Skip("long: set PACER_LAB_LONG=1 (make lab)")
+	}
+	runs := 6
+	if v := os.Getenv("PACER_LAB_RUNS"); v != "" {
+		if _, err := fmt.Sscan(v, &runs); err != nil || runs < 1 {
+			t.Fatalf("PACER_LAB_RUNS=%q: want a positive number", v)
+		}
+	}
+	r := newResourceLab(t, "lrr")
+	for _, f := range []Fault{FaultKill, FaultPowerOff, FaultCutAll} {
+		t.Run(string(f), func(t *testing.T) {
+			r.t = t
+			var dead, fenced, vip, group []time.Duration
+			for i := range runs {
+				fo := r.failoverOnce(f, i%2 == 0)
+				r.logFailover(fmt.Sprintf("run %d: %s (the DC: %v)", i+1, f, fo.wasDC), fo)
+				dead, fenced, vip, group = append(dead, fo.dead), append(fenced, fo.fenced), append(vip, fo.vipUp), append(group, fo.group)
+				r.heal(fo.victim)
+			}
+			t.Logf("%s, %d runs (min / median / max): declared dead %s; fenced %s; VIP up elsewhere %s; group started %s",
+				f, runs, spread(dead), spread(fenced), spread(vip), spread(group))
+		})
+	}
+	r.t = t
+	r.checkRunning(r.group())
+	r.checkWatch()
+}
+
+// spread is "min / median / max" of ds in seconds.
+func spread(ds []time.Duration) string {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	if len(s) == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.3f / %.3f / %.3f s", s[0].Seconds(), s[len(s)/2].Seconds(), s[len(s)-1].Seconds())
 }
