@@ -23,10 +23,13 @@ func explainRow(out, node string) (score, verdict string, ok bool) {
 func TestCLIExplainLive(t *testing.T) {
 	cc := startCLICluster(t)
 	cc.ok(t, cc.dc, "configure", "property", "stonith-enabled=false")
-	cc.ok(t, cc.dc, "configure", "rsc_defaults", "resource-stickiness=100")
 	cc.ok(t, cc.dc, "configure", "primitive", "web", "ocf:pacer:Dummy", "op", "monitor", "interval=1s")
 	cc.ok(t, cc.dc, "configure", "location", "web-prefers-bravo", "web", "50:", "bravo")
+	// Stickiness only once web is on bravo: the DC may have started web
+	// elsewhere before the location constraint came, and with stickiness
+	// 100 against a preference of 50 it would rightly stay there.
 	cc.waitRunning(t, "web", "bravo", 15*time.Second)
+	cc.ok(t, cc.dc, "configure", "rsc_defaults", "resource-stickiness=100")
 
 	out := cc.ok(t, "charlie", "explain", "web")
 	t.Logf("pacer explain web:\n%s", out)
