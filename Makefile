@@ -22,6 +22,8 @@ FUZZ_TARGETS = \
 	./internal/config/hacf:FuzzAuthkeys \
 	./cmd/pacer:FuzzReadForeign \
 	./cmd/pacer:FuzzParseOpSpec \
+	./internal/journal:FuzzDecode \
+	./internal/daemon:FuzzDecodePeerMsg \
 	./crm/cib/cibxml:FuzzRead \
 	./crm/cib/cibxml:FuzzTokenizerAgainstEncodingXML \
 	./crm/cib/crmsh:FuzzParse \

@@ -25,7 +25,7 @@ var layers = []struct {
 	// inside one layer (crm/cib: the model, then its syntaxes, then the
 	// tools that edit and store it).
 	{"internal/clock", 0}, {"internal/cluster", 0}, {"internal/logfield", 0}, {"internal/pcmktime", 0},
-	{"internal/helperpath", 0},
+	{"internal/helperpath", 0}, {"internal/journal", 1},
 	{"heartbeat", 10}, {"agents", 10}, {"agents/discovery", 11},
 	{"crm/cib", 10},
 	{"crm/cib/cibxml", 11}, {"crm/cib/crmsh", 11}, {"crm/cib/haresources", 11},

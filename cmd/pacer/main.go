@@ -16,6 +16,7 @@ func main() {
 		Commands: []*cli.Command{
 			configureCommand(),
 			explainCommand(),
+			historyCommand(),
 			importCommand(),
 			keygenCommand(),
 			raCommand(),

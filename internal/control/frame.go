@@ -104,6 +104,8 @@ func (req Request) checkArgs() error {
 		return req.checkAdminArgs()
 	}
 	switch req.Op {
+	case OpHistory:
+		return req.History.check()
 	case OpAttrGet, OpAttrSet, OpAttrDelete:
 		a := req.Attr
 		if a == nil {

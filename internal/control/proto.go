@@ -71,7 +71,7 @@ func (op Op) writes() bool {
 
 func (op Op) known() bool {
 	switch op {
-	case OpAttrGet, OpAttrSet, OpAttrDelete, OpNodeInfo, OpLocate, OpCIBGet, OpCIBReplace, OpStatus:
+	case OpAttrGet, OpAttrSet, OpAttrDelete, OpNodeInfo, OpLocate, OpCIBGet, OpCIBReplace, OpStatus, OpHistory:
 		return true
 	}
 	return op.admin()
@@ -86,6 +86,8 @@ type Request struct {
 	CIB     *CIBArgs  `json:"cib,omitempty"`
 	// Admin are the administration requests' arguments (admin.go).
 	Admin *AdminArgs `json:"admin,omitempty"`
+	// History are a history request's arguments (history.go).
+	History *HistoryArgs `json:"history,omitempty"`
 }
 
 // CIBArgs are a cib.get or cib.replace request's arguments.
@@ -147,6 +149,8 @@ type Response struct {
 	Status json.RawMessage `json:"status,omitempty"`
 	// Admin answers the administration requests (admin.go).
 	Admin *AdminResult `json:"admin,omitempty"`
+	// History answers history (history.go).
+	History *HistoryResult `json:"history,omitempty"`
 }
 
 // AttrValue is one node attribute.

@@ -55,6 +55,7 @@ type Backend struct {
 	CIB       CIBStore
 	Status    StatusSource
 	Admin     Admin
+	History   HistorySource
 }
 
 // Defaults of Config.
@@ -329,6 +330,8 @@ func (s *Server) dispatch(ctx context.Context, req Request) Response {
 			break
 		}
 		resp.Status, err = s.b.Status.Status(ctx)
+	case OpHistory:
+		resp.History, err = s.dispatchHistory(ctx, req)
 	default:
 		if req.Op.admin() {
 			resp.Admin, err = s.dispatchAdmin(ctx, req)

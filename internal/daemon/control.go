@@ -271,7 +271,7 @@ func (d *Daemon) openControl(deps Deps) error {
 	}
 	srv, err := control.Listen(control.Config{Path: d.cfg.Socket, ACL: acl},
 		control.Backend{Attrs: controlBackend{d, d.attrs}, Nodes: controlBackend{d, d.attrs}, Resources: deps.Resources,
-			CIB: controlBackend{d, d.attrs}, Status: statusSource{d}, Admin: cliBackend{d}}, lg)
+			CIB: controlBackend{d, d.attrs}, Status: statusSource{d}, Admin: cliBackend{d}, History: historySource{d}}, lg)
 	if err != nil {
 		if d.closeAttrs != nil {
 			d.closeAttrs()

@@ -81,6 +81,7 @@ type Daemon struct {
 	wire       *store.Wire
 	store      *store.Node
 	coord      atomic.Pointer[coordinator.Coordinator] // set when runCoordinator has built it
+	hist       *history                                // the event journal (history.go); nil without a data dir
 	router     *raftRouter
 	readdressc chan uint64
 	two        *twoNode     // nil unless [quorum] two_node
@@ -104,6 +105,14 @@ func New(cfg config.Config, deps Deps) (_ *Daemon, err error) {
 	}
 	d := &Daemon{cfg: cfg, clk: deps.Clock, lg: deps.Logger, stats: &heartbeat.Stats{}, statsEvery: deps.StatsInterval,
 		readdressc: make(chan uint64, 1)}
+	if err := d.openJournal(); err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			d.closeJournal()
+		}
+	}()
 
 	epoch := deps.Epoch
 	if epoch == 0 {
@@ -154,6 +163,7 @@ func New(cfg config.Config, deps Deps) (_ *Daemon, err error) {
 				d.wire.Receive(from, link, m) // set before Run starts the receiver
 			}
 			d.onCoordinatorMessage(from, m)
+			d.onControlMessage(from, m)
 		},
 	}, d.stats, hbLog)
 	d.sender, err = heartbeat.NewSender(d.sealer, cluster.NodeName(cfg.Node.Name), cfg.Keepalive.Duration,
@@ -230,6 +240,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 		d.closeAttrs()
 	}
 	lg.Info("pacerd stopped", logfield.Node(d.cfg.Node.Name))
+	d.closeJournal()
 	if errors.Is(err, context.Canceled) {
 		return nil
 	}
