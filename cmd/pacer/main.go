@@ -22,6 +22,7 @@ func main() {
 			raCommand(),
 			resourceCommand(),
 			nodeCommand(),
+			reportCommand(),
 			simulateCommand(),
 			statusCommand(),
 		},
