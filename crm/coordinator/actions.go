@@ -306,6 +306,13 @@ func (d *dc) fence(ctx context.Context, t *transition, i int, a *scheduler.Actio
 	}
 	for attempt := 1; ; attempt++ {
 		start := d.c.clk.Now()
+		if e, ok := d.fencedSinceLastHeard(a.Node); ok {
+			d.lg.Info("fencing already done since the node was last heard; not fencing it again", logfield.Transition(t.id),
+				logfield.Node(a.Node), logfield.Op(a.Task), zap.String("done_op", e.Action), zap.String("origin", e.Origin),
+				zap.String("executor", e.Executor), zap.Strings("devices", e.Devices), zap.Time("completed", e.Completed),
+				logfield.Reason(e.Reason))
+			return d.commitFenced(ctx, t, a, start, fencing.Result{Target: a.Node, Action: e.Action, Devices: e.Devices, Executor: e.Executor})
+		}
 		d.lg.Info("fencing requested", logfield.Transition(t.id), logfield.Node(a.Node), logfield.Op(a.Task),
 			logfield.Reason(a.Reason), zap.Int("attempt", attempt))
 		var res fencing.Result
@@ -314,23 +321,7 @@ func (d *dc) fence(ctx context.Context, t *transition, i int, a *scheduler.Actio
 			res, err = f.Fence(ctx, req)
 		}
 		if err == nil {
-			u := store.StatusUpdate{Node: a.Node, NodeID: req.TargetID, ClearLRM: true, ClearAttrs: true,
-				State: &store.NodeMembership{InCCM: "false", Crmd: "offline", Join: "down", Expected: "down"}}
-			d.nodeOps.Lock()
-			if !d.commit(ctx, "node fenced", u) {
-				d.nodeOps.Unlock()
-				return completion{reason: "fencing result not committed"}
-			}
-			d.mu.Lock()
-			delete(d.seqs, a.Node)
-			d.fenced[a.Node] = true
-			d.fenceGen[a.Node]++
-			d.mu.Unlock()
-			d.nodeOps.Unlock()
-			d.lg.Info("fencing succeeded", logfield.Transition(t.id), logfield.Node(a.Node), logfield.Op(a.Task),
-				zap.Strings("devices", res.Devices), zap.String("executor", res.Executor),
-				logfield.Duration(d.c.clk.Since(start)))
-			return completion{ok: true}
+			return d.commitFenced(ctx, t, a, start, res)
 		}
 		if ctx.Err() != nil {
 			return completion{reason: ctx.Err().Error()}
@@ -350,6 +341,64 @@ func (d *dc) fence(ctx context.Context, t *transition, i int, a *scheduler.Actio
 		case <-timer.C():
 		}
 	}
+}
+
+// commitFenced commits node a.Node fenced (offline, down, its history
+// and transient attributes cleared, as Pacemaker's controller does after
+// a fencing) and completes the fence action.
+func (d *dc) commitFenced(ctx context.Context, t *transition, a *scheduler.Action, start time.Time, res fencing.Result) completion {
+	u := store.StatusUpdate{Node: a.Node, ClearLRM: true, ClearAttrs: true,
+		State: &store.NodeMembership{InCCM: "false", Crmd: "offline", Join: "down", Expected: "down"}}
+	if id, ok := d.c.nodeID(a.Node); ok {
+		u.NodeID = idString(id)
+	}
+	d.nodeOps.Lock()
+	if !d.commit(ctx, "node fenced", u) {
+		d.nodeOps.Unlock()
+		return completion{reason: "fencing result not committed"}
+	}
+	d.mu.Lock()
+	delete(d.seqs, a.Node)
+	d.fenced[a.Node] = true
+	d.fenceGen[a.Node]++
+	d.mu.Unlock()
+	d.nodeOps.Unlock()
+	d.lg.Info("fencing succeeded", logfield.Transition(t.id), logfield.Node(a.Node), logfield.Op(a.Task),
+		zap.Strings("devices", res.Devices), zap.String("executor", res.Executor),
+		logfield.Duration(d.c.clk.Since(start)))
+	return completion{ok: true}
+}
+
+// fencedSinceLastHeard finds, in Deps.FenceHistory, a successful off or
+// reboot of node that completed after membership last heard the node (or
+// that it never heard since this pacerd started), while membership does
+// not see it alive: the node has been off since, so that fencing stands
+// for the one the plan asks for. An "on" never counts.
+func (d *dc) fencedSinceLastHeard(node string) (fencing.HistoryEntry, bool) {
+	fh := d.c.deps.FenceHistory
+	if fh == nil {
+		return fencing.HistoryEntry{}, false
+	}
+	id, ok := d.c.nodeID(node)
+	if !ok {
+		return fencing.HistoryEntry{}, false
+	}
+	var heard time.Time
+	if st, ok := d.c.deps.Membership.View().Node(id); ok {
+		if st.State.Alive() {
+			return fencing.HistoryEntry{}, false
+		}
+		heard = st.LastHeard
+	}
+	hist := fh.History()
+	for i := len(hist) - 1; i >= 0; i-- {
+		e := hist[i]
+		if e.State == fencing.StateSuccess && strings.EqualFold(e.Target, node) && (e.Action == "off" || e.Action == "reboot") &&
+			e.Completed.After(heard) {
+			return e, true
+		}
+	}
+	return fencing.HistoryEntry{}, false
 }
 
 // LeaderHandOver is a store that can hand the DC role over

@@ -145,8 +145,19 @@ type Deps struct {
 	Transport  Transport
 	Executor   Executor
 	Fencer     Fencer
-	Clock      clock.Clock
-	Logger     *zap.Logger
+	// FenceHistory, when set, lists fencings done on this node outside
+	// the coordinator (two_node's quorum fencing of the peer): the DC
+	// takes one that completed after membership last heard the target as
+	// the fencing its plan asks for, rather than fence the node again.
+	FenceHistory FenceHistory
+	Clock        clock.Clock
+	Logger       *zap.Logger
+}
+
+// FenceHistory is a record of fencings (fencing.Fencer's History has
+// this shape).
+type FenceHistory interface {
+	History() []fencing.HistoryEntry
 }
 
 // Coordinator is one node's controller: the node side always, the DC

@@ -526,3 +526,57 @@ location l2 fence1 100: bravo
 		t.Fatalf("d1 started on %s at event %d, alpha's fencing committed at %d", got, last.seq, fencedAt)
 	}
 }
+
+// A fencing done outside the coordinator (two_node's quorum fencing of the
+// peer) that completed after membership last heard the node stands for
+// the fencing the plan asks for: the node is committed fenced without a
+// second fencing, and its resource starts elsewhere only after that
+// commit. One that completed before the node was last heard (it came back
+// since) does not count: the node is fenced again.
+func TestFencingDoneElsewhereNotRepeated(t *testing.T) {
+	for _, tt := range []struct {
+		name      string
+		heardLate bool // bravo was heard after the recorded fencing
+		calls     int
+	}{
+		{"fenced since last heard", false, 0},
+		{"heard after that fencing", true, 1},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			tc := newCluster(t, fenced, "alpha", "bravo", "charlie")
+			tc.elect("alpha", 1)
+			if got := tc.runsOn("d1"); got != "bravo" {
+				t.Fatalf("d1 on %s, want bravo", got)
+			}
+			tc.eventually("DC idle", func() bool { return tc.idle("alpha") })
+			now := tc.clk.Now()
+			tc.heardAt("bravo", now.Add(-time.Second))
+			if tt.heardLate {
+				tc.heardAt("bravo", now.Add(time.Second))
+			} else {
+				tc.world.powerOff("bravo") // what that fencing did
+			}
+			tc.hist.add(fencing.HistoryEntry{Target: "bravo", Action: "off", Origin: "alpha", Executor: "alpha",
+				State: fencing.StateSuccess, Started: now, Completed: now, Devices: []string{"quorum-fence"}})
+			tc.kill("bravo")
+			tc.eventually("d1 moved", func() bool {
+				w := tc.world.where("d1")
+				return len(w) == 1 && w[0] != "bravo"
+			})
+			if n := tc.fencer.callCount(); n != tt.calls {
+				t.Errorf("fencer called %d times, want %d", n, tt.calls)
+			}
+			reused := tc.logged("fencing already done since the node was last heard; not fencing it again", map[string]any{"node": "bravo"})
+			if (reused > 0) != (tt.calls == 0) {
+				t.Errorf("'fencing already done' logged %d times with %d fencer calls", reused, tt.calls)
+			}
+			starts := tc.world.startsOf("d1")
+			tc.store.mu.Lock()
+			fencedAt := tc.store.fencedAt["bravo"]
+			tc.store.mu.Unlock()
+			if last := starts[len(starts)-1]; fencedAt == 0 || last.seq < fencedAt {
+				t.Fatalf("d1 started at event %d, bravo committed fenced at %d", last.seq, fencedAt)
+			}
+		})
+	}
+}

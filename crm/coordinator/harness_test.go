@@ -471,6 +471,36 @@ func (f *fakeFencer) Fence(ctx context.Context, req fencing.Request) (fencing.Re
 	return fencing.Result{Target: req.Target, Action: req.Action, Devices: []string{"fence1"}, Executor: req.Origin}, nil
 }
 
+// fakeHistory is fencings done outside the coordinator (Deps.FenceHistory).
+type fakeHistory struct {
+	mu      sync.Mutex
+	entries []fencing.HistoryEntry
+}
+
+func (h *fakeHistory) History() []fencing.HistoryEntry {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]fencing.HistoryEntry(nil), h.entries...)
+}
+
+func (h *fakeHistory) add(e fencing.HistoryEntry) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.entries = append(h.entries, e)
+}
+
+// heardAt sets when membership last heard node.
+func (tc *testCluster) heardAt(name string, at time.Time) {
+	m := tc.memb
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for i := range m.nodes {
+		if m.nodes[i].ID == tc.id(name) {
+			m.nodes[i].LastHeard = at
+		}
+	}
+}
+
 func (f *fakeFencer) callCount() int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -488,6 +518,7 @@ type testCluster struct {
 	memb   *fakeMembership
 	world  *world
 	fencer *fakeFencer
+	hist   *fakeHistory
 	logs   *observer.ObservedLogs
 	nodes  []NodeRef
 	coords map[string]*Coordinator
@@ -506,6 +537,7 @@ func newCluster(t *testing.T, config string, names ...string) *testCluster {
 		memb: &fakeMembership{}, world: newWorld(seq), logs: logs,
 		coords: map[string]*Coordinator{}, execs: map[string]*resources.Executor{}}
 	tc.fencer = &fakeFencer{w: tc.world, seq: seq, doneAt: map[string]int64{}}
+	tc.hist = &fakeHistory{}
 	for i, n := range names {
 		ref := NodeRef{ID: cluster.NodeID(i + 1), Name: n}
 		tc.nodes = append(tc.nodes, ref)
@@ -525,7 +557,7 @@ func newCluster(t *testing.T, config string, names ...string) *testCluster {
 		cfg.Self, cfg.SelfName, cfg.Nodes = ref.ID, ref.Name, tc.nodes
 		cfg.ClusterDelay = 5 * time.Second
 		c, err := New(cfg, Deps{Store: tc.store.handle(), Membership: memberHandle{tc.memb, ref.ID},
-			Transport: netEnd{tc.net, ref.ID}, Executor: ex, Fencer: tc.fencer, Clock: clk, Logger: lg})
+			Transport: netEnd{tc.net, ref.ID}, Executor: ex, Fencer: tc.fencer, FenceHistory: tc.hist, Clock: clk, Logger: lg})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -133,6 +133,9 @@ func (d *Daemon) runCoordinator(ctx context.Context) error {
 		return fmt.Errorf("coordinator: %w", err)
 	}
 	deps.Fencer = cibFencer{f: f, s: d.store}
+	if d.two != nil {
+		deps.FenceHistory = d.two // two_node's fencing of the peer counts
+	}
 	c, err := coordinator.New(CoordinatorConfig(d.cfg), deps)
 	if err != nil {
 		return fmt.Errorf("coordinator: %w", err)

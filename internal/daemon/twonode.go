@@ -60,6 +60,19 @@ type twoNode struct {
 	// wait_for_all is off); released is closed at that moment.
 	allowed  atomic.Bool
 	released chan struct{}
+
+	// fenced records the peer's successful fencings, for the
+	// coordinator (History): the DC does not fence the peer again.
+	histMu sync.Mutex
+	fenced []fencing.HistoryEntry
+}
+
+// History lists the peer's fencings that succeeded, oldest first (the
+// last 16): the coordinator's FenceHistory.
+func (t *twoNode) History() []fencing.HistoryEntry {
+	t.histMu.Lock()
+	defer t.histMu.Unlock()
+	return slices.Clone(t.fenced)
 }
 
 func (d *Daemon) openTwoNode(deps Deps) error {
@@ -283,6 +296,14 @@ func (t *twoNode) fenceAndForce(ctx context.Context, stillDead func() bool) erro
 		return fmt.Errorf("fence %s: %w", t.peer.Name, err)
 	}
 	lg.Warn("fencing succeeded", zap.Duration("duration", t.clk.Since(start)))
+	t.histMu.Lock()
+	t.fenced = append(t.fenced, fencing.HistoryEntry{Target: t.peer.Name, Action: t.q.FenceAction,
+		Origin: t.d.cfg.Node.Name, Executor: t.d.cfg.Node.Name, Reason: "two_node peer lost",
+		State: fencing.StateSuccess, Started: start, Completed: t.clk.Now()})
+	if len(t.fenced) > 16 {
+		t.fenced = slices.Delete(t.fenced, 0, len(t.fenced)-16)
+	}
+	t.histMu.Unlock()
 	t.release("peer fenced")
 	for {
 		rep, err := t.d.store.ForceSingleVoter(ctx)

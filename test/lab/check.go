@@ -18,8 +18,13 @@ import (
 func (l *Lab) AddrHolders(addr string) ([]string, error) {
 	var out []string
 	for _, h := range l.Hosts {
+		pid := h.HolderPid()
 		ok, err := nsHasAddr(h.NS, addr)
 		if err != nil {
+			// ip -n runs inside the namespace: a power-off kills it too.
+			if pid != 0 && h.goneWhileRead(pid) {
+				continue
+			}
 			return nil, err
 		}
 		if ok {

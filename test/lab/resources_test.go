@@ -49,12 +49,18 @@ type resourceLab struct {
 }
 
 func newResourceLab(t *testing.T, name string) *resourceLab {
+	return newResourceLabOf(t, name, []string{"n1", "n2", "n3"}, "")
+}
+
+// newResourceLabOf is newResourceLab with these hosts and extra TOML in
+// every pacer.toml.
+func newResourceLabOf(t *testing.T, name string, hosts []string, extra string) *resourceLab {
 	requireLab(t)
 	requireResourceAgents(t)
-	l := newLab(t, Spec{Name: name, Hosts: []string{"n1", "n2", "n3"}, Client: true, DiskMB: 32})
+	l := newLab(t, Spec{Name: name, Hosts: hosts, Client: true, DiskMB: 32})
 	env, err := l.ResourceEnv()
 	must(t, err)
-	c, err := l.NewCluster(ClusterSpec{Bin: binDir, Env: env})
+	c, err := l.NewCluster(ClusterSpec{Bin: binDir, Env: env, Extra: extra})
 	must(t, err)
 	r := &resourceLab{t: t, l: l, c: c, knobs: filepath.Join(l.Dir, "knobs")}
 	must(t, os.MkdirAll(r.knobs, 0o755))
@@ -103,8 +109,8 @@ func newResourceLab(t *testing.T, name string) *resourceLab {
 	where, err := c.WaitPlaced(dc, groupMembers, rguard)
 	must(t, err)
 	r.checkRunning(where)
-	t.Logf("3 nodes, DC %s; group web (fs, vip, app) running on %s %v after pacerd started",
-		dc, where, time.Since(start).Round(time.Millisecond))
+	t.Logf("%d nodes, DC %s; group web (fs, vip, app) running on %s %v after pacerd started",
+		len(hosts), dc, where, time.Since(start).Round(time.Millisecond))
 	return r
 }
 
@@ -560,4 +566,32 @@ func spread(ds []time.Duration) string {
 		return "-"
 	}
 	return fmt.Sprintf("%.3f / %.3f / %.3f s", s[0].Seconds(), s[len(s)/2].Seconds(), s[len(s)-1].Seconds())
+}
+
+// Two nodes in two_node mode (no witness), fencing through the CIB's
+// fence device: the node running the group is killed; the survivor fences
+// it once (two_node's quorum fencing, before it may carry on alone), and
+// the DC then takes that fencing as done instead of fencing the node a
+// second time; the group starts on the survivor.
+func TestTwoNodeResourceFailover(t *testing.T) {
+	r := newResourceLabOf(t, "lrt", []string{"n1", "n2"}, "[quorum]\ntwo_node = true\nfence_action = \"off\"\n")
+	c := r.c
+	for i, f := range []Fault{FaultKill, FaultPowerOff} {
+		t.Run(string(f), func(t *testing.T) {
+			r.t = t
+			fo := r.failoverOnce(f, i == 0)
+			r.logFailover(fmt.Sprintf("%s (the DC: %v)", f, fo.wasDC), fo)
+			var devs []string
+			for _, e := range c.AllEvents(c.Survivors(fo.victim), fo.at, "fence device succeeded", map[string]string{"node": fo.victim}) {
+				devs = append(devs, fmt.Sprintf("%s +%.3fs", e.Host, e.TS.Sub(fo.at).Seconds()))
+			}
+			if len(devs) != 1 {
+				t.Errorf("%s fenced %d times through a device (%v), want once", fo.victim, len(devs), devs)
+			}
+			r.heal(fo.victim)
+		})
+	}
+	r.t = t
+	r.checkRunning(r.group())
+	r.checkWatch()
 }
