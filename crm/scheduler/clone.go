@@ -185,30 +185,65 @@ func (ws *workingSet) historyResource(n *node, id string) (r *resource, isInstan
 		}
 		return x
 	}
+	// find_anonymous_clone: an instance located here (running, or with
+	// an operation pending here) takes the history if its member of
+	// that name is not running yet; a second history of a member
+	// already running here is an orphan, even with inactive instances
+	// left. Otherwise the first inactive instance takes it, unless an
+	// operation of it is pending on another node.
 	var inactive *resource
+	skipInactive := false
 	for _, c := range clone.children {
-		if locs := c.activeNodes(); len(locs) > 0 {
-			if len(locs) == 1 && locs[0] == n {
-				if !c.isGroup() {
-					return checkUnclean(c), true
-				}
-				if m := member(c); m != nil && len(m.running) == 0 {
-					return checkUnclean(m), true
-				}
-				// A second history of a member active here: an
-				// orphan, even with inactive instances left.
-				return ws.anonymousOrphan(clone, base), true
+		if locs := c.locatedNodes(); len(locs) > 0 {
+			if locs[0] != n {
+				continue
 			}
-			continue
+			m := member(c)
+			if m == nil {
+				continue
+			}
+			if len(m.running) > 0 {
+				skipInactive = true
+				continue
+			}
+			return checkUnclean(m), true
 		}
-		if inactive == nil && !c.blocked {
+		if !skipInactive && inactive == nil && !c.blocked {
 			inactive = member(c)
+			if inactive != nil && inactive.pendingNode != nil && inactive.pendingNode != n {
+				inactive = nil
+			}
 		}
 	}
-	if inactive == nil {
+	if skipInactive || inactive == nil {
 		return ws.anonymousOrphan(clone, base), true
 	}
 	return checkUnclean(inactive), true
+}
+
+// locatedNodes is native_location with current=2: where the resource
+// (a group: any member) runs, and the node of an operation of it that is
+// still pending.
+func (r *resource) locatedNodes() []*node {
+	var out []*node
+	add := func(x *resource) {
+		for _, n := range x.running {
+			if !containsNode(out, n) {
+				out = append(out, n)
+			}
+		}
+		if x.pendingNode != nil && !containsNode(out, x.pendingNode) {
+			out = append(out, x.pendingNode)
+		}
+	}
+	if !r.isGroup() {
+		add(r)
+		return out
+	}
+	for _, m := range r.children {
+		add(m)
+	}
+	return out
 }
 
 // isUniversal is pe__is_universal_clone: clone-max equals the number of

@@ -233,3 +233,26 @@ func TestQuorumOnlyInstanceOnUncleanNode(t *testing.T) {
 		t.Errorf("no pseudo stop under the history name c:\n%s", out)
 	}
 }
+
+// TestAnonymousHistoryMatching checks find_anonymous_clone's order: a
+// node's history entries are matched to instances in status order, each
+// to the first instance not yet running anywhere (so a history named c:1
+// may land on instance c:0), and a second entry on a node where the
+// clone already runs is an orphan, even with inactive instances left. The
+// instance then keeps the name its history runs under: the summary says
+// instance c:1, the executed stop the history name c:0.
+func TestAnonymousHistoryMatching(t *testing.T) {
+	node2 := history(2, map[string][]op{"c:0": stopped, "c:1": started}, "c:0", "c:1")
+	node1 := history(1, map[string][]op{"c:0": started, "c:1": stopped}, "c:0", "c:1")
+	xml := cloneCIB(clone(), `<rsc_location id="ban" rsc="cl" node="node1" score="-INFINITY"/>`, node2, node1)
+	tr := schedule(t, xml)
+	if got, want := strings.TrimSpace(summary(tr)), "Stop c:1 node1"; got != want {
+		t.Errorf("summary %q, want %q", got, want)
+	}
+	if got := executed(tr); !strings.Contains(got, "c:1_stop_0@node1") || strings.Contains(got, "@node2") {
+		t.Errorf("executed %q: want instance c:1 stopped on node1, nothing on node2", got)
+	}
+	if out := simulated(t, tr); !strings.Contains(out, "Resource action: c:0             stop on node1") {
+		t.Errorf("the stop on node1 is not shown under its history name c:0:\n%s", out)
+	}
+}
