@@ -42,7 +42,7 @@ FUZZ_TARGETS = \
 	./cmd/pacer-helper:FuzzParseArgs \
 	./cmd/pacer-helper:FuzzTools
 
-.PHONY: all build test unit sim fuzz-short fuzz bench bench-cib bench-scheduler conformance demo lint clean bench-failover lab
+.PHONY: all build test unit sim fuzz-short fuzz bench bench-cib bench-scheduler conformance demo lint clean bench-failover lab bench-pair
 
 all: build
 
@@ -114,6 +114,12 @@ lab:
 # runs each; as root. RUNS=3 PEERS= narrows it (docs/benchmarks.md).
 bench-failover: build
 	./test/bench/failover.sh $(BIN) ../shared/peers
+
+# The DRBD/NFS pair in the lab: power-off of the Primary to the client's
+# first NFS answer through the service address, 10 runs (PACER_PAIR_RUNS
+# to change); as root, with nfs-ganesha and libnfs-utils (docs/benchmarks.md).
+bench-pair:
+	PACER_PAIR_BENCH=1 $(GO) test -count=1 -v -timeout 10m -run TestPairFailoverBench ./test/lab/
 
 # A 3-node cluster in network namespaces (as root; on loopback otherwise):
 # a VIP and a group configured with pacer configure, fencing through the
