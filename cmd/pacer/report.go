@@ -123,11 +123,11 @@ func collectReport(ctx context.Context, cl *control.Client, ni control.NodeInfo,
 	addJSON("node-info.json", ni)
 
 	// The CIB: the newest through the DC; without a DC, this node's copy.
-	cibNote := "cib.xml: read through the DC (linearizable)"
+	cibNote := "read through the DC (linearizable)"
 	v, err := cl.GetCIB(ctx, false)
 	if err != nil {
 		problems = append(problems, "the CIB through the DC: "+err.Error()+" (this node's copy is in cib.xml)")
-		cibNote = "cib.xml: this node's copy (no read through the DC: " + err.Error() + ")"
+		cibNote = "this node's copy (no read through the DC: " + err.Error() + ")"
 		v, err = cl.GetCIB(ctx, true)
 	}
 	if err != nil {
