@@ -931,6 +931,11 @@ func (ws *workingSet) unpackRscHistory(r *resource, n *node, lr *cib.LRMResource
 			}
 		}
 	}
+	// process_recurring runs before process_rsc_state: the active
+	// recurring actions exist before a recovery's stop, which decides
+	// where they come in the graph (an orphan monitor's cancel runs
+	// right after that stop, before the start).
+	ws.activeRecurring(r, n, ops)
 	// process_rsc_state: a managed resource thought active on a node
 	// that is down means the node must be fenced; on an unclean node
 	// failures need no recovery of their own (fencing recovers them).
@@ -958,7 +963,6 @@ func (ws *workingSet) unpackRscHistory(r *resource, n *node, lr *cib.LRMResource
 			r.role = role
 		}
 	}
-	ws.activeRecurring(r, n, ops)
 	// target-role caps next_role once a resource has history.
 	if r.targetRole != cib.RoleUnknown && (r.nextRole == cib.RoleUnknown || r.targetRole < r.nextRole) {
 		r.nextRole = r.targetRole
