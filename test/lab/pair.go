@@ -374,6 +374,12 @@ func (ps PairState) Settled(want2 bool) string {
 // WaitSettled polls host's status until the pair is settled (Settled) in
 // two reads in a row and returns the Primary. timeout is a hang guard.
 func (p *Pair) WaitSettled(host string, both bool, timeout time.Duration) (string, error) {
+	return p.WaitPrimary(host, "", both, timeout)
+}
+
+// WaitPrimary is WaitSettled until the Primary is want ("" for any): after
+// a fault, the survivor's status names the old Primary until it has acted.
+func (p *Pair) WaitPrimary(host, want string, both bool, timeout time.Duration) (string, error) {
 	deadline := time.Now().Add(timeout)
 	last := ""
 	var ps PairState
@@ -383,6 +389,9 @@ func (p *Pair) WaitSettled(host string, both bool, timeout time.Duration) (strin
 		now := ""
 		if err == nil {
 			now = ps.Settled(both)
+			if want != "" && now != want {
+				now = ""
+			}
 		}
 		if now != "" && now == last {
 			return now, nil
@@ -503,11 +512,12 @@ func (p *Pair) NFSList(dir string, timeout time.Duration) ([]string, error) {
 
 // Ack is one write the NFS server acknowledged.
 type Ack struct {
+	Name      string // the file written
 	Seq       int
 	Sent, Got time.Time
 }
 
-// Writer writes files w-<seq> over NFS from the client, one after the
+// Writer writes files prefix-<seq> over NFS from the client, one after the
 // other, and records the ones acknowledged (nfs-cp exited 0).
 type Writer struct {
 	p    *Pair
@@ -516,24 +526,33 @@ type Writer struct {
 	mu   sync.Mutex
 	acks []Ack
 	errs int
+	// lastErr is the last failure and when its write was sent.
+	lastErr             error
+	firstFail, lastFail time.Time
 }
 
 // WriterContent is what the writer puts in file seq.
 func WriterContent(seq int) string { return fmt.Sprintf("pacer pair write %d\n", seq) }
 
-// StartWriter starts the writer.
-func (p *Pair) StartWriter(interval, opTimeout time.Duration) *Writer {
+// StartWriter starts the writer; its files are named prefix-<seq> (each
+// writer its own prefix: nfs-cp creates exclusively).
+func (p *Pair) StartWriter(prefix string, interval, opTimeout time.Duration) *Writer {
 	w := &Writer{p: p, stop: make(chan struct{}), done: make(chan struct{})}
 	go func() {
 		defer close(w.done)
 		for seq := 1; ; seq++ {
 			sent := time.Now()
-			err := p.NFSWrite(fmt.Sprintf("w-%d", seq), WriterContent(seq), opTimeout)
+			name := fmt.Sprintf("%s-%d", prefix, seq)
+			err := p.NFSWrite(name, WriterContent(seq), opTimeout)
 			w.mu.Lock()
 			if err == nil {
-				w.acks = append(w.acks, Ack{Seq: seq, Sent: sent, Got: time.Now()})
+				w.acks = append(w.acks, Ack{Name: name, Seq: seq, Sent: sent, Got: time.Now()})
 			} else {
 				w.errs++
+				w.lastErr, w.lastFail = err, sent
+				if w.firstFail.IsZero() {
+					w.firstFail = sent
+				}
 			}
 			w.mu.Unlock()
 			select {
@@ -551,6 +570,14 @@ func (w *Writer) Acks() []Ack {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return append([]Ack(nil), w.acks...)
+}
+
+// Failures are the failed writes' count, the first and last one's send
+// times and the last error.
+func (w *Writer) Failures() (int, time.Time, time.Time, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.errs, w.firstFail, w.lastFail, w.lastErr
 }
 
 // Stop ends the writer and returns the acknowledged writes and the number
