@@ -717,12 +717,13 @@ func (ws *workingSet) updateEdge(e *actionEdge) bool {
 			}
 		}
 	}
-	if typ&orderImpliesFirst != 0 && tf&flagOptional == 0 {
-		// pcmk__update_ordered_actions compares 'first's flags as the
-		// ordering sees them with its own: they differ only for a
-		// collective 'first' (summary flags), so only then is 'first'
-		// made required.
-		if first.rsc != nil && first.rsc.isCollective() {
+	if typ&orderImpliesFirst != 0 && !then.is(flagOptional) {
+		// pcmk__update_ordered_actions: 'first' is made required only
+		// when its flags as the ordering sees them say required while
+		// its own say optional, which happens only for a collective
+		// 'first' (summary flags: some member's action is required). A
+		// group's 'stopped' with no member stopping stays optional.
+		if ff&flagOptional == 0 && first.is(flagOptional) {
 			changed = ws.clearOptional(first, then) || changed
 		}
 		if first.is(flagMigrateRunnable) && !then.is(flagMigrateRunnable) {

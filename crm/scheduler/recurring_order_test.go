@@ -24,3 +24,27 @@ func TestActiveRecurringBeforeRecovery(t *testing.T) {
 		t.Errorf("executed\n  %s\nwant\n  %s", got, want)
 	}
 }
+
+// TestImpliesFirstNeedsRequiredMembers checks the implies-first rule of an
+// ordering's inverse (then's stop required => first's stop required): a
+// collective 'first' is made required only when its flags as orderings
+// see them are required, i.e. some member's own action is. A stopped
+// group ordered after a clone whose instance stops keeps its stop and
+// stopped pseudo-actions optional: they are not in the graph.
+func TestImpliesFirstNeedsRequiredMembers(t *testing.T) {
+	stoppedRole := `<meta_attributes id="gm"><nvpair id="gm-tr" name="target-role" value="Stopped"/></meta_attributes>`
+	g := `<group id="g">` + stoppedRole + prim("g1", "") + prim("g2", "") + `</group>`
+	xml := cloneCIB(clone()+g,
+		`<rsc_location id="ban" rsc="cl" node="node1" score="-INFINITY"/><rsc_order id="o" first="cl" then="g"/>`,
+		history(1, map[string][]op{"c": started, "g1": stopped, "g2": stopped}, "c", "g1", "g2"),
+		history(2, map[string][]op{"c": started, "g1": stopped, "g2": stopped}, "c", "g1", "g2"))
+	got := executed(schedule(t, xml))
+	if !strings.Contains(got, "c:0_stop_0@node1") && !strings.Contains(got, "c:1_stop_0@node1") {
+		t.Fatalf("executed %q: the instance on node1 does not stop", got)
+	}
+	for _, not := range []string{"g_stop_0", "g_stopped_0"} {
+		if strings.Contains(got, not) {
+			t.Errorf("executed %q has %s: the stopped group's pseudo-actions are optional", got, not)
+		}
+	}
+}
