@@ -48,8 +48,8 @@ func simulateCommand() *cli.Command {
 			&cli.StringSliceFlag{Name: "node-up", Aliases: []string{"u"}, Usage: "bring `NODE` online"},
 			&cli.StringSliceFlag{Name: "node-down", Aliases: []string{"d"}, Usage: "take `NODE` offline (a clean leave)"},
 			&cli.StringSliceFlag{Name: "node-fail", Aliases: []string{"f"}, Usage: "mark `NODE` as failed (unclean: to be fenced)"},
-			&cli.StringSliceFlag{Name: "op-inject", Aliases: []string{"i"}, Usage: "record an operation result before scheduling: `RSC_TASK_INTERVAL@NODE=RC`"},
-			&cli.StringSliceFlag{Name: "op-fail", Aliases: []string{"F"}, Usage: "fail the operation when the simulated transition runs it: `RSC_TASK_INTERVAL@NODE=RC`"},
+			&cli.StringSliceFlag{Name: "op-inject", Aliases: []string{"i"}, Usage: "record an operation result before scheduling: `SPEC` is RSC_TASK_INTERVAL@NODE=RC"},
+			&cli.StringSliceFlag{Name: "op-fail", Aliases: []string{"F"}, Usage: "fail the operation when the simulated transition runs it: `SPEC` is RSC_TASK_INTERVAL@NODE=RC"},
 		},
 		Action: func(c *cli.Context) error {
 			opts := simulateOptions{sim: c.Bool("simulate"), scores: c.Bool("show-scores"), runOnly: c.Bool("run"),
