@@ -226,6 +226,20 @@ var NodeStateFields = []Field[NodeState]{
 	{"shutdown", func(n *NodeState) *string { return &n.Shutdown }},
 }
 
+var FenceEventFields = []Field[FenceEvent]{
+	{"id", func(f *FenceEvent) *string { return &f.ID }},
+	{"target", func(f *FenceEvent) *string { return &f.Target }},
+	{"action", func(f *FenceEvent) *string { return &f.Action }},
+	{"state", func(f *FenceEvent) *string { return &f.State }},
+	{"origin", func(f *FenceEvent) *string { return &f.Origin }},
+	{"executor", func(f *FenceEvent) *string { return &f.Executor }},
+	{"reason", func(f *FenceEvent) *string { return &f.Reason }},
+	{"devices", func(f *FenceEvent) *string { return &f.Devices }},
+	{"error", func(f *FenceEvent) *string { return &f.Error }},
+	{"started", func(f *FenceEvent) *string { return &f.Started }},
+	{"completed", func(f *FenceEvent) *string { return &f.Completed }},
+}
+
 var LRMFields = []Field[LRM]{
 	{"id", func(l *LRM) *string { return &l.ID }},
 }

@@ -5,6 +5,12 @@ type Status struct {
 	Nodes      []NodeState
 	Tickets    []TicketState
 	HasTickets bool
+	// Fencing is pacer's <fencing_history>: the fencings the DCs carried
+	// out, oldest first (Pacemaker keeps this history in its fencers'
+	// memory; pacer replicates it with the status section, so every node
+	// shows it). HasFencing keeps an empty <fencing_history/>.
+	Fencing    []FenceEvent
+	HasFencing bool
 	// LooseLRM holds <lrm> elements found directly under <status> (seen in
 	// old CIBs); kept for round-trip, ignored by the scheduler.
 	Unknown []Element
@@ -81,6 +87,28 @@ type LRMOp struct {
 }
 
 // TicketState is a <ticket_state> of the status' <tickets>.
+// FenceTimeLayout is how FenceEvent's times are written: RFC 3339 in UTC
+// with milliseconds.
+const FenceTimeLayout = "2006-01-02T15:04:05.000Z07:00"
+
+// FenceEvent is a <fence_event> of <fencing_history>: one fencing. Times
+// are FenceTimeLayout; Devices is space-separated; Extra holds the rest
+// (attempts: how many attempts a failed fencing made).
+type FenceEvent struct {
+	ID        string
+	Target    string
+	Action    string // off, reboot, on
+	State     string // success, failed
+	Origin    string // the node that asked (the DC)
+	Executor  string // the node that ran the devices
+	Reason    string
+	Devices   string
+	Error     string
+	Started   string
+	Completed string
+	Extra     []Attr
+}
+
 type TicketState struct {
 	ID    string
 	Attrs []Attr // granted, standby, last-granted, ...

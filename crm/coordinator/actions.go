@@ -304,6 +304,7 @@ func (d *dc) fence(ctx context.Context, t *transition, i int, a *scheduler.Actio
 	if id, ok := d.c.nodeID(a.Node); ok {
 		req.TargetID = idString(id)
 	}
+	var first time.Time // the first failed attempt
 	for attempt := 1; ; attempt++ {
 		start := d.c.clk.Now()
 		if e, ok := d.fencedSinceLastHeard(a.Node); ok {
@@ -311,7 +312,7 @@ func (d *dc) fence(ctx context.Context, t *transition, i int, a *scheduler.Actio
 				logfield.Node(a.Node), logfield.Op(a.Task), zap.String("done_op", e.Action), zap.String("origin", e.Origin),
 				zap.String("executor", e.Executor), zap.Strings("devices", e.Devices), zap.Time("completed", e.Completed),
 				logfield.Reason(e.Reason))
-			return d.commitFenced(ctx, t, a, start, fencing.Result{Target: a.Node, Action: e.Action, Devices: e.Devices, Executor: e.Executor})
+			return d.commitFenced(ctx, t, a, e.Started, e.Origin, fencing.Result{Target: a.Node, Action: e.Action, Devices: e.Devices, Executor: e.Executor})
 		}
 		d.lg.Info("fencing requested", logfield.Transition(t.id), logfield.Node(a.Node), logfield.Op(a.Task),
 			logfield.Reason(a.Reason), zap.Int("attempt", attempt))
@@ -321,11 +322,20 @@ func (d *dc) fence(ctx context.Context, t *transition, i int, a *scheduler.Actio
 			res, err = f.Fence(ctx, req)
 		}
 		if err == nil {
-			return d.commitFenced(ctx, t, a, start, res)
+			return d.commitFenced(ctx, t, a, start, d.c.cfg.SelfName, res)
 		}
 		if ctx.Err() != nil {
 			return completion{reason: ctx.Err().Error()}
 		}
+		// The failed attempts of this action share one event of the
+		// history (the last error, the number of attempts).
+		if first.IsZero() {
+			first = start
+		}
+		d.recordFence(ctx, a.Node, cib.FenceEvent{ID: fenceEventID(a.Node, first), Target: a.Node, Action: a.Task,
+			State: "failed", Origin: d.c.cfg.SelfName, Executor: d.c.cfg.SelfName, Reason: a.Reason, Error: err.Error(),
+			Started: fenceTime(first), Completed: fenceTime(d.c.clk.Now()),
+			Extra: []cib.Attr{{Name: "attempts", Value: strconv.Itoa(attempt)}}})
 		d.lg.Error("fencing failed", logfield.Transition(t.id), logfield.Node(a.Node), logfield.Op(a.Task),
 			zap.Int("attempt", attempt), zap.Error(err), zap.Duration("retry_in", d.c.cfg.FenceRetry))
 		timer := d.c.clk.NewTimer(d.c.cfg.FenceRetry)
@@ -346,9 +356,19 @@ func (d *dc) fence(ctx context.Context, t *transition, i int, a *scheduler.Actio
 // commitFenced commits node a.Node fenced (offline, down, its history
 // and transient attributes cleared, as Pacemaker's controller does after
 // a fencing) and completes the fence action.
-func (d *dc) commitFenced(ctx context.Context, t *transition, a *scheduler.Action, start time.Time, res fencing.Result) completion {
+func (d *dc) commitFenced(ctx context.Context, t *transition, a *scheduler.Action, start time.Time, origin string, res fencing.Result) completion {
+	action := res.Action
+	if action == "" {
+		action = a.Task
+	}
+	if start.IsZero() {
+		start = d.c.clk.Now()
+	}
 	u := store.StatusUpdate{Node: a.Node, ClearLRM: true, ClearAttrs: true,
-		State: &store.NodeMembership{InCCM: "false", Crmd: "offline", Join: "down", Expected: "down"}}
+		State: &store.NodeMembership{InCCM: "false", Crmd: "offline", Join: "down", Expected: "down"},
+		Fence: &cib.FenceEvent{ID: fenceEventID(a.Node, start), Target: a.Node, Action: action, State: "success",
+			Origin: origin, Executor: res.Executor, Reason: a.Reason, Devices: strings.Join(res.Devices, " "),
+			Started: fenceTime(start), Completed: fenceTime(d.c.clk.Now())}}
 	if id, ok := d.c.nodeID(a.Node); ok {
 		u.NodeID = idString(id)
 	}
@@ -367,6 +387,30 @@ func (d *dc) commitFenced(ctx context.Context, t *transition, a *scheduler.Actio
 		zap.Strings("devices", res.Devices), zap.String("executor", res.Executor),
 		logfield.Duration(d.c.clk.Since(start)))
 	return completion{ok: true}
+}
+
+// fenceEventID names a fencing in the status section's history: its
+// target and when it started.
+func fenceEventID(node string, started time.Time) string {
+	return "fence-" + node + "-" + strconv.FormatInt(started.UnixMilli(), 10)
+}
+
+// fenceTime is a time as the fencing history keeps it.
+func fenceTime(t time.Time) string { return t.UTC().Format(cib.FenceTimeLayout) }
+
+// recordFence commits a failed fencing to the status section's history,
+// once (a commit that does not go through is logged, not retried: the
+// fencing itself is retried, and records again).
+func (d *dc) recordFence(ctx context.Context, node string, ev cib.FenceEvent) {
+	u := store.StatusUpdate{Node: node, Fence: &ev}
+	if id, ok := d.c.nodeID(node); ok {
+		u.NodeID = idString(id)
+	}
+	cctx, cancel := context.WithTimeout(ctx, commitTimeout)
+	defer cancel()
+	if _, err := d.c.deps.Store.ProposeStatus(cctx, u); err != nil && ctx.Err() == nil {
+		d.lg.Warn("fencing history not committed", logfield.Node(node), zap.String("event", ev.ID), zap.Error(err))
+	}
 }
 
 // fencedSinceLastHeard finds, in Deps.FenceHistory, a successful off or

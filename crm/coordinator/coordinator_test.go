@@ -8,6 +8,7 @@ import (
 
 	"go.uber.org/zap/zaptest/observer"
 
+	"pacer/crm/cib"
 	"pacer/crm/store"
 	"pacer/fencing"
 	"pacer/internal/cluster"
@@ -182,6 +183,20 @@ func TestFencingFailureRetriedNoStart(t *testing.T) {
 	starts := tc.world.startsOf("d1")
 	if last := starts[len(starts)-1]; last.seq < fencedAt {
 		t.Errorf("d1 started before the fencing was committed")
+	}
+	// The status section's fencing history: the failed attempts as one
+	// event (the last error, 2 attempts), then the success.
+	hist := tc.store.snapshot().Status.Fencing
+	if len(hist) != 2 {
+		t.Fatalf("fencing history %+v, want a failed event and a success", hist)
+	}
+	f, ok := hist[0], hist[1]
+	if f.Target != "bravo" || f.State != "failed" || f.Error == "" || f.Origin != "alpha" || len(f.Extra) != 1 || f.Extra[0] != (cib.Attr{Name: "attempts", Value: "2"}) {
+		t.Errorf("failed event %+v", f)
+	}
+	if ok.Target != "bravo" || ok.State != "success" || ok.Devices != "fence1" || ok.Executor != "alpha" || ok.Action != "reboot" ||
+		ok.Started == "" || ok.Completed < ok.Started || ok.ID == f.ID {
+		t.Errorf("success event %+v", ok)
 	}
 }
 
@@ -576,6 +591,13 @@ func TestFencingDoneElsewhereNotRepeated(t *testing.T) {
 			tc.store.mu.Unlock()
 			if last := starts[len(starts)-1]; fencedAt == 0 || last.seq < fencedAt {
 				t.Fatalf("d1 started at event %d, bravo committed fenced at %d", last.seq, fencedAt)
+			}
+			want := "fence1"
+			if tt.calls == 0 {
+				want = "quorum-fence" // the record that stood for the fencing
+			}
+			if h := tc.store.snapshot().Status.Fencing; len(h) != 1 || h[0].State != "success" || h[0].Devices != want {
+				t.Errorf("fencing history %+v, want one success through %s", h, want)
 			}
 		})
 	}

@@ -10,6 +10,7 @@ package store
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 
 	"pacer/crm/cib"
@@ -36,7 +37,14 @@ type StatusUpdate struct {
 	// Resources replace whole resource histories (a node's join, a
 	// recurring op cancelled): a resource with no ops is removed.
 	Resources []cib.LRMResource `codec:"R"`
+	// Fence, when set, is a fencing of the history (<fencing_history>),
+	// replacing an event with its id or appended; only the last
+	// MaxFenceHistory events are kept.
+	Fence *cib.FenceEvent `codec:"F"`
 }
+
+// MaxFenceHistory is how many fencings the status section keeps.
+const MaxFenceHistory = 100
 
 // NodeMembership is the membership part of a node_state.
 type NodeMembership struct {
@@ -99,6 +107,9 @@ func (u *StatusUpdate) check() error {
 			return fmt.Errorf("status update for %s: attribute %d: no name or unknown op %d", u.Node, i, a.Op)
 		}
 	}
+	if f := u.Fence; f != nil && (f.ID == "" || f.Target == "" || f.Action == "" || f.State == "") {
+		return fmt.Errorf("status update for %s: fence event %q: id, target, action and state are required", u.Node, f.ID)
+	}
 	return nil
 }
 
@@ -123,6 +134,26 @@ func applyStatus(c *cib.CIB, u *StatusUpdate) {
 	for _, a := range u.Attrs {
 		applyAttr(ns, &a)
 	}
+	if u.Fence != nil {
+		applyFence(&c.Status, *u.Fence)
+	}
+}
+
+// applyFence records a fencing in the history: in place of the event with
+// its id, else appended, the oldest dropped beyond MaxFenceHistory.
+func applyFence(st *cib.Status, f cib.FenceEvent) {
+	f.Extra = slices.Clone(f.Extra)
+	for i := range st.Fencing {
+		if st.Fencing[i].ID == f.ID {
+			st.Fencing[i] = f
+			return
+		}
+	}
+	st.Fencing = append(st.Fencing, f)
+	if n := len(st.Fencing) - MaxFenceHistory; n > 0 {
+		st.Fencing = slices.Delete(st.Fencing, 0, n)
+	}
+	st.HasFencing = false
 }
 
 func findNodeState(c *cib.CIB, u *StatusUpdate) *cib.NodeState {

@@ -63,7 +63,7 @@ func TestMetricsAndStatusOfOneNode(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	if rep == nil || rep.DC == nil || rep.DC.Name != "alpha" || !rep.Quorum || rep.Cluster != "unit" || rep.Node != "alpha" ||
-		len(rep.Nodes) != 1 || rep.Nodes[0].State != status.NodeOnline || rep.Fencing != nil || rep.PendingActions != nil {
+		len(rep.Nodes) != 1 || rep.Nodes[0].State != status.NodeOnline || rep.Fencing == nil || len(rep.Fencing) != 0 || rep.PendingActions != nil {
 		t.Fatalf("status report = %+v", rep)
 	}
 

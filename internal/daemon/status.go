@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"strings"
+	"time"
 
+	"pacer/crm/cib"
 	"pacer/crm/status"
 	"pacer/internal/cluster"
 	"pacer/internal/control"
@@ -37,9 +40,10 @@ func (s statusSource) Status(ctx context.Context) ([]byte, error) {
 }
 
 // statusSnapshot gathers what the status report is made of. The fencing
-// history and the actions in flight are left unknown (FencingKnown,
-// PendingKnown false): this pacerd does not collect them yet, and the
-// report says "not known" rather than "none".
+// history is the status section's (the DCs commit each fencing there);
+// the actions in flight are left unknown (PendingKnown false): this
+// pacerd does not collect them yet, and the report says "not known"
+// rather than "none".
 func (d *Daemon) statusSnapshot(ctx context.Context) (status.Snapshot, error) {
 	c, v, err := d.store.Local()
 	if err != nil {
@@ -56,7 +60,22 @@ func (d *Daemon) statusSnapshot(ctx context.Context) (status.Snapshot, error) {
 		snap.DC = &status.DC{Name: ni.DC, ID: ni.DCID, Term: ni.Term}
 	}
 	snap.Members = statusMembers(d.membership.View(), ni.Members, d.cfg.Node.ID)
+	snap.Fencing, snap.FencingKnown = statusFencing(c.Status.Fencing), true
 	return snap, nil
+}
+
+// statusFencing is the status section's fencing history for the report.
+// A time that does not parse is left out (unknown).
+func statusFencing(evs []cib.FenceEvent) []status.FenceEvent {
+	out := make([]status.FenceEvent, 0, len(evs))
+	for _, e := range evs {
+		f := status.FenceEvent{Target: e.Target, Action: e.Action, State: e.State, Origin: e.Origin,
+			Executor: e.Executor, Reason: e.Reason, Devices: strings.Fields(e.Devices), Error: e.Error}
+		f.Started, _ = time.Parse(cib.FenceTimeLayout, e.Started)
+		f.Completed, _ = time.Parse(cib.FenceTimeLayout, e.Completed)
+		out = append(out, f)
+	}
+	return out
 }
 
 // statusMembers describes every configured node as membership sees it.

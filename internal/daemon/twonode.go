@@ -289,7 +289,13 @@ func (t *twoNode) fenceAndForce(ctx context.Context, stillDead func() bool) erro
 	lg.Warn("fencing requested: peer dead and the raft group has no quorum without it", logfield.Reason("two_node peer lost"))
 	start := t.clk.Now()
 	fctx, cancel := context.WithTimeout(ctx, t.q.FenceTimeout.Duration)
-	err := t.fencer.Fence(fctx, t.peer.Name)
+	var devices []string
+	var err error
+	if df, ok := t.fencer.(devicesFencer); ok {
+		devices, err = df.FenceDevices(fctx, t.peer.Name)
+	} else {
+		err = t.fencer.Fence(fctx, t.peer.Name)
+	}
 	cancel()
 	if err != nil {
 		lg.Error("fencing failed", zap.Duration("duration", t.clk.Since(start)), zap.Error(err))
@@ -298,7 +304,7 @@ func (t *twoNode) fenceAndForce(ctx context.Context, stillDead func() bool) erro
 	lg.Warn("fencing succeeded", zap.Duration("duration", t.clk.Since(start)))
 	t.histMu.Lock()
 	t.fenced = append(t.fenced, fencing.HistoryEntry{Target: t.peer.Name, Action: t.q.FenceAction,
-		Origin: t.d.cfg.Node.Name, Executor: t.d.cfg.Node.Name, Reason: "two_node peer lost",
+		Origin: t.d.cfg.Node.Name, Executor: t.d.cfg.Node.Name, Reason: "two_node peer lost", Devices: devices,
 		State: fencing.StateSuccess, Started: start, Completed: t.clk.Now()})
 	if len(t.fenced) > 16 {
 		t.fenced = slices.Delete(t.fenced, 0, len(t.fenced)-16)
@@ -367,11 +373,23 @@ type CIBPeerFencer struct {
 	action string
 }
 
+// devicesFencer is a PeerFencer that also says which devices fenced the
+// node (for the fencing history).
+type devicesFencer interface {
+	FenceDevices(ctx context.Context, node string) ([]string, error)
+}
+
 // Fence asks the fencer to fence node.
 func (c CIBPeerFencer) Fence(ctx context.Context, node string) error {
-	_, err := c.f.Fence(ctx, fencing.Request{Target: node, Action: c.action, Origin: c.origin,
-		Reason: "two_node: peer lost, the raft group has no quorum without it"})
+	_, err := c.FenceDevices(ctx, node)
 	return err
+}
+
+// FenceDevices fences node and returns the devices that did it.
+func (c CIBPeerFencer) FenceDevices(ctx context.Context, node string) ([]string, error) {
+	res, err := c.f.Fence(ctx, fencing.Request{Target: node, Action: c.action, Origin: c.origin,
+		Reason: "two_node: peer lost, the raft group has no quorum without it"})
+	return res.Devices, err
 }
 
 // AgentFencer fences with the fence agent of [quorum]: fence_action, the
@@ -403,6 +421,14 @@ func NewAgentFencer(q config.QuorumConfig, clk clock.Clock) (*AgentFencer, error
 		params[k] = v
 	}
 	return &AgentFencer{runner: r, agent: q.FenceAgent, action: q.FenceAction, params: params, timeout: q.FenceTimeout.Duration}, nil
+}
+
+// FenceDevices fences node; the device is the agent.
+func (f *AgentFencer) FenceDevices(ctx context.Context, node string) ([]string, error) {
+	if err := f.Fence(ctx, node); err != nil {
+		return nil, err
+	}
+	return []string{f.agent}, nil
 }
 
 // Fence runs the agent's action (off or reboot) on node.

@@ -146,7 +146,7 @@ func TestStatusAndMetricsAgainstRealPacerd(t *testing.T) {
 		t.Fatalf("pacer status: exit %d, want 0 and %q\n%s%s", code, want, out, errOut)
 	}
 	for _, w := range []string{"Cluster name: it", fmt.Sprintf("Current DC: %s", dc), "partition with quorum",
-		"* Online: [ alpha bravo ]", "* bravo: up via ring0 up", "Fencing History:\n  * not known"} {
+		"* Online: [ alpha bravo ]", "* bravo: up via ring0 up", "Fencing History:\n  * none"} {
 		if !strings.Contains(out, w) {
 			t.Errorf("pacer status lacks %q:\n%s", w, out)
 		}

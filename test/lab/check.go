@@ -21,8 +21,10 @@ func (l *Lab) AddrHolders(addr string) ([]string, error) {
 		pid := h.HolderPid()
 		ok, err := nsHasAddr(h.NS, addr)
 		if err != nil {
-			// ip -n runs inside the namespace: a power-off kills it too.
-			if pid != 0 && h.goneWhileRead(pid) {
+			// ip -n runs inside the namespace: a power-off (or the
+			// fencing of a host already off) kills it too. A host that
+			// is off serves nothing.
+			if pid == 0 || h.goneWhileRead(pid) {
 				continue
 			}
 			return nil, err

@@ -184,7 +184,19 @@ type StatusResource struct {
 type Status struct {
 	Nodes     []StatusNode      `json:"nodes"`
 	Resources []*StatusResource `json:"resources"`
+	Fencing   []StatusFence     `json:"fencing"`
 	Warnings  []string          `json:"warnings"`
+}
+
+// StatusFence is one fencing of the status document's history.
+type StatusFence struct {
+	Target    string    `json:"target"`
+	Action    string    `json:"action"`
+	State     string    `json:"state"`
+	Origin    string    `json:"origin"`
+	Executor  string    `json:"executor"`
+	Devices   []string  `json:"devices"`
+	Completed time.Time `json:"completed"`
 }
 
 // Status asks host's pacerd for the status document.

@@ -267,7 +267,35 @@ func (r *resourceLab) expectFencedFailover(victim string, at time.Time, declared
 		r.t.Errorf("%s fenced (off) but its host still runs", victim)
 	}
 	r.checkRunning(where)
+	r.checkFenceHistory(victim, at)
 	return fo
+}
+
+// checkFenceHistory: pacer status on every node that runs shows the
+// fencing of victim after at, a success through fence-lab, once (each
+// node's copy of the status section may trail the DC's by a moment).
+func (r *resourceLab) checkFenceHistory(victim string, at time.Time) {
+	r.t.Helper()
+	for _, n := range r.c.Alive() {
+		var got []StatusFence
+		deadline := time.Now().Add(5 * time.Second)
+		for {
+			st, err := r.c.Status(n)
+			got = nil
+			for _, f := range st.Fencing {
+				if f.Target == victim && f.Completed.After(at.Add(-time.Second)) {
+					got = append(got, f)
+				}
+			}
+			if err == nil && len(got) > 0 || time.Now().After(deadline) {
+				break
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		if len(got) != 1 || got[0].State != "success" || !slices.Equal(got[0].Devices, []string{"fence-lab"}) || got[0].Action != "off" {
+			r.t.Errorf("pacer status on %s: fencing history of %s since the fault %+v, want one success (off, fence-lab)", n, victim, got)
+		}
+	}
 }
 
 // failoverOnce moves the group onto the DC (onDC) or onto another node,

@@ -10,9 +10,17 @@ func (r *reader) status(e *start, st *cib.Status) error {
 	if err := r.noAttrs(e); err != nil {
 		return err
 	}
-	var tickets bool
+	var tickets, fencing bool
 	if err := r.children(e, func(ch *start) error {
 		switch ch.name {
+		case "fencing_history":
+			if fencing {
+				return r.duplicate(e, ch)
+			}
+			fencing = true
+			if err := r.fencingHistory(ch, st); err != nil {
+				return err
+			}
 		case "node_state":
 			n, err := r.nodeState(ch)
 			if err != nil {
@@ -39,6 +47,28 @@ func (r *reader) status(e *start, st *cib.Status) error {
 	}); err != nil {
 		return err
 	}
+	return nil
+}
+
+// fencingHistory reads pacer's <fencing_history> of <fence_event>s.
+func (r *reader) fencingHistory(e *start, st *cib.Status) error {
+	if err := r.noAttrs(e); err != nil {
+		return err
+	}
+	if err := r.children(e, func(ch *start) error {
+		if ch.name != "fence_event" {
+			return r.unexpected(e, ch)
+		}
+		var ev cib.FenceEvent
+		if err := readAttrs(r, ch, &ev, cib.FenceEventFields, &ev.Extra); err != nil {
+			return err
+		}
+		st.Fencing = append(st.Fencing, ev)
+		return r.empty(ch)
+	}); err != nil {
+		return err
+	}
+	st.HasFencing = len(st.Fencing) == 0
 	return nil
 }
 

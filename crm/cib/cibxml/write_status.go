@@ -4,7 +4,8 @@ import "pacer/crm/cib"
 
 func (w *writer) status(st *cib.Status) {
 	w.open("status")
-	if len(st.Nodes) == 0 && len(st.Tickets) == 0 && !st.HasTickets && len(st.Unknown) == 0 {
+	if len(st.Nodes) == 0 && len(st.Tickets) == 0 && !st.HasTickets && len(st.Unknown) == 0 &&
+		len(st.Fencing) == 0 && !st.HasFencing {
 		w.end()
 		return
 	}
@@ -27,9 +28,24 @@ func (w *writer) status(st *cib.Status) {
 			w.close("tickets")
 		}
 	}
+	if len(st.Fencing) > 0 || st.HasFencing {
+		w.open("fencing_history")
+		if len(st.Fencing) == 0 {
+			w.end()
+		} else {
+			w.begin()
+			for i := range st.Fencing {
+				f := &st.Fencing[i]
+				w.open("fence_event")
+				writeFields(w, f, cib.FenceEventFields, f.Extra)
+				w.end()
+			}
+			w.close("fencing_history")
+		}
+	}
 	for i := range st.Unknown {
 		el := &st.Unknown[i]
-		if el.Name == "node_state" || el.Name == "tickets" {
+		if el.Name == "node_state" || el.Name == "tickets" || el.Name == "fencing_history" {
 			w.elem = "status"
 			w.fail("unmodelled element <" + el.Name + "> clashes with a modelled one")
 			return
