@@ -9,6 +9,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -35,10 +36,11 @@ func explainCommand() *cli.Command {
 			"prints. Nothing is changed.\n\n" +
 			"Exit status: 0 explained; 1 error (unknown resource, pacerd unreachable, bad CIB file).\n\n" +
 			"Examples:\n  pacer explain web\n  pacer explain --local web      # this node's copy, e.g. cut off from the DC\n" +
-			"  pacer explain -x cib.xml web",
+			"  pacer explain -x cib.xml web\n  pacer explain --json web | jq '.instances[].nodes[] | {node, score, verdict}'",
 		Flags: []cli.Flag{
 			schedFileFlag("explain on the CIB in `FILE` (- for stdin) instead of the live cluster"),
 			&cli.BoolFlag{Name: "local", Usage: "use this node's applied copy of the CIB instead of a read through the DC"},
+			&cli.BoolFlag{Name: "json", Usage: "print the pacer-explain/1 JSON document (docs/operator-guide.md)"},
 			socketFlag(),
 		},
 		Action: func(c *cli.Context) error {
@@ -51,7 +53,7 @@ func explainCommand() *cli.Command {
 			if err != nil {
 				return cli.Exit("pacer explain: "+err.Error(), exitError)
 			}
-			if err := writeExplain(os.Stdout, src, c.Args().First()); err != nil {
+			if err := writeExplain(os.Stdout, src, c.Args().First(), c.Bool("json")); err != nil {
 				return cli.Exit("pacer explain: "+err.Error(), exitError)
 			}
 			return nil
@@ -115,19 +117,76 @@ func belongs(id string, names map[string]bool) bool {
 	return false
 }
 
-// writeExplain schedules src with explanations and prints rsc's.
-func writeExplain(w io.Writer, src *schedCIB, rsc string) error {
+// Explanation is what pacer explain prints, and its --json document
+// (schema pacer-explain/1).
+type Explanation struct {
+	Schema string    `json:"schema"`
+	Rsc    string    `json:"rsc"`
+	Source string    `json:"source"`
+	Now    time.Time `json:"now"`
+	// Instances are the resource's primitive instances (itself, a
+	// group's members, a clone's instances) in the order the scheduler
+	// placed them.
+	Instances  []ExplainedInstance `json:"instances"`
+	FailCounts []ExplainedFail     `json:"fail_counts"`
+	// Plan is the cluster's Transition Summary lines for the resource.
+	Plan []string `json:"plan"`
+}
+
+// ExplainedInstance is one primitive instance: where it runs, where it
+// will, and its score on each node.
+type ExplainedInstance struct {
+	ID        string          `json:"id"`
+	RunningOn []string        `json:"running_on"`
+	WillRunOn []string        `json:"will_run_on"`
+	Nodes     []ExplainedNode `json:"nodes"`
+}
+
+// ExplainedNode is an instance's score on a node, the verdict, and the
+// steps that made the score.
+type ExplainedNode struct {
+	Node    string `json:"node"`
+	Score   string `json:"score"`
+	Verdict string `json:"verdict"`
+	// Start is the score before any step ("-" in an opt-in cluster,
+	// where the node is out of reach until a constraint allows it).
+	Start string          `json:"start"`
+	Steps []ExplainedStep `json:"steps"`
+
+	e scheduler.ScoreExplanation
+}
+
+// ExplainedStep is one change of the score: what made it, the score
+// after it, and whether the node is still within reach.
+type ExplainedStep struct {
+	What    string `json:"what"`
+	Score   string `json:"score"`
+	Allowed bool   `json:"allowed"`
+}
+
+// ExplainedFail is a fail count of the resource.
+type ExplainedFail struct {
+	Rsc                string     `json:"rsc"`
+	Node               string     `json:"node"`
+	FailCount          string     `json:"fail_count"`
+	MigrationThreshold string     `json:"migration_threshold"`
+	LastFailure        *time.Time `json:"last_failure,omitempty"`
+	Expires            *time.Time `json:"expires,omitempty"`
+}
+
+// explain schedules src with explanations and gathers rsc's.
+func explain(src *schedCIB, rsc string) (*Explanation, error) {
 	r := findConfigured(src.CIB.Configuration.Resources, rsc)
 	if r == nil {
 		ids := resourceIDs(src.CIB.Configuration.Resources)
 		if len(ids) == 0 {
-			return fmt.Errorf("no resource %q: %s has no resources", rsc, src.Source)
+			return nil, fmt.Errorf("no resource %q: %s has no resources", rsc, src.Source)
 		}
-		return fmt.Errorf("no resource %q in %s (resources: %s)", rsc, src.Source, strings.Join(ids, ", "))
+		return nil, fmt.Errorf("no resource %q in %s (resources: %s)", rsc, src.Source, strings.Join(ids, ", "))
 	}
 	t, err := scheduler.Schedule(scheduler.Input{CIB: src.CIB, Now: src.Now, LiveCIB: src.Live, Explain: true})
 	if err != nil {
-		return fmt.Errorf("schedule %s: %w", src.Source, err)
+		return nil, fmt.Errorf("schedule %s: %w", src.Source, err)
 	}
 	names := map[string]bool{}
 	for _, id := range resourceIDs([]*cib.Resource{r}) {
@@ -135,6 +194,8 @@ func writeExplain(w io.Writer, src *schedCIB, rsc string) error {
 	}
 	now := placement(t.CurrentStatus())
 	after := placement(t.RevisedStatus(t.Execute()))
+	x := &Explanation{Schema: "pacer-explain/1", Rsc: rsc, Source: src.Source, Now: t.Now.UTC(),
+		Instances: []ExplainedInstance{}, FailCounts: []ExplainedFail{}, Plan: []string{}}
 
 	// The last explanation printed for each instance and node: a clone
 	// instance may be assigned, and its score printed, twice.
@@ -148,68 +209,112 @@ func writeExplain(w io.Writer, src *schedCIB, rsc string) error {
 		}
 		last[k] = e
 	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s: scores from %s at %s\n", rsc, src.Source, t.Now.UTC().Format("2006-01-02 15:04:05Z"))
-	if len(order) == 0 {
-		fmt.Fprintf(&b, "\n%s has no allocation scores: the scheduler placed none of it (no node can host resources, or it is unmanaged or stopped before placement)\n", rsc)
-	}
 	// Group by instance, in the order the scheduler assigned them.
-	var insts []string
 	seen := map[string]bool{}
 	for _, k := range order {
-		if !seen[k.rsc] {
-			seen[k.rsc] = true
-			insts = append(insts, k.rsc)
+		if seen[k.rsc] {
+			continue
 		}
-	}
-	for _, inst := range insts {
-		cur, next := now[inst], after[inst]
-		fmt.Fprintf(&b, "\n%s: %s\n", inst, where(cur, next))
+		seen[k.rsc] = true
+		inst := ExplainedInstance{ID: k.rsc, RunningOn: orEmpty(now[k.rsc]), WillRunOn: orEmpty(after[k.rsc])}
 		var rows []scheduler.ScoreExplanation
-		for _, k := range order {
-			if k.rsc == inst {
-				rows = append(rows, last[k])
+		for _, k2 := range order {
+			if k2.rsc == k.rsc {
+				rows = append(rows, last[k2])
 			}
 		}
-		best := bestNodes(rows, next)
+		best := bestNodes(rows, inst.WillRunOn)
 		for _, e := range rows {
-			fmt.Fprintf(&b, "  %-12s %-10s %s\n", e.Node, e.Score, verdict(e, cur, next, best))
+			n := ExplainedNode{Node: e.Node, Score: e.Score.String(), Verdict: verdict(e, inst.RunningOn, inst.WillRunOn, best),
+				Start: "-", Steps: []ExplainedStep{}, e: e}
+			if e.StartAllowed {
+				n.Start = e.Start.String()
+			}
+			for _, st := range e.Steps {
+				n.Steps = append(n.Steps, ExplainedStep{What: st.What, Score: st.After.String(), Allowed: st.Allowed})
+			}
+			inst.Nodes = append(inst.Nodes, n)
 		}
-		for _, e := range rows {
-			b.WriteString(indent(e.String(), "    "))
-		}
+		x.Instances = append(x.Instances, inst)
 	}
-	var fails []string
 	for _, f := range t.FailCounts() {
 		if !belongs(f.Rsc, names) {
 			continue
 		}
-		exp := "never expires"
-		if !f.Expires.IsZero() {
-			exp = "expires " + f.Expires.UTC().Format(time.RFC3339)
+		ef := ExplainedFail{Rsc: f.Rsc, Node: f.Node, FailCount: f.Count.String(), MigrationThreshold: f.MigrationThreshold.String()}
+		if !f.LastFailure.IsZero() {
+			lf := f.LastFailure.UTC()
+			ef.LastFailure = &lf
 		}
-		fails = append(fails, fmt.Sprintf("  * %s on %s: fail-count=%s migration-threshold=%s (%s)",
-			f.Rsc, f.Node, f.Count, f.MigrationThreshold, exp))
+		if !f.Expires.IsZero() {
+			ex := f.Expires.UTC()
+			ef.Expires = &ex
+		}
+		x.FailCounts = append(x.FailCounts, ef)
 	}
-	if len(fails) > 0 {
-		b.WriteString("\nFail counts (a resource is banned from a node once its count reaches migration-threshold):\n")
-		b.WriteString(strings.Join(fails, "\n") + "\n")
-	}
-	var planned []string
 	for _, l := range t.Summary {
 		if belongs(l.Rsc, names) {
 			s := fmt.Sprintf("%s %s (%s)", l.Change, l.Rsc, l.Details)
 			if l.Reason != "" {
 				s += " " + l.Reason
 			}
-			planned = append(planned, s)
+			x.Plan = append(x.Plan, s)
 		}
 	}
-	if len(planned) == 0 {
+	return x, nil
+}
+
+func orEmpty(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// writeExplain schedules src with explanations and prints rsc's, as text
+// or as the pacer-explain/1 JSON document.
+func writeExplain(w io.Writer, src *schedCIB, rsc string, asJSON bool) error {
+	x, err := explain(src, rsc)
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		data, err := json.MarshalIndent(x, "", "  ")
+		if err != nil {
+			return err
+		}
+		_, err = w.Write(append(data, '\n'))
+		return err
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: scores from %s at %s\n", rsc, src.Source, x.Now.Format("2006-01-02 15:04:05Z"))
+	if len(x.Instances) == 0 {
+		fmt.Fprintf(&b, "\n%s has no allocation scores: the scheduler placed none of it (no node can host resources, or it is unmanaged or stopped before placement)\n", rsc)
+	}
+	for _, inst := range x.Instances {
+		fmt.Fprintf(&b, "\n%s: %s\n", inst.ID, where(inst.RunningOn, inst.WillRunOn))
+		for _, n := range inst.Nodes {
+			fmt.Fprintf(&b, "  %-12s %-10s %s\n", n.Node, n.Score, n.Verdict)
+		}
+		for _, n := range inst.Nodes {
+			b.WriteString(indent(n.e.String(), "    "))
+		}
+	}
+	if len(x.FailCounts) > 0 {
+		b.WriteString("\nFail counts (a resource is banned from a node once its count reaches migration-threshold):\n")
+		for _, f := range x.FailCounts {
+			exp := "never expires"
+			if f.Expires != nil {
+				exp = "expires " + f.Expires.Format(time.RFC3339)
+			}
+			fmt.Fprintf(&b, "  * %s on %s: fail-count=%s migration-threshold=%s (%s)\n", f.Rsc, f.Node, f.FailCount, f.MigrationThreshold, exp)
+		}
+	}
+	if len(x.Plan) == 0 {
 		b.WriteString("\nThe cluster's plan for it: nothing to do\n")
 	} else {
 		b.WriteString("\nThe cluster's plan for it:\n")
-		for _, p := range planned {
+		for _, p := range x.Plan {
 			fmt.Fprintf(&b, "  * %s\n", p)
 		}
 	}

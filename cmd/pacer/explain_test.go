@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/csv"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -95,14 +96,40 @@ func TestExplainMatchesSimulateScores(t *testing.T) {
 				if c.ExecutionDate != "" {
 					src.Now = time.Time{}
 				}
-				if err := writeExplain(&out, src, r.ID); err != nil {
+				if err := writeExplain(&out, src, r.ID, false); err != nil {
 					t.Fatalf("explain %s: %v", r.ID, err)
 				}
-				for k, v := range explainScores(out.String()) {
+				text := explainScores(out.String())
+				for k, v := range text {
 					if old, dup := got[k]; dup && old != v {
 						t.Errorf("%s explained twice, %s and %s", k, old, v)
 					}
 					got[k] = v
+				}
+				// --json gives the same scores.
+				var js bytes.Buffer
+				src = &schedCIB{CIB: mustRead(t, path), Source: path, Now: src.Now}
+				if err := writeExplain(&js, src, r.ID, true); err != nil {
+					t.Fatalf("explain --json %s: %v", r.ID, err)
+				}
+				var x Explanation
+				if err := json.Unmarshal(js.Bytes(), &x); err != nil || x.Schema != "pacer-explain/1" {
+					t.Fatalf("explain --json %s: %v %s", r.ID, err, js.String())
+				}
+				n := 0
+				for _, inst := range x.Instances {
+					for _, nd := range inst.Nodes {
+						n++
+						if text[inst.ID+" on "+nd.Node] != nd.Score {
+							t.Errorf("--json: %s on %s: %s, the text says %s", inst.ID, nd.Node, nd.Score, text[inst.ID+" on "+nd.Node])
+						}
+						if len(nd.Steps) > 0 && nd.Steps[len(nd.Steps)-1].Score != nd.Score {
+							t.Errorf("--json: %s on %s: the steps end at %s, not at the score %s", inst.ID, nd.Node, nd.Steps[len(nd.Steps)-1].Score, nd.Score)
+						}
+					}
+				}
+				if n != len(text) {
+					t.Errorf("--json has %d scores, the text %d", n, len(text))
 				}
 			}
 			configured := map[string]bool{}

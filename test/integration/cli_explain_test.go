@@ -1,6 +1,7 @@
 package integration
 
 import (
+	"encoding/json"
 	"regexp"
 	"strings"
 	"testing"
@@ -53,6 +54,31 @@ func TestCLIExplainLive(t *testing.T) {
 	}
 	if !strings.Contains(out, "The cluster's plan for it: nothing to do") {
 		t.Errorf("explain of a settled resource plans something:\n%s", out)
+	}
+	// --json: the same, for scripts.
+	var x struct {
+		Schema    string `json:"schema"`
+		Instances []struct {
+			ID        string   `json:"id"`
+			RunningOn []string `json:"running_on"`
+			Nodes     []struct {
+				Node, Score, Verdict string
+				Steps                []struct{ What, Score string }
+			} `json:"nodes"`
+		} `json:"instances"`
+		Plan []string `json:"plan"`
+	}
+	if err := json.Unmarshal([]byte(cc.ok(t, "alpha", "explain", "--json", "web")), &x); err != nil {
+		t.Fatalf("explain --json: %v", err)
+	}
+	if x.Schema != "pacer-explain/1" || len(x.Instances) != 1 || x.Instances[0].ID != "web" || len(x.Instances[0].RunningOn) != 1 ||
+		x.Instances[0].RunningOn[0] != "bravo" || len(x.Plan) != 0 {
+		t.Errorf("explain --json: %+v", x)
+	}
+	for _, n := range x.Instances[0].Nodes {
+		if n.Node == "bravo" && (n.Score != "150" || n.Verdict != "runs here and stays" || len(n.Steps) != 2 || n.Steps[1].Score != "150") {
+			t.Errorf("explain --json, bravo: %+v", n)
+		}
 	}
 
 	// A ban: on bravo the score is -INFINITY and explain names the
