@@ -48,3 +48,37 @@ func TestImpliesFirstNeedsRequiredMembers(t *testing.T) {
 		}
 	}
 }
+
+// TestFailedPromoteDemoteRoles checks unpack_rsc_op_failure's roles: a
+// failed demote leaves the instance Unpromoted (Stopped if it returned
+// "not running"), failed and active, so it is recovered; a failed
+// promote leaves it Promoted and failed. Neither leaves it unknown (to
+// be probed and started as if it never ran).
+func TestFailedPromoteDemoteRoles(t *testing.T) {
+	tests := []struct {
+		name, summary, status string
+	}{
+		{"failed demote: recovered as Unpromoted", "Recover", "FAILED node2"},
+		{"demote found it not running: stopped, started again", "Start", ""},
+		{"failed promote: Promoted and failed", "Recover", "FAILED Promoted node2"},
+	}
+	ops := [][]op{{{"demote", 0, 1, 3}}, {{"demote", 0, 7, 3}}, {{"start", 0, 0, 2}, {"promote", 0, 1, 3}}}
+	for i, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			xml := cloneCIB(clone("promotable", "true"), "",
+				history(1, map[string][]op{"c": started}, "c"), history(2, map[string][]op{"c": ops[i]}, "c"))
+			tr := schedule(t, xml)
+			got := summary(tr)
+			if !strings.Contains(got, tc.summary+" c:") || !strings.Contains(got, "node2") {
+				t.Errorf("summary %q, want %s of an instance on node2", got, tc.summary)
+			}
+			out := simulated(t, tr)
+			if tc.status != "" && !strings.Contains(out, tc.status) {
+				t.Errorf("status lacks %q:\n%s", tc.status, out)
+			}
+			if strings.Contains(executed(tr), "monitor_0@node2") {
+				t.Errorf("executed %q probes node2, where the history is known", executed(tr))
+			}
+		})
+	}
+}

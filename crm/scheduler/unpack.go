@@ -884,9 +884,29 @@ func (ws *workingSet) unpackRscHistory(r *resource, n *node, lr *cib.LRMResource
 			if o.rc == 0 {
 				role = cib.RolePromoted
 				clearPast()
+			} else {
+				// unpack_rsc_op_failure: a failed promote leaves it
+				// Promoted (and failed).
+				fail(o)
+				role = cib.RolePromoted
 			}
 		case "demote":
 			if o.rc == 0 {
+				role = cib.RoleUnpromoted
+				break
+			}
+			// unpack_rsc_op_failure: a failed demote with on-fail=block
+			// leaves it Promoted, to be stopped; one that found it not
+			// running leaves it Stopped; otherwise Unpromoted (staying
+			// Promoted would loop; the recovery stops it anyway).
+			fail(o)
+			switch {
+			case ws.opOnFail(r, o.task, o.interval) == onFailBlock:
+				role = cib.RolePromoted
+				r.nextRole = cib.RoleStopped
+			case o.rc == 7:
+				role = cib.RoleStopped
+			default:
 				role = cib.RoleUnpromoted
 			}
 		case "monitor":
