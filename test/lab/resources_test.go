@@ -574,6 +574,9 @@ func TestResourceFailoverRepeated(t *testing.T) {
 			for i := range runs {
 				fo := r.failoverOnce(f, i%2 == 0)
 				r.logFailover(fmt.Sprintf("run %d: %s (the DC: %v)", i+1, f, fo.wasDC), fo)
+				if fo.fenced > 3*r.c.Spec.Deadtime {
+					r.timeline(fo)
+				}
 				dead, fenced, vip, group = append(dead, fo.dead), append(fenced, fo.fenced), append(vip, fo.vipUp), append(group, fo.group)
 				r.heal(fo.victim)
 			}
@@ -584,6 +587,23 @@ func TestResourceFailoverRepeated(t *testing.T) {
 	r.t = t
 	r.checkRunning(r.group())
 	r.checkWatch()
+}
+
+// timeline logs what the survivors logged between a fault and the
+// fencing: elections, joins, transitions (a slow run explained).
+func (r *resourceLab) timeline(fo failover) {
+	r.t.Helper()
+	var lines []string
+	for _, msg := range []string{"node declared dead", "elected DC", "became DC", "no DC", "probing node", "node joined",
+		"node lost", "transition started", "fencing requested", "fencing succeeded", "node did not answer the probe"} {
+		for _, e := range r.c.AllEvents(r.c.Survivors(fo.victim), fo.at, msg, nil) {
+			if d := e.TS.Sub(fo.at); d <= fo.fenced+100*time.Millisecond {
+				lines = append(lines, fmt.Sprintf("+%.3fs %s: %s %s %s", d.Seconds(), e.Host, e.Logger, msg, e.Str("node")))
+			}
+		}
+	}
+	slices.Sort(lines)
+	r.t.Logf("timeline of the failover of %s:\n  %s", fo.victim, strings.Join(lines, "\n  "))
 }
 
 // spread is "min / median / max" of ds in seconds.
