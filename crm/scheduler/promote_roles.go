@@ -173,6 +173,10 @@ func (ws *workingSet) promotionOrder(r *resource) []*resource {
 	r.merging = false
 	for _, c := range r.children {
 		switch {
+		case !c.managed && c.nextRole == cib.RolePromoted:
+			// set_sort_index_to_node_score: an unmanaged Promoted
+			// instance stays first, whatever its node's score.
+			c.sortIndex = infinity
 		case c.managed && c.promoPriority < 0:
 			c.sortIndex = -infinity
 		case c.assigned == nil || c.sortIndex < 0:

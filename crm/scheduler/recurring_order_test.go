@@ -82,3 +82,24 @@ func TestFailedPromoteDemoteRoles(t *testing.T) {
 		})
 	}
 }
+
+// TestUnmanagedPromotedKeepsItsPlace checks set_sort_index_to_node_score:
+// an unmanaged instance that stays Promoted (its demote failed with
+// on-fail=block) keeps the first place in the promotion order, so it
+// uses up promoted-max and no other instance is promoted, even where the
+// node's score would rank it last (its node banned by a location here).
+func TestUnmanagedPromotedKeepsItsPlace(t *testing.T) {
+	cl := `<clone id="cl"><meta_attributes id="clm"><nvpair id="clm-p" name="promotable" value="true"/></meta_attributes>` +
+		`<primitive id="c" class="ocf" provider="heartbeat" type="Dummy"><operations>` +
+		`<op id="c-demote" name="demote" interval="0" on-fail="block"/></operations></primitive></clone>`
+	node1 := history(1, map[string][]op{"c": {{"start", 0, 0, 2}, {"promote", 0, 0, 3}, {"demote", 0, 1, 4}}}, "c")
+	node2 := strings.Replace(history(2, map[string][]op{"c": started}, "c"), "</node_state>",
+		`<transient_attributes id="2"><instance_attributes id="st2"><nvpair id="st2-m" name="master-c" value="5"/></instance_attributes></transient_attributes></node_state>`, 1)
+	tr := schedule(t, cloneCIB(cl, `<rsc_location id="ban" rsc="cl" node="node1" score="-INFINITY"/>`, node1, node2))
+	if got := summary(tr); strings.Contains(got, "Promote") {
+		t.Errorf("summary %q: nothing may be promoted while the blocked instance stays Promoted", got)
+	}
+	if out := simulated(t, tr); !strings.Contains(out, "FAILED Promoted node1 (blocked)") {
+		t.Errorf("status:\n%s", out)
+	}
+}
