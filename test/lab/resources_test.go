@@ -390,6 +390,36 @@ func TestResourceFaults(t *testing.T) {
 		t.Logf("ring0 of %s cut for %v: no fencing, nobody declared dead, the group stayed", where, 6*c.Spec.Deadtime)
 	})
 
+	// The Filesystem unmounted behind the cluster's back: its monitor
+	// fails, and the group is recovered in place (fs, then vip and app,
+	// which depend on it, restarted on the same node).
+	t.Run("filesystem unmounted: recovered in place", func(t *testing.T) {
+		r.t = t
+		where := r.group()
+		at := time.Now()
+		_, err := l.Host(where).Run(10*time.Second, "umount", l.MountDir)
+		must(t, err)
+		dc, err := c.WaitOneDC(c.Nodes(), rguard)
+		must(t, err)
+		mf, err := c.Node(dc).WaitEvent(at, rguard, "monitor failed", map[string]string{"rsc": "fs", "node": where})
+		must(t, err)
+		var last Event
+		for _, m := range groupMembers {
+			e, err := c.Node(dc).WaitEvent(at, rguard, "action result", map[string]string{"rsc": m, "op": "start", "rc": "0", "node": where})
+			must(t, err)
+			last = e
+		}
+		if now := r.group(); now != where {
+			t.Fatalf("group moved from %s to %s after one failure", where, now)
+		}
+		r.checkRunning(where)
+		r.noFencingSince(at)
+		t.Logf("fs unmounted on %s: monitor failed +%.3fs, group restarted in place +%.3fs", where,
+			mf.TS.Sub(at).Seconds(), last.TS.Sub(at).Seconds())
+		_, err = c.Pacer(where, 30*time.Second, "resource", "cleanup", "fs")
+		must(t, err)
+	})
+
 	t.Run("failed monitor: recovered in place, then moved", func(t *testing.T) {
 		r.t = t
 		began := time.Now()
