@@ -509,6 +509,86 @@ func TestResourceFaults(t *testing.T) {
 		})
 	}
 
+	// The fence device cannot fence the node (its plug is wrong): the
+	// fencing fails and is retried, never assumed; the group stays on the
+	// dead node (its VIP and mount are still there) and starts nowhere
+	// else until the device is repaired and the node really fenced.
+	t.Run("fence device fails: retried, nothing started elsewhere", func(t *testing.T) {
+		r.t = t
+		fo := failover{}
+		dc, err := c.WaitOneDC(c.Nodes(), rguard)
+		must(t, err)
+		victim := r.group()
+		if victim == dc {
+			victim = c.Survivors(dc)[0]
+			r.moveTo(victim)
+		}
+		device := func(plug string) {
+			var hm []string
+			for _, n := range c.Nodes() {
+				p := l.Host(n).NS
+				if n == victim {
+					p = plug
+				}
+				hm = append(hm, n+":"+p)
+			}
+			file := filepath.Join(l.Dir, "fence-lab.crm")
+			must(t, os.WriteFile(file, []byte(fmt.Sprintf("primitive fence-lab stonith:fence_pacer_lab params pcmk_host_list=%q pcmk_host_map=%q op monitor interval=10s\n",
+				strings.Join(c.Nodes(), " "), strings.Join(hm, ";"))), 0o644))
+			_, err := c.Pacer(dc, 30*time.Second, "configure", "load", "update", file)
+			must(t, err)
+		}
+		device(Prefix(l.Name) + "nosuch")
+		// The device restarts with its new parameters; then the fault.
+		time.Sleep(time.Second)
+		fo.at, err = c.Inject(FaultKill, victim)
+		must(t, err)
+		fo.victim = victim
+		for i := 1; i <= 2; i++ {
+			deadline := time.Now().Add(rguard)
+			for len(c.AllEvents(c.Survivors(victim), fo.at, "fencing failed", map[string]string{"logger": "coordinator", "node": victim})) < i {
+				if time.Now().After(deadline) {
+					t.Fatalf("no %d failed fencing attempts of %s", i, victim)
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+		}
+		failedAt := time.Since(fo.at)
+		if hs, err := l.AddrHolders(labVIP); err != nil || !slices.Equal(hs, []string{victim}) {
+			t.Errorf("while %s cannot be fenced the VIP is on %v (%v), want [%s]", victim, hs, err, victim)
+		}
+		for _, e := range c.AllEvents(c.Nodes(), fo.at, "action initiated", map[string]string{"op": "start"}) {
+			if slices.Contains(groupMembers, e.Str("rsc")) {
+				t.Errorf("%s started on %s while %s was not fenced", e.Str("rsc"), e.Str("node"), victim)
+			}
+		}
+		repaired := time.Now()
+		device(l.Host(victim).NS)
+		up, to := r.vipMoved(victim, repaired)
+		fenced := c.AllEvents(c.Survivors(victim), repaired, "fencing succeeded", map[string]string{"logger": "coordinator", "node": victim})
+		if len(fenced) == 0 {
+			t.Fatalf("VIP up on %s but %s's fencing not logged", to, victim)
+		}
+		t.Logf("kill of %s with a device that cannot fence it: 2 failed fencing attempts within %.3fs, the group stayed there; "+
+			"device repaired: fenced +%.3fs, VIP up on %s +%.3fs after the repair", victim, failedAt.Seconds(),
+			fenced[0].TS.Sub(repaired).Seconds(), to, up.Sub(repaired).Seconds())
+		where := r.group()
+		r.checkRunning(where)
+		// The status section's history: the failed attempts, then the success.
+		st, err := c.Status(where)
+		must(t, err)
+		var states []string
+		for _, f := range st.Fencing {
+			if f.Target == victim && f.Completed.After(fo.at) {
+				states = append(states, f.State)
+			}
+		}
+		if !slices.Equal(states, []string{"failed", "success"}) {
+			t.Errorf("fencing history of %s since the kill: %v, want [failed success]", victim, states)
+		}
+		r.heal(victim)
+	})
+
 	t.Run("DC killed in the middle of a transition", func(t *testing.T) {
 		r.t = t
 		where := r.group()
