@@ -209,12 +209,13 @@ func (p *Pair) Config() [][]string {
 		{"primitive", "drbd", "ocf:pacemaker:Stateful",
 			"op", "monitor", "interval=1s", "role=Promoted", "timeout=10s",
 			"op", "monitor", "interval=2s", "role=Unpromoted", "timeout=10s"},
-		// globally-unique=true: with an anonymous clone (the classic
-		// DRBD configuration) the DC that takes over after a fencing
-		// names the survivor's instance differently from its operation
-		// history (drbd:0 planned, drbd:1 recorded, then drbd) and
-		// restarts it in a loop; fixed instance names avoid that
-		// (a scheduler bug, see docs/operator-guide.md).
+		// globally-unique=true: with an anonymous clone (DRBD's classic
+		// configuration) the operations on one node's instance reach the
+		// agent under changing names across a DC change (drbd:1, drbd:0,
+		// drbd), so Stateful, which keys its state file by the instance
+		// name, loses track after a failover (a failed monitor, or the
+		// instance restarted in a loop). A pacer bug, documented in
+		// docs/operator-guide.md; fixed names avoid it.
 		{"clone", "drbd-clone", "drbd", "meta", "promotable=true", "promoted-max=1",
 			"promoted-node-max=1", "clone-max=2", "clone-node-max=1", "globally-unique=true"},
 		{"primitive", "fs", "ocf:heartbeat:Filesystem", "params", "device=" + p.Lab.Disk,

@@ -273,6 +273,13 @@ func TestPairNFS(t *testing.T) {
 		}
 		checkOnDisk(t, p, surv, "marker", "written over NFS\n")
 		logEvents(t, p, at)
+		ps, err := p.State(surv)
+		must(t, err)
+		for _, w := range ps.Warnings {
+			if strings.Contains(w, "failed") {
+				t.Errorf("after the failover: %s", w)
+			}
+		}
 		// pacer status exits 2 with warnings (n1 offline): shown as it is.
 		out, _ := p.Pacer(surv, 10*time.Second, "status")
 		t.Logf("pacer status on %s after the failover:\n%s", surv, out)
