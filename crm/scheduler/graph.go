@@ -363,9 +363,38 @@ func (t *Transition) CurrentStatus() *Status {
 		if r.orphan && len(r.running) == 0 {
 			continue
 		}
+		if r.isCollective() && r.activeAnywhere() && !r.collectiveRunsOnAny(ws) {
+			continue
+		}
 		st.Resources = append(st.Resources, conv(r))
 	}
 	return st
+}
+
+// activeAnywhere says some primitive of r runs somewhere.
+func (r *resource) activeAnywhere() bool {
+	for _, p := range r.primitives() {
+		if len(p.running) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// collectiveRunsOnAny is whether a group or clone has a node in its own
+// running list, as native_add_running builds it: a member's node is added
+// to its parents' unless the member is unmanaged and the node offline.
+// crm_mon leaves out a partially active resource whose list is empty (a
+// clone whose only active instance is blocked on a node that is down).
+func (r *resource) collectiveRunsOnAny(ws *workingSet) bool {
+	for _, p := range r.primitives() {
+		for _, n := range p.running {
+			if n.online || p.unpackManaged(ws) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // unpackManaged is whether the resource was managed as unpacked (before

@@ -103,3 +103,34 @@ func TestUnmanagedPromotedKeepsItsPlace(t *testing.T) {
 		t.Errorf("status:\n%s", out)
 	}
 }
+
+// TestHardStopFailureUnfenceable checks check_recoverable and what crm_mon
+// shows of it. A stop that failed hard (rc 2-6: invalid or missing
+// configuration, privileges, not installed) can be recovered only by
+// fencing; with no fence device the resource is blocked (unmanaged). An
+// ordinary stop failure (rc 1) is not blocked by that rule. A clone whose
+// only active instance is such a blocked one on a node that is down has
+// no node of its own (native_add_running adds an unmanaged member's node
+// to its parents only while the node is online), so it is not listed.
+func TestHardStopFailureUnfenceable(t *testing.T) {
+	fencingOn := strings.Replace(head, `name="stonith-enabled" value="false"`, `name="stonith-enabled" value="true"`, 1)
+	down := func(s string) string {
+		return strings.Replace(s, `in_ccm="true" crmd="online" join="member" expected="member"`, `crmd="offline" join="down"`, 1)
+	}
+	build := func(rc int) string {
+		node2 := down(history(2, map[string][]op{"c": {{"start", 0, 0, 2}, {"stop", 0, rc, 3}}}, "c"))
+		return fencingOn + `<resources>` + clone() + `</resources><constraints/></configuration>` +
+			withStatus(history(1, map[string][]op{"c": stopped}, "c"), node2)
+	}
+	out := simulated(t, schedule(t, build(5)))
+	if !strings.Contains(out, "1 BLOCKED") {
+		t.Errorf("a stop that failed with 'not installed' on an unfenceable node is not blocked:\n%s", out)
+	}
+	if strings.Contains(out, "Clone Set: cl") {
+		t.Errorf("the clone is listed though its only active instance is blocked on a node that is down:\n%s", out)
+	}
+	out = simulated(t, schedule(t, build(1)))
+	if strings.Contains(out, "BLOCKED") || !strings.Contains(out, "Clone Set: cl") {
+		t.Errorf("an ordinary stop failure: want it listed and not blocked:\n%s", out)
+	}
+}

@@ -871,6 +871,14 @@ func (ws *workingSet) unpackRscHistory(r *resource, n *node, lr *cib.LRMResource
 			} else {
 				fail(o)
 				role = cib.RoleStarted
+				if o.rc >= 2 && o.rc <= 6 && !ws.canFence(n) {
+					// remap_operation's check_recoverable: a stop that
+					// failed hard (invalid or missing configuration,
+					// privileges, not installed) can be recovered only
+					// by fencing; where the node cannot be fenced the
+					// resource is left alone, blocked.
+					r.managed, r.blocked = false, true
+				}
 			}
 		case "start", "migrate_from":
 			if o.rc == 0 {
