@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"go.uber.org/zap"
 
@@ -222,17 +223,24 @@ func (b cliBackend) Fence(ctx context.Context, a control.AdminArgs) (control.Adm
 	lg := b.d.lg.Named("control")
 	start := b.d.clk.Now()
 	lg.Info("fencing requested", logfield.Node(a.Node), logfield.Op(a.Action), logfield.Reason("pacer node fence"))
+	const reason = "pacer node fence"
 	res, err := cibFencer{f: f, s: b.d.store}.Fence(ctx, fencing.Request{Target: a.Node, TargetID: id, Action: a.Action,
-		Origin: b.d.cfg.Node.Name, Reason: "pacer node fence"})
+		Origin: b.d.cfg.Node.Name, Reason: reason})
 	if err != nil {
+		// not in the fencing history: pacer has no command to clear a
+		// failed fencing from it, and status would warn until the next
+		// fencing of the node succeeded
 		lg.Error("fencing failed", logfield.Node(a.Node), logfield.Op(a.Action), zap.Error(err))
 		return control.AdminResult{}, fmt.Errorf("%w: fence %s: %v", control.ErrUnavailable, a.Node, err)
 	}
+	// the fencing goes into the status section's history with the node
+	// recorded down, as the DC's do, so pacer status shows it on every node
+	ev := manualFenceEvent(a.Node, a.Action, b.d.cfg.Node.Name, reason, res, start, b.d.clk.Now())
 	lg.Info("fencing succeeded", logfield.Node(a.Node), logfield.Op(a.Action), zap.Strings("devices", res.Devices),
 		zap.String("executor", res.Executor), logfield.Duration(b.d.clk.Since(start)))
 	out := control.AdminResult{Devices: res.Devices, Executor: res.Executor}
 	u := store.StatusUpdate{Node: a.Node, NodeID: id, ClearLRM: true, ClearAttrs: true,
-		State: &store.NodeMembership{InCCM: "false", Crmd: "offline", Join: "down", Expected: "down"}}
+		State: &store.NodeMembership{InCCM: "false", Crmd: "offline", Join: "down", Expected: "down"}, Fence: &ev}
 	v, err := b.d.store.ProposeStatus(ctx, u)
 	if err != nil {
 		return out, fmt.Errorf("%w: %s was fenced (devices %s), but recording it failed: %v; the DC will see it lost",
@@ -240,4 +248,21 @@ func (b cliBackend) Fence(ctx context.Context, a control.AdminArgs) (control.Adm
 	}
 	out.Version = control.CIB{AdminEpoch: v.AdminEpoch, Epoch: v.Epoch, NumUpdates: v.NumUpdates}
 	return out, nil
+}
+
+// manualFenceEvent is the fencing history's entry for an operator's
+// successful fencing (pacer node fence) of target, asked on origin, with
+// the devices that did it.
+func manualFenceEvent(target, action, origin, reason string, res fencing.Result, started, completed time.Time) cib.FenceEvent {
+	if res.Action != "" {
+		action = res.Action
+	}
+	if action == "" {
+		action = "reboot"
+	}
+	ev := cib.FenceEvent{ID: "fence-" + target + "-" + strconv.FormatInt(started.UnixMilli(), 10), Target: target,
+		Action: action, State: "success", Origin: origin, Executor: res.Executor, Reason: reason,
+		Devices: strings.Join(res.Devices, " "), Started: started.UTC().Format(cib.FenceTimeLayout),
+		Completed: completed.UTC().Format(cib.FenceTimeLayout)}
+	return ev
 }

@@ -1,6 +1,7 @@
 package integration
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -281,4 +282,34 @@ func TestCLIResourceAndNode(t *testing.T) {
 	}
 	cc.nodes[victim].ExitWait(t, 5*time.Second)
 	t.Logf("node fence %s: %s", victim, strings.TrimSpace(out))
+
+	// the operator's fencing is in the status section's fencing history,
+	// shown by the third node too, as the DC's fencings are
+	third := otherThan(cc.dc, victim)
+	var doc struct {
+		Fencing []struct {
+			Target, Action, State, Origin, Executor, Reason string
+			Devices                                         []string
+		}
+	}
+	found := false
+	// the third node's applied copy may trail the commit by a moment
+	for deadline := time.Now().Add(5 * time.Second); !found && time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		js, errOut, code := cc.run(t, third, "", "status", "--json")
+		if code != 0 && code != 2 { // 2: the fenced node is OFFLINE, a warning
+			t.Fatalf("status --json on %s: exit %d %s", third, code, errOut)
+		}
+		if err := json.Unmarshal([]byte(js), &doc); err != nil {
+			t.Fatalf("status --json on %s: %v", third, err)
+		}
+		for _, f := range doc.Fencing {
+			if f.Target == victim && f.Action == "reboot" && f.State == "success" && f.Origin == cc.dc &&
+				f.Executor == cc.dc && f.Reason == "pacer node fence" && strings.Join(f.Devices, " ") == "fence1" {
+				found = true
+			}
+		}
+	}
+	if !found {
+		t.Errorf("status --json on %s: fencing history %+v, want the reboot of %s by %s with fence1", third, doc.Fencing, victim, cc.dc)
+	}
 }
