@@ -43,7 +43,10 @@ func importCommand() *cli.Command {
 		Usage: "bring a configuration over from Heartbeat or Pacemaker",
 		Description: "Exit status: 0 everything carried over; 1 bad input, nothing written;\n" +
 			"2 written, with things pacer does not honour (each reported with where it is).\n" +
-			"docs/migration.md describes both imports.",
+			"docs/migration.md describes both imports.\n\n" +
+			"Examples:\n" +
+			"  pacer import haresources /etc/ha.d/haresources --ha-cf /etc/ha.d/ha.cf -o /root/pacer-import\n" +
+			"  cibadmin -Q | pacer import cib - > cib.crm",
 		Subcommands: []*cli.Command{importHaresourcesCommand(), importCIBCommand()},
 	}
 }

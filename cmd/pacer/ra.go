@@ -38,25 +38,28 @@ func raCommand() *cli.Command {
 		},
 		Subcommands: []*cli.Command{
 			{
-				Name:  "classes",
-				Usage: "list the agent classes, with the ocf providers",
+				Name:        "classes",
+				Description: "Example:\n  pacer ra classes",
+				Usage:       "list the agent classes, with the ocf providers",
 				Action: func(c *cli.Context) error {
 					return raClasses(raConfig(c), c.App.Writer)
 				},
 			},
 			{
-				Name:      "list",
-				Usage:     "list the agents of a class",
-				ArgsUsage: "ocf[:PROVIDER] | lsb | stonith | service | systemd",
+				Name:        "list",
+				Description: "Examples:\n  pacer ra list ocf:heartbeat\n  pacer ra list stonith",
+				Usage:       "list the agents of a class",
+				ArgsUsage:   "ocf[:PROVIDER] | lsb | stonith | service | systemd",
 				Action: func(c *cli.Context) error {
 					return raList(raConfig(c), c.Args().Slice(), c.App.Writer)
 				},
 			},
 			{
-				Name:      "info",
-				Aliases:   []string{"meta"},
-				Usage:     "show an agent's parameters and operations",
-				ArgsUsage: "CLASS:PROVIDER:TYPE | CLASS:TYPE",
+				Name:        "info",
+				Description: "Examples:\n  pacer ra info ocf:heartbeat:IPaddr2\n  pacer ra info stonith:fence_ipmilan",
+				Aliases:     []string{"meta"},
+				Usage:       "show an agent's parameters and operations",
+				ArgsUsage:   "CLASS:PROVIDER:TYPE | CLASS:TYPE",
 				Action: func(c *cli.Context) error {
 					if c.NArg() != 1 {
 						return fmt.Errorf("ra info: want one agent, like ocf:heartbeat:Dummy or stonith:fence_xvm")

@@ -17,8 +17,7 @@ import (
 func cliApp(out, errOut *bytes.Buffer) *cli.App {
 	return &cli.App{
 		Name: "pacer", Flags: []cli.Flag{cibFileFlag()},
-		Commands: []*cli.Command{configureCommand(), resourceCommand(), nodeCommand(), statusCommand(),
-			explainCommand(), simulateCommand(), historyCommand(), reportCommand()},
+		Commands:       commands(),
 		Writer:         out,
 		ErrWriter:      errOut,
 		ExitErrHandler: func(*cli.Context, error) {},
@@ -43,8 +42,8 @@ func runCLI(args ...string) (stdout, stderr string, code int) {
 	return out.String(), errb.String(), code
 }
 
-// Every command of configure, resource and node, and explain, simulate,
-// history and report, has --help with an example.
+// Every command and subcommand pacer has (main's list) has --help with
+// an example.
 func TestEveryCommandHasHelpWithExample(t *testing.T) {
 	var walk func(path []string, cmds []*cli.Command)
 	n := 0
@@ -62,8 +61,8 @@ func TestEveryCommandHasHelpWithExample(t *testing.T) {
 			walk(p, c.Subcommands)
 		}
 	}
-	walk(nil, []*cli.Command{configureCommand(), resourceCommand(), nodeCommand(), explainCommand(), simulateCommand(), historyCommand(), reportCommand()})
-	if n < 39 {
+	walk(nil, commands())
+	if n < 50 {
 		t.Fatalf("only %d commands walked", n)
 	}
 }
