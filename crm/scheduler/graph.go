@@ -290,15 +290,20 @@ type ResourceStatus struct {
 	// PendingOpID is the pending operation's history entry id.
 	PendingOpID string
 	// Unclean: the one node it is active on is unclean and offline.
-	Unclean    bool
-	Children   []*ResourceStatus
-	Role       cib.Role
-	Nodes      []string // where active
-	TargetRole cib.Role
-	Managed    bool
-	Blocked    bool
-	Orphan     bool
-	Failed     bool
+	Unclean bool
+	// DownUnmanaged: an unmanaged primitive active only on nodes that
+	// are down. native_add_running gives its nodes to its parents only
+	// while they are online, so to the clone or group it is as if it
+	// ran nowhere (see simout).
+	DownUnmanaged bool
+	Children      []*ResourceStatus
+	Role          cib.Role
+	Nodes         []string // where active
+	TargetRole    cib.Role
+	Managed       bool
+	Blocked       bool
+	Orphan        bool
+	Failed        bool
 }
 
 // NodeStatus is one node's state.
@@ -339,6 +344,14 @@ func (t *Transition) CurrentStatus() *Status {
 		if len(r.running) == 1 && r.running[0].unclean && !r.running[0].online {
 			rs.Unclean = true
 		}
+		if !r.isCollective() && len(r.running) > 0 && !rs.Managed {
+			rs.DownUnmanaged = true
+			for _, n := range r.running {
+				if n.online {
+					rs.DownUnmanaged = false
+				}
+			}
+		}
 		for _, c := range r.children {
 			rs.Children = append(rs.Children, conv(c))
 		}
@@ -363,38 +376,9 @@ func (t *Transition) CurrentStatus() *Status {
 		if r.orphan && len(r.running) == 0 {
 			continue
 		}
-		if r.isCollective() && r.activeAnywhere() && !r.collectiveRunsOnAny(ws) {
-			continue
-		}
 		st.Resources = append(st.Resources, conv(r))
 	}
 	return st
-}
-
-// activeAnywhere says some primitive of r runs somewhere.
-func (r *resource) activeAnywhere() bool {
-	for _, p := range r.primitives() {
-		if len(p.running) > 0 {
-			return true
-		}
-	}
-	return false
-}
-
-// collectiveRunsOnAny is whether a group or clone has a node in its own
-// running list, as native_add_running builds it: a member's node is added
-// to its parents' unless the member is unmanaged and the node offline.
-// crm_mon leaves out a partially active resource whose list is empty (a
-// clone whose only active instance is blocked on a node that is down).
-func (r *resource) collectiveRunsOnAny(ws *workingSet) bool {
-	for _, p := range r.primitives() {
-		for _, n := range p.running {
-			if n.online || p.unpackManaged(ws) {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // unpackManaged is whether the resource was managed as unpacked (before

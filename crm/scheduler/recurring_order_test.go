@@ -112,25 +112,34 @@ func TestUnmanagedPromotedKeepsItsPlace(t *testing.T) {
 // only active instance is such a blocked one on a node that is down has
 // no node of its own (native_add_running adds an unmanaged member's node
 // to its parents only while the node is online), so it is not listed.
+// (Each expectation checked against crm_simulate 2.1.5 on the same CIB.)
 func TestHardStopFailureUnfenceable(t *testing.T) {
 	fencingOn := strings.Replace(head, `name="stonith-enabled" value="false"`, `name="stonith-enabled" value="true"`, 1)
 	down := func(s string) string {
 		return strings.Replace(s, `in_ccm="true" crmd="online" join="member" expected="member"`, `crmd="offline" join="down"`, 1)
 	}
-	build := func(rc int) string {
+	build := func(rc int, node1 []op) string {
 		node2 := down(history(2, map[string][]op{"c": {{"start", 0, 0, 2}, {"stop", 0, rc, 3}}}, "c"))
 		return fencingOn + `<resources>` + clone() + `</resources><constraints/></configuration>` +
-			withStatus(history(1, map[string][]op{"c": stopped}, "c"), node2)
+			withStatus(history(1, map[string][]op{"c": node1}, "c"), node2)
 	}
-	out := simulated(t, schedule(t, build(5)))
+	out := simulated(t, schedule(t, build(5, stopped)))
 	if !strings.Contains(out, "1 BLOCKED") {
 		t.Errorf("a stop that failed with 'not installed' on an unfenceable node is not blocked:\n%s", out)
 	}
-	if strings.Contains(out, "Clone Set: cl") {
+	if strings.Contains(out, "Clone Set: cl") || !strings.Contains(out, "* No resources") {
 		t.Errorf("the clone is listed though its only active instance is blocked on a node that is down:\n%s", out)
 	}
-	out = simulated(t, schedule(t, build(1)))
+	out = simulated(t, schedule(t, build(1, stopped)))
 	if strings.Contains(out, "BLOCKED") || !strings.Contains(out, "Clone Set: cl") {
 		t.Errorf("an ordinary stop failure: want it listed and not blocked:\n%s", out)
+	}
+	// With another instance running the clone is listed: the blocked
+	// instance on its own line, and its node, not the clone's, in the
+	// Stopped list.
+	out = simulated(t, schedule(t, build(5, started)))
+	cur := out[:strings.Index(out, "Transition Summary")]
+	if !strings.Contains(cur, "Started node2 (UNCLEAN, blocked)") || !strings.Contains(cur, "Stopped: [ node2 ]") {
+		t.Errorf("clone with a running instance and a blocked one on a node that is down:\n%s", cur)
 	}
 }

@@ -220,12 +220,46 @@ func writeStatus(b *strings.Builder, st *scheduler.Status) {
 		fmt.Fprintf(b, "    * OFFLINE: [ %s ]\n", strings.Join(offline, " "))
 	}
 	b.WriteString("\n  * Full List of Resources:\n")
-	if len(st.Resources) == 0 {
+	shown := 0
+	for _, r := range st.Resources {
+		if hasNoNodeOfItsOwn(r) {
+			continue
+		}
+		writeResource(b, r, "    ", nil)
+		shown++
+	}
+	if shown == 0 {
 		b.WriteString("    * No resources\n")
 	}
-	for _, r := range st.Resources {
-		writeResource(b, r, "    ", nil)
+}
+
+// hasNoNodeOfItsOwn is crm_mon's rule for the resource list: a partially
+// active group or clone that runs on none of the nodes shown is left out.
+// Its own node list lacks the nodes of members that are unmanaged on a
+// node that is down (a clone whose only active instance is blocked there
+// is not listed at all).
+func hasNoNodeOfItsOwn(r *scheduler.ResourceStatus) bool {
+	if len(r.Children) == 0 {
+		return false
 	}
+	active, own := false, false
+	var walk func(x *scheduler.ResourceStatus)
+	walk = func(x *scheduler.ResourceStatus) {
+		if len(x.Children) == 0 {
+			if len(x.Nodes) > 0 {
+				active = true
+				if !x.DownUnmanaged {
+					own = true
+				}
+			}
+			return
+		}
+		for _, c := range x.Children {
+			walk(c)
+		}
+	}
+	walk(r)
+	return active && !own
 }
 
 func agent(r *scheduler.ResourceStatus) string {
@@ -270,8 +304,12 @@ func writeClone(b *strings.Builder, r *scheduler.ResourceStatus, indent string) 
 	activeInstances := 0
 	for _, c := range r.Children {
 		inst := instanceView(c)
-		for _, n := range inst.Nodes {
-			active[n] = true
+		if !c.DownUnmanaged {
+			// The clone's own node list (pe__clone_default's
+			// Stopped list leaves out only those).
+			for _, n := range inst.Nodes {
+				active[n] = true
+			}
 		}
 		// Only the instances in the Promoted and Started lists count
 		// as active for the Stopped list (pe__clone_default): one
