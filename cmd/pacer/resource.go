@@ -119,20 +119,26 @@ func fetchStatus(ctx context.Context, c *cli.Context) (*status.Report, error) {
 }
 
 // waitStatus polls the status until cond holds or timeout; it returns
-// whether cond held.
+// whether cond held and, when it did not, the last error of a status
+// request that failed before the timeout (nil when they all answered). It
+// runs after a change was made, so its callers report a timeout as a
+// warning, never as an error that would say nothing changed.
 func waitStatus(c *cli.Context, timeout time.Duration, cond func(*status.Report) bool) (bool, error) {
 	ctx, cancel := context.WithTimeout(ctxOf(c), timeout)
 	defer cancel()
+	var last error
 	for {
 		rep, err := fetchStatus(ctx, c)
 		if err == nil && cond(rep) {
 			return true, nil
 		}
 		if ctx.Err() != nil {
-			if err != nil && !errors.Is(err, context.DeadlineExceeded) {
-				return false, err
-			}
-			return false, nil
+			// a request cut short by the timeout (a dial or read that
+			// timed out, whatever its error says) is the timeout itself
+			return false, last
+		}
+		if err != nil {
+			last = err
 		}
 		select {
 		case <-ctx.Done():
@@ -301,11 +307,12 @@ func resourceTargetRole(c *cli.Context, verb, role string) error {
 func waitReport(c *cli.Context, cmd, rsc, what string, cond func(*status.Report) bool) error {
 	t0 := time.Now()
 	ok, err := waitStatus(c, c.Duration("timeout"), cond)
-	if err != nil {
-		return exitFor(cmd, err)
-	}
 	if !ok {
-		return cli.Exit(fmt.Sprintf("pacer %s: %s not %s after %v (see pacer status)", cmd, rsc, what, c.Duration("timeout")), exitWarning)
+		msg := fmt.Sprintf("pacer %s: %s not %s after %v (see pacer status)", cmd, rsc, what, c.Duration("timeout"))
+		if err != nil {
+			msg += "; the last status request failed: " + err.Error()
+		}
+		return cli.Exit(msg, exitWarning)
 	}
 	fmt.Fprintf(c.App.Writer, "%s: %s after %v\n", rsc, what, time.Since(t0).Round(100*time.Millisecond))
 	return nil

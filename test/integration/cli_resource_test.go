@@ -73,6 +73,17 @@ func TestCLIResourceAndNode(t *testing.T) {
 	cc.ok(t, via, "resource", "start", "--wait", "d1")
 	on = cc.where(t, "d1", time.Second)
 
+	// a --wait that times out after the change was made is a warning
+	// (exit 2: done, not yet seen done), not an error that would say
+	// nothing changed, even when the timeout cuts a status request short
+	out, errOut, code := cc.run(t, via, "", "resource", "stop", "--wait", "--timeout", "1ms", "d1")
+	if code != 2 || !strings.Contains(out, "d1: target-role=Stopped") || !strings.Contains(errOut, "d1 not stopped after 1ms") {
+		t.Errorf("stop --wait --timeout 1ms: exit %d %q %q, want 2 with the change made and the timeout said", code, out, errOut)
+	}
+	cc.waitRunning(t, "d1", "", 5*time.Second)
+	cc.ok(t, via, "resource", "start", "--wait", "d1")
+	on = cc.where(t, "d1", time.Second)
+
 	// restart: a stop and a start on the node, target-role as it was
 	stops, starts := cc.countEvents("action result", map[string]string{"rsc": "d1", "op": "stop", "rc": "0"}),
 		cc.countEvents("action result", map[string]string{"rsc": "d1", "op": "start", "rc": "0"})
