@@ -51,6 +51,12 @@ func (d *dc) execute(ctx context.Context, t *transition, i int, a *scheduler.Act
 	for k, v := range a.Meta {
 		spec.Meta[k] = v
 	}
+	// As Pacemaker's graph does: the agent learns the node it runs on
+	// (OCF_RESKEY_CRM_meta_on_node, _on_node_uuid).
+	if _, ok := spec.Meta["on_node"]; !ok {
+		spec.Meta["on_node"] = a.Node
+		spec.Meta["on_node_uuid"] = idString(node)
+	}
 	op := resources.Op{Resource: spec, Action: a.Task, Interval: a.Interval}
 	if a.Task == "cancel" {
 		name, iv := cancelledOp(a.Key, id)

@@ -100,7 +100,7 @@ func newResourceLabOf(t *testing.T, name string, hosts []string, extra string) *
 		{"primitive", "vip", "ocf:heartbeat:IPaddr2", "params", "ip=" + labVIP, "cidr_netmask=24", "nic=ring0",
 			"op", "monitor", "interval=2s", "timeout=20s"},
 		{"primitive", "app", "ocf:pacerlab:Knob", "params", "knobs=" + r.knobs, "meta", "migration-threshold=2",
-			"op", "monitor", "interval=1s", "timeout=20s"},
+			"op", "monitor", "interval=1s", "timeout=20s", "op", "start", "interval=0", "timeout=5s"},
 		{"group", "web", "fs", "vip", "app"},
 	}
 	for _, cmd := range cmds {
@@ -461,6 +461,50 @@ func TestResourceFaults(t *testing.T) {
 		}
 	})
 
+	// app's start hangs on its node (a knob for that node only): the
+	// agent is killed at the start's timeout (5 s), the failed start bans
+	// app from the node (start-failure-is-fatal) and the group moves.
+	t.Run("start hangs: timed out, the group moves", func(t *testing.T) {
+		r.t = t
+		where := r.group()
+		knob := filepath.Join(r.knobs, "start-sleep@"+where)
+		must(t, os.WriteFile(knob, []byte("60\n"), 0o644))
+		defer os.Remove(knob)
+		at := time.Now()
+		_, err := l.Host(where).Run(5*time.Second, "rm", appState)
+		must(t, err)
+		dc, err := c.WaitOneDC(c.Nodes(), rguard)
+		must(t, err)
+		ini, err := c.Node(dc).WaitEvent(at, rguard, "action initiated", map[string]string{"rsc": "app", "op": "start", "node": where})
+		must(t, err)
+		res, err := c.Node(dc).WaitEvent(at, rguard, "action result", map[string]string{"rsc": "app", "op": "start", "node": where})
+		must(t, err)
+		if res.Str("rc") == "0" {
+			t.Fatalf("app's hanging start on %s succeeded: %v", where, res.Fields)
+		}
+		must(t, os.Remove(knob))
+		now := r.group()
+		if now == where {
+			t.Fatalf("group still on %s after its start there timed out", where)
+		}
+		r.checkRunning(now)
+		r.noFencingSince(at)
+		if ps, err := l.Host(where).Processes(); err == nil {
+			for _, p := range ps {
+				if p.Comm == "sleep" && slices.Contains(p.Args, "60") {
+					t.Errorf("the hung start's sleep still runs on %s: %v", where, p)
+				}
+			}
+		}
+		t.Logf("app's start on %s hung: result rc %s (%s, status %s) %.3fs after it was initiated; group on %s +%.3fs",
+			where, res.Str("rc"), res.Str("rc_text"), res.Str("status"), res.TS.Sub(ini.TS).Seconds(), now, time.Since(at).Seconds())
+		_, err = c.Pacer(now, 30*time.Second, "resource", "cleanup", "app")
+		must(t, err)
+		if again := r.group(); again != now {
+			t.Errorf("cleanup moved the group from %s to %s", now, again)
+		}
+	})
+
 	// On the DC: the DC cannot fence itself; it hands its role over and
 	// another node fences it.
 	t.Run("stop fails on the DC: fenced, recovered elsewhere", func(t *testing.T) {
@@ -505,6 +549,9 @@ func TestResourceFaults(t *testing.T) {
 			r.t = t
 			fo := r.failoverOnce(f, f != FaultPowerOff)
 			r.logFailover(fmt.Sprintf("%s (the DC: %v)", f, fo.wasDC), fo)
+			if fo.fenced > 3*c.Spec.Deadtime {
+				r.timeline(fo)
+			}
 			r.heal(fo.victim)
 		})
 	}
@@ -705,10 +752,13 @@ func (r *resourceLab) timeline(fo failover) {
 	r.t.Helper()
 	var lines []string
 	for _, msg := range []string{"node declared dead", "elected DC", "became DC", "no DC", "probing node", "node joined",
-		"node lost", "transition started", "fencing requested", "fencing succeeded", "node did not answer the probe"} {
-		for _, e := range r.c.AllEvents(r.c.Survivors(fo.victim), fo.at, msg, nil) {
+		"node lost", "transition started", "fencing requested", "fencing succeeded", "node did not answer the probe",
+		"transition abort requested", "transition aborted", "transition complete", "action initiated", "action result",
+		"action lost", "action failed", "status commit failed"} {
+		for _, e := range r.c.AllEvents(r.c.Survivors(fo.victim), fo.at.Add(-time.Second), msg, nil) {
 			if d := e.TS.Sub(fo.at); d <= fo.fenced+100*time.Millisecond {
-				lines = append(lines, fmt.Sprintf("+%.3fs %s: %s %s %s", d.Seconds(), e.Host, e.Logger, msg, e.Str("node")))
+				lines = append(lines, fmt.Sprintf("%+.3fs %s: %s %s node=%s rsc=%s op=%s reason=%s", d.Seconds(), e.Host, e.Logger, msg,
+					e.Str("node"), e.Str("rsc"), e.Str("op"), e.Str("reason")))
 			}
 		}
 	}
