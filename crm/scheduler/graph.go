@@ -123,6 +123,7 @@ func (ws *workingSet) buildGraph(t *Transition) {
 		}
 		if a.rsc != nil {
 			out.Rsc, out.RscName = a.rsc.id, a.rsc.id
+			out.ExecID, out.ExecLongID = execNames(a.rsc)
 			if base, ok := anonymousBase(a.rsc); ok {
 				switch {
 				case a.cluster:
@@ -571,4 +572,20 @@ func replacesPending(r *ResourceStatus, a *Action) bool {
 		return a.Task == r.Pending && a.Interval.Milliseconds() == r.PendingInterval && strings.HasSuffix(id, fmt.Sprintf("_%s_%d", a.Task, a.Interval.Milliseconds()))
 	}
 	return strings.HasSuffix(id, "_last_0")
+}
+
+// execNames is add_resource_details: the names the graph gives the node
+// for the resource (see Action.ExecID).
+func execNames(r *resource) (id, long string) {
+	base, anonymous := anonymousBase(r)
+	switch {
+	case r.orphan && r.cloneName != "":
+		return r.cloneName, r.id
+	case anonymous:
+		if r.cloneName != "" && r.cloneName != base {
+			return base, r.cloneName
+		}
+		return base, r.id
+	}
+	return r.id, ""
 }

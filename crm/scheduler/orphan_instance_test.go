@@ -256,3 +256,45 @@ func TestAnonymousHistoryMatching(t *testing.T) {
 		t.Errorf("the stop on node1 is not shown under its history name c:0:\n%s", out)
 	}
 }
+
+// TestExecNames checks add_resource_details: the node is given an
+// anonymous clone instance by its instance-free id (with the history
+// name, or the instance id, as the long id), so whichever DC places the
+// instance its history on a node stays under one name; a primitive by
+// its id.
+func TestExecNames(t *testing.T) {
+	tr := schedule(t, cloneCIB(clone()+prim("p", ""), ""))
+	seen := map[string]bool{}
+	for _, a := range tr.Execute() {
+		if a.Task != "start" {
+			continue
+		}
+		seen[a.Rsc] = true
+		switch {
+		case strings.HasPrefix(a.Rsc, "c:"):
+			if a.ExecID != "c" || a.ExecLongID != a.Rsc {
+				t.Errorf("%s: exec names %q/%q, want c/%s", a.Key, a.ExecID, a.ExecLongID, a.Rsc)
+			}
+		case a.Rsc == "p":
+			if a.ExecID != "p" || a.ExecLongID != "" {
+				t.Errorf("%s: exec names %q/%q, want p and none", a.Key, a.ExecID, a.ExecLongID)
+			}
+		}
+	}
+	if !seen["c:0"] || !seen["c:1"] || !seen["p"] {
+		t.Fatalf("starts: %v", seen)
+	}
+	// An instance whose history is under a numbered name keeps it as the
+	// long id.
+	tr = schedule(t, cloneCIB(clone(), "", history(1, map[string][]op{"c:1": started}, "c:1")))
+	for _, a := range tr.Execute() {
+		if a.Task == "monitor" && a.Node == "node1" && a.Interval == 0 {
+			t.Errorf("probe of a known instance: %s", a.Key)
+		}
+	}
+	for _, a := range tr.Execute() {
+		if a.Task == "start" && a.Node == "node2" && (a.ExecID != "c" || !strings.HasPrefix(a.ExecLongID, "c:")) {
+			t.Errorf("%s on node2: exec names %q/%q", a.Key, a.ExecID, a.ExecLongID)
+		}
+	}
+}

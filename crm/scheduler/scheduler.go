@@ -66,11 +66,20 @@ type Action struct {
 	// anonymous clone instance the graph carries the configured
 	// (instance-free) id, shown when some resource's id or history
 	// name is that id, and otherwise the instance id.
-	RscName  string
-	Task     string // start, stop, monitor, ...
-	Interval time.Duration
-	Node     string // node name, empty for pseudo actions
-	Kind     ActionKind
+	RscName string
+	// ExecID and ExecLongID name the resource for the node that runs
+	// the action, as Pacemaker's graph does (add_resource_details): an
+	// anonymous clone instance goes by its configured, instance-free id
+	// (ExecLongID the name its history was found under, or the instance
+	// id); an orphaned instance by its history name; anything else by
+	// its id (ExecLongID empty). The node uses ExecID if its executor
+	// knows it or knows neither, else ExecLongID, so an instance's
+	// history stays under one name whichever DC placed it.
+	ExecID, ExecLongID string
+	Task               string // start, stop, monitor, ...
+	Interval           time.Duration
+	Node               string // node name, empty for pseudo actions
+	Kind               ActionKind
 	// Inputs are the ids of the actions that must complete first.
 	Inputs []int
 	// Reason is why the action is needed, when Pacemaker records one.
