@@ -140,6 +140,14 @@ func collectReport(ctx context.Context, cl *control.Client, ni control.NodeInfo,
 		add("cib.xml", []byte(xml))
 		// What the scheduler would do now, on that CIB.
 		if src, err := liveSource(xml, ni, now); err == nil {
+			// the same CIB completed as the DC schedules it, to replay
+			// with pacer simulate -x (before simulate: the events of a
+			// later replay must start from it untouched)
+			if in, err := schedInputXML(src); err == nil {
+				add("simulate-input.xml", in)
+			} else {
+				problems = append(problems, "simulate-input.xml: "+err.Error())
+			}
 			var b bytes.Buffer
 			if err := simulate(src, simulateOptions{sim: true, scores: true, explain: true}, &b); err == nil {
 				add("simulate.txt", b.Bytes())
@@ -215,6 +223,8 @@ func collectReport(ctx context.Context, cl *control.Client, ni control.NodeInfo,
 	readme.WriteString("node-info.json     this node, the members and what it believes of them, the raft configuration\n" +
 		"cib.xml            the CIB, configuration and status; " + cibNote + "\n" +
 		"simulate.txt       pacer simulate --live -S -s on that CIB: what the scheduler would do now, and why\n" +
+		"simulate-input.xml that CIB as the scheduler read it (nodes, quorum, DC, execution-date): replay it\n" +
+		"                   with pacer simulate -x simulate-input.xml -S -s, add events to ask what if\n" +
 		"status.json/.txt   pacer status --json, and its text (times in UTC)\n" +
 		"history.txt        pacer history: the events of every reachable node, oldest first (UTC)\n" +
 		"nodes/NODE/journal.jsonl   each reachable node's journal: pacerd's log at Info and above, one JSON object a line\n")

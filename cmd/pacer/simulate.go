@@ -1,10 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -32,8 +35,13 @@ func simulateCommand() *cli.Command {
 			"                         e.g. web_monitor_10000@alpha=7: web's 10 s monitor found it stopped\n" +
 			"  -F, --op-fail RSC_TASK_INTERVAL@NODE=RC     the operation fails with RC when the simulated\n" +
 			"                         transition runs it (with -S), e.g. web_start_0@bravo=1\n\n" +
+			"-I FILE saves the CIB as it is scheduled (with --live: completed as the DC completes it, with\n" +
+			"every member node, quorum and DC), before the events and with its execution-date, so that\n" +
+			"pacer simulate -x FILE with the same events prints the same, later or elsewhere (with\n" +
+			"crm_simulate's \"Using the original execution date\" line).\n\n" +
 			"Exit status: 0 simulated; 1 error (bad CIB, bad event, unknown node or resource, pacerd unreachable).\n\n" +
 			"Examples:\n  pacer simulate --live -S\n  pacer simulate --live -S --node-down alpha\n" +
+			"  pacer simulate --live -S -I now.xml && pacer simulate -x now.xml -S --node-down alpha\n" +
 			"  pacer simulate --live -S -i web_monitor_10000@alpha=7\n  pacer simulate -x cib.xml -s --explain web",
 		Flags: []cli.Flag{
 			schedFileFlag("CIB XML `FILE` (- for stdin)"),
@@ -50,6 +58,7 @@ func simulateCommand() *cli.Command {
 			&cli.StringSliceFlag{Name: "node-fail", Aliases: []string{"f"}, Usage: "mark `NODE` as failed (unclean: to be fenced)"},
 			&cli.StringSliceFlag{Name: "op-inject", Aliases: []string{"i"}, Usage: "record an operation result before scheduling: `SPEC` is RSC_TASK_INTERVAL@NODE=RC"},
 			&cli.StringSliceFlag{Name: "op-fail", Aliases: []string{"F"}, Usage: "fail the operation when the simulated transition runs it: `SPEC` is RSC_TASK_INTERVAL@NODE=RC"},
+			&cli.StringFlag{Name: "save-input", Aliases: []string{"I"}, Usage: "save the CIB as scheduled (before the events) to `FILE`, for -x later"},
 		},
 		Action: func(c *cli.Context) error {
 			opts := simulateOptions{sim: c.Bool("simulate"), scores: c.Bool("show-scores"), runOnly: c.Bool("run"),
@@ -77,6 +86,11 @@ func simulateCommand() *cli.Command {
 			src, err := loadSchedCIB(ctx, file, socketPath(c), c.Bool("local"))
 			if err != nil {
 				return cli.Exit("pacer simulate: "+err.Error(), exitError)
+			}
+			if p := c.String("save-input"); p != "" {
+				if err := saveSchedInput(p, src); err != nil {
+					return cli.Exit("pacer simulate: --save-input: "+err.Error(), exitError)
+				}
 			}
 			if err := simulate(src, opts, os.Stdout); err != nil {
 				return cli.Exit("pacer simulate: "+err.Error(), exitError)
@@ -163,4 +177,43 @@ func simulate(src *schedCIB, o simulateOptions, stdout io.Writer) error {
 	}
 	return simout.Write(stdout, t, simout.Options{Simulate: o.sim, Scores: o.scores, Explain: input.Explain,
 		ExplainOnly: o.explainOnly, Before: before, Modifications: mods, Fail: failer(o.inject.OpFail)})
+}
+
+// saveSchedInput writes src's CIB to path as the scheduler will read it
+// (crm_simulate's --save-input): with the execution-date of src's "now"
+// (to the second) when it has none, so a later pacer simulate -x path
+// schedules at the same time. It may hold the cluster's secrets, so the
+// file is 0600, written to a temporary file and renamed into place.
+func saveSchedInput(path string, src *schedCIB) error {
+	b, err := schedInputXML(src)
+	if err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".pacer-simulate-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(b); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+// schedInputXML is src's CIB as XML, with the execution-date of src's
+// "now" (to the second) when it has none.
+func schedInputXML(src *schedCIB) ([]byte, error) {
+	c := *src.CIB
+	if c.ExecutionDate == "" && !src.Now.IsZero() {
+		c.ExecutionDate = strconv.FormatInt(src.Now.Unix(), 10)
+	}
+	var b bytes.Buffer
+	if err := cibxml.Write(&b, &c); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
 }

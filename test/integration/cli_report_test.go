@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -72,6 +73,19 @@ func TestCLIReport(t *testing.T) {
 	}
 	if !strings.Contains(files["simulate.txt"], "Transition Summary:") || !strings.Contains(files["simulate.txt"], "Allocation scores:") {
 		t.Errorf("simulate.txt:\n%s", files["simulate.txt"])
+	}
+	// the scheduler's input replays offline to the same scores and plan
+	if strings.Contains(files["simulate-input.xml"], "hunter2") || !strings.Contains(files["simulate-input.xml"], "execution-date=") {
+		t.Errorf("simulate-input.xml keeps the password or lacks its execution-date")
+	}
+	in := filepath.Join(cc.dir, "simulate-input.xml")
+	if err := os.WriteFile(in, []byte(files["simulate-input.xml"]), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	replay := cc.ok(t, "alpha", "simulate", "-x", in, "-S", "-s")
+	replay = regexp.MustCompile(`(?m)^Using the original execution date of: .*\n`).ReplaceAllString(replay, "")
+	if replay != files["simulate.txt"] {
+		t.Errorf("simulate -x simulate-input.xml -S -s:\n%s\nwant simulate.txt:\n%s", replay, files["simulate.txt"])
 	}
 	if !strings.Contains(files["history.txt"], "action initiated node="+on+" rsc=web op=start") {
 		t.Errorf("history.txt lacks web's start")

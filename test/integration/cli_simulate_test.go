@@ -1,6 +1,9 @@
 package integration
 
 import (
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -55,6 +58,29 @@ func TestCLISimulateLive(t *testing.T) {
 				t.Errorf("current status:\n%s", out)
 			}
 		})
+	}
+
+	// -I saves the input: the file, simulated offline later with the same
+	// events, prints what --live printed (the live CIB as a file has no
+	// nodes yet; -I saves it completed, with its execution-date).
+	input := filepath.Join(t.TempDir(), "input.xml")
+	for _, ev := range [][]string{nil, {"--node-down", "bravo"}, {"-i", "web_monitor_1000@bravo=7"}} {
+		live := cc.ok(t, "alpha", append([]string{"simulate", "--live", "-S", "-s", "-I", input}, ev...)...)
+		if st, err := os.Stat(input); err != nil || st.Mode().Perm() != 0o600 {
+			t.Fatalf("-I %s: %v %v, want a 0600 file", input, st, err)
+		}
+		offline := cc.ok(t, "alpha", append([]string{"simulate", "-x", input, "-S", "-s"}, ev...)...)
+		// as crm_simulate, a file with an execution-date says so
+		if !strings.HasPrefix(offline, "Using the original execution date of: ") {
+			t.Errorf("simulate -x of the saved input does not say it uses its execution date:\n%s", offline)
+		}
+		offline = regexp.MustCompile(`(?m)^Using the original execution date of: .*\n`).ReplaceAllString(offline, "")
+		if offline != live {
+			t.Errorf("simulate -x of the saved input %v differs from --live:\n--- live\n%s\n--- offline\n%s", ev, live, offline)
+		}
+	}
+	if !strings.Contains(cc.ok(t, "alpha", "simulate", "-x", input), "* Online: [ alpha bravo charlie ]") {
+		t.Error("the saved input lacks the nodes")
 	}
 
 	// Errors: exit 1 with the reason, nothing changed.
