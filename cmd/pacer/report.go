@@ -229,7 +229,7 @@ func collectReport(ctx context.Context, cl *control.Client, ni control.NodeInfo,
 		"history.txt        pacer history: the events of every reachable node, oldest first (UTC)\n" +
 		"nodes/NODE/journal.jsonl   each reachable node's journal: pacerd's log at Info and above, one JSON object a line\n")
 	if sanitizeCIB {
-		readme.WriteString("\nValues of parameters named *passw* or *secret* in cib.xml are masked (****).\n")
+		readme.WriteString("\nValues of parameters named *passw* or *secret* in cib.xml and simulate-input.xml are masked (****).\n")
 	}
 	if !since.IsZero() {
 		fmt.Fprintf(&readme, "\nEvents and journal lines since %s.\n", since.UTC().Format(time.RFC3339))
