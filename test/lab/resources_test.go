@@ -731,7 +731,7 @@ func TestResourceFailoverRepeated(t *testing.T) {
 			for i := range runs {
 				fo := r.failoverOnce(f, i%2 == 0)
 				r.logFailover(fmt.Sprintf("run %d: %s (the DC: %v)", i+1, f, fo.wasDC), fo)
-				if fo.fenced > 3*r.c.Spec.Deadtime {
+				if fo.fenced > 8*r.c.Spec.Deadtime/5 {
 					r.timeline(fo)
 				}
 				dead, fenced, vip, group = append(dead, fo.dead), append(fenced, fo.fenced), append(vip, fo.vipUp), append(group, fo.group)
