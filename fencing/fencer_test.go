@@ -609,4 +609,15 @@ func TestFenceLogs(t *testing.T) {
 	if len(ok) != 1 || ok[0].ContextMap()["rsc"] != "d" || ok[0].ContextMap()["rc"] != int64(0) {
 		t.Errorf("device line: %+v", ok)
 	}
+	// no field may be named as a key the JSON encoder writes itself: a
+	// second "level" made {"level":"info",...,"level":0}, and jq read the
+	// line's level as 0
+	for _, e := range h.obs.All() {
+		for _, f := range e.Context {
+			switch f.Key {
+			case "level", "ts", "logger", "caller", "msg", "stacktrace":
+				t.Errorf("%q line has a field %q, a key of the JSON log line itself", e.Message, f.Key)
+			}
+		}
+	}
 }

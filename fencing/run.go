@@ -96,7 +96,7 @@ func (f *Fencer) fence(ctx context.Context, req Request) (Result, error) {
 		devs, level, err = o.run(ctx)
 		if err == nil {
 			res.Devices, res.Level, res.Completed = devs, level, f.clk.Now()
-			lg.Info("fencing succeeded", zap.Strings("devices", devs), zap.Int("level", level),
+			lg.Info("fencing succeeded", zap.Strings("devices", devs), zap.Int("topology_level", level),
 				zap.String("origin", req.Origin), logfield.Duration(res.Completed.Sub(start)))
 			f.finishHistory(id, devs, level, nil, res.Completed)
 			return res, nil
@@ -207,13 +207,13 @@ func (o *op) runTopology(ctx context.Context, levels []Level, key string) ([]str
 		if err := ctx.Err(); err != nil {
 			return nil, 0, o.failure(err)
 		}
-		o.lg.Info("fencing level chosen", zap.Int("level", l.Index), zap.String("level_id", l.ID),
+		o.lg.Info("fencing level chosen", zap.Int("topology_level", l.Index), zap.String("level_id", l.ID),
 			zap.String("topology", key), zap.Strings("devices", l.Devices))
 		devs, err := o.runLevel(ctx, l)
 		if err == nil {
 			return devs, l.Index, nil
 		}
-		o.lg.Warn("fencing level failed", zap.Int("level", l.Index), zap.String("level_id", l.ID), zap.Error(err),
+		o.lg.Warn("fencing level failed", zap.Int("topology_level", l.Index), zap.String("level_id", l.ID), zap.Error(err),
 			zap.Bool("next_level", li+1 < len(levels)))
 	}
 	return nil, 0, o.failure(nil)
@@ -241,7 +241,7 @@ func (o *op) runLevel(ctx context.Context, l Level) ([]string, error) {
 	}
 	action := o.req.Action
 	if action == ActionReboot && len(devs) > 1 {
-		o.lg.Info("remapping reboot to off then on across the level's devices", zap.Int("level", l.Index), zap.Strings("devices", l.Devices))
+		o.lg.Info("remapping reboot to off then on across the level's devices", zap.Int("topology_level", l.Index), zap.Strings("devices", l.Devices))
 		for i, d := range devs {
 			if err := o.runDevice(ctx, d, infos[i], ActionOff, l.Index, "topology"); err != nil {
 				return nil, fmt.Errorf("level %d: off with %s: %w", l.Index, d.ID, err)
@@ -250,7 +250,7 @@ func (o *op) runLevel(ctx context.Context, l Level) ([]string, error) {
 		for i, d := range devs {
 			if err := o.runDevice(ctx, d, infos[i], ActionOn, l.Index, "topology"); err != nil {
 				o.lg.Warn("remapped on failed after every off succeeded; the target is off, so fencing counts as done",
-					logfield.Rsc(d.ID), zap.Int("level", l.Index), zap.Error(err))
+					logfield.Rsc(d.ID), zap.Int("topology_level", l.Index), zap.Error(err))
 			}
 		}
 		return l.Devices, nil
@@ -395,7 +395,7 @@ func (o *op) runDevice(ctx context.Context, d *Device, info agentInfo, action st
 	requested := o.delay
 	o.delay = 0
 	total := requested + delay
-	o.lg.Info("fence device chosen", logfield.Rsc(d.ID), zap.String("agent", d.Agent), zap.Int("level", level),
+	o.lg.Info("fence device chosen", logfield.Rsc(d.ID), zap.String("agent", d.Agent), zap.Int("topology_level", level),
 		zap.String("where", where), zap.String("action", action), zap.Duration("delay", total))
 	if total > 0 {
 		t := o.f.clk.NewTimer(total)
