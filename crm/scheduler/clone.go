@@ -19,7 +19,11 @@ type cloneInfo struct {
 	interleave bool
 	promotable bool
 	notify     bool
-	counts     []int // instances assigned per node (pe_node_t.count)
+	// promotionAdded: the instances' promotion scores have been added
+	// to their node scores and priorities (pcmk__add_promotion_scores
+	// runs once).
+	promotionAdded bool
+	counts         []int // instances assigned per node (pe_node_t.count)
 	// notif holds each notified operation's pseudo-actions (start,
 	// stop, promote, demote), in the order they were created.
 	notif []*notifyData
@@ -283,6 +287,9 @@ func containsNode(list []*node, n *node) bool {
 func (ws *workingSet) assignClone(r *resource, prefer *node) *node {
 	if !r.provisional || r.allocating {
 		return nil
+	}
+	if r.clone.promotable {
+		ws.addPromotionScores(r)
 	}
 	r.allocating = true
 	for _, c := range r.thisWith {
@@ -636,6 +643,11 @@ func (ws *workingSet) createCloneActions(r *resource) {
 			ws.orderActions(demoteN.postDone, promoteN.pre, orderOptional)
 			ws.orderActions(demoteN.postDone, startN.pre, orderOptional)
 			ws.orderActions(demoteN.postDone, stopN.pre, orderOptional)
+		}
+		// "restore the correct priority": the promotion scores that
+		// ordered the instances for assignment no longer apply.
+		for _, c := range r.children {
+			c.priority = r.priority
 		}
 	}
 	if r.clone.ordered {

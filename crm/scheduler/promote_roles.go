@@ -45,7 +45,7 @@ func (ws *workingSet) setInstanceRoles(r *resource) {
 		next := c.nextRole
 		switch next {
 		case cib.RoleStarted, cib.RoleUnknown:
-			score, isDefault := promotionScore(c.id, c.cloneName, r.clone.unique, chosen.attrs)
+			score, isDefault := ws.instancePromotionScore(c, chosen)
 			c.promoPriority = score
 			if isDefault {
 				c.promoPriority = -1
@@ -234,4 +234,128 @@ func (ws *workingSet) nodeToPromoteOn(r, c *resource, counts []int, nodeMax int)
 		return nil
 	}
 	return n
+}
+
+// addPromotionScores is pcmk__add_promotion_scores, done once before a
+// promotable clone's instances are assigned: on every node able to run
+// resources, an instance's positive promotion score is added to its
+// score there, and its priority (which orders the instances for
+// assignment) becomes its highest promotion score.
+func (ws *workingSet) addPromotionScores(r *resource) {
+	if r.clone.promotionAdded {
+		return
+	}
+	r.clone.promotionAdded = true
+	for _, c := range r.children {
+		for i, w := range c.allowed {
+			if !w.present {
+				continue
+			}
+			n := ws.nodes[i]
+			if !n.canRun() {
+				continue // never promoted there: no shuffling for it
+			}
+			score, _ := ws.instancePromotionScore(c, n)
+			if score > 0 {
+				c.allowed[i].score = w.score.Add(score)
+			}
+			if int(score) > c.priority {
+				c.priority = int(score)
+			}
+		}
+	}
+}
+
+// instancePromotionScore is promotion_score: a cloned group instance's is
+// the sum of its members'; a primitive's is its promotion attribute on
+// the node (promotionScore) where the score applies there. isDefault: no
+// attribute counted.
+func (ws *workingSet) instancePromotionScore(c *resource, n *node) (cib.Score, bool) {
+	if len(c.children) > 0 {
+		var sum cib.Score
+		isDefault := true
+		for _, m := range c.children {
+			s, d := ws.instancePromotionScore(m, n)
+			if !d {
+				isDefault = false
+			}
+			sum = sum.Add(s)
+		}
+		return sum, isDefault
+	}
+	if !ws.promotionScoreApplies(c, n) {
+		return 0, true
+	}
+	top := c.top()
+	return promotionScore(c.id, c.cloneName, top.isClone() && top.clone.unique, n.attrs)
+}
+
+// promotionScoreApplies is promotion_score_applies: an anonymous
+// instance's score counts on a node where it is active, or where no
+// instance is active but the clone has been probed; any instance's counts
+// everywhere while the resource is known nowhere (cluster start), else
+// only where its state is known. Always only where it is allowed.
+func (ws *workingSet) promotionScoreApplies(c *resource, n *node) bool {
+	top := c.top()
+	base := cloneStrip(c.id)
+	allowed := func() bool {
+		w := c.allowed[n.idx]
+		return w.present && w.score >= 0
+	}
+	if top.isClone() && !top.clone.unique {
+		active := activeAnonInstance(top, base, n)
+		if active == c {
+			return allowed()
+		}
+		if active == nil && anonymousKnownOn(top, base, n) {
+			return allowed()
+		}
+	}
+	if len(c.running) == 0 && len(c.knownOn) == 0 {
+		return allowed()
+	}
+	if c.knownOn[n] || containsNode(c.running, n) {
+		return allowed()
+	}
+	return false
+}
+
+// cloneMember is find_rsc with pe_find_clone: the instance itself, or the
+// member of a cloned group instance, whose id without instance number is
+// base.
+func cloneMember(inst *resource, base string) *resource {
+	if !inst.isGroup() {
+		if cloneStrip(inst.id) == base {
+			return inst
+		}
+		return nil
+	}
+	for _, m := range inst.children {
+		if cloneStrip(m.id) == base {
+			return m
+		}
+	}
+	return nil
+}
+
+// activeAnonInstance is find_active_anon_instance: the clone's member
+// named base that runs on n.
+func activeAnonInstance(clone *resource, base string, n *node) *resource {
+	for _, inst := range clone.children {
+		if m := cloneMember(inst, base); m != nil && containsNode(m.running, n) {
+			return m
+		}
+	}
+	return nil
+}
+
+// anonymousKnownOn is anonymous_known_on: some instance's member named
+// base has a known state on n.
+func anonymousKnownOn(clone *resource, base string, n *node) bool {
+	for _, inst := range clone.children {
+		if m := cloneMember(inst, base); m != nil && m.knownOn[n] {
+			return true
+		}
+	}
+	return false
 }

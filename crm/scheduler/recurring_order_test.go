@@ -1,6 +1,7 @@
 package scheduler_test
 
 import (
+	"pacer/crm/cib"
 	"strings"
 	"testing"
 )
@@ -141,5 +142,40 @@ func TestHardStopFailureUnfenceable(t *testing.T) {
 	cur := out[:strings.Index(out, "Transition Summary")]
 	if !strings.Contains(cur, "Started node2 (UNCLEAN, blocked)") || !strings.Contains(cur, "Stopped: [ node2 ]") {
 		t.Errorf("clone with a running instance and a blocked one on a node that is down:\n%s", cur)
+	}
+}
+
+// TestPromotionScoresInAssignment checks pcmk__add_promotion_scores: before
+// a promotable clone's instances are assigned, each instance's positive
+// promotion score on a node (where it applies: at cluster start, before
+// any probe, on every allowed node) is added to its score there, and its
+// highest one becomes its priority. With promoted-max 2 and
+// promoted-node-max 1 over two nodes, the instances with the higher scores
+// get assigned first and promoted, one per node.
+func TestPromotionScoresInAssignment(t *testing.T) {
+	attrs := func(n string, kv ...string) string {
+		s := `<node_state id="` + n + `" uname="node` + n + `" in_ccm="true" crmd="online" join="member" expected="member"><transient_attributes id="t` + n + `"><instance_attributes id="ta` + n + `">`
+		for i := 0; i+1 < len(kv); i += 2 {
+			s += `<nvpair id="ta` + n + kv[i] + `" name="` + kv[i] + `" value="` + kv[i+1] + `"/>`
+		}
+		return s + `</instance_attributes></transient_attributes></node_state>`
+	}
+	cl := clone("promotable", "true", "clone-max", "4", "clone-node-max", "2", "promoted-max", "2", "globally-unique", "true")
+	tr := schedule(t, cloneCIB(cl, "",
+		attrs("1", "master-c:0", "20", "master-c:2", "10"), attrs("2", "master-c:1", "10", "master-c:3", "20")))
+	want := map[string]cib.Score{"c:0@node1": 20, "c:2@node1": 10, "c:1@node2": 10, "c:3@node2": 20}
+	for _, s := range tr.Scores() {
+		if s.Stage != "pcmk__clone_allocate" {
+			continue
+		}
+		if w, ok := want[s.Rsc+"@"+s.Node]; ok && s.Score != w {
+			t.Errorf("%s on %s: clone_allocate score %v, want %v (promotion score added)", s.Rsc, s.Node, s.Score, w)
+		}
+	}
+	got := summary(tr)
+	for _, w := range []string{"Promote c:0", "Promote c:3"} {
+		if !strings.Contains(got, w) {
+			t.Errorf("summary %q lacks %s", got, w)
+		}
 	}
 }
