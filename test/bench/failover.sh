@@ -11,12 +11,13 @@
 #   PCMK_NODES="2 3" PCMK_TOKENS=1000 PCMK_FAULTS="kill poweroff"   (fencing on)
 #   W=/var/tmp/pacer-bench-failover  work directory: logs, results, summary.txt
 #
-# pacer is measured from the fault to the survivors' "node declared dead"
-# and to the new DC's "elected DC" (its JSON logs); the peers from the fault
-# to the first answer of the VIP from the new node (a prober every 10 ms).
-# pacer's VIP figure comes once pacerd runs resources (see configureVIP in
-# test/bench/failover/main.go). The peers' namespaces are pk-* (keepalived)
-# and pp-* (Pacemaker): their veth names must fit in 15 bytes.
+# Every system is measured the same way: a prober in the client namespace
+# sends to the VIP every 10 ms; takeover = fault stamp to the first answer
+# from another node, gap = the longest silence around the fault. pacer runs
+# an IPaddr2 VIP and the lab fence device (stonith-action=off), configured
+# with pacer configure, and its survivors' logs give the timeline (declared
+# dead, new DC, fenced, VIP start). The peers' namespaces are pk-*
+# (keepalived) and pp-* (Pacemaker): their veth names must fit in 15 bytes.
 set -euo pipefail
 BIN=${1:?usage: failover.sh BIN PEERS_DIR}
 PEERS_DIR=${2:?usage: failover.sh BIN PEERS_DIR}
@@ -37,8 +38,10 @@ PEERS_DIR=$(cd "$PEERS_DIR" && pwd)
 rm -rf "$W"; mkdir -p "$W"
 go build -o "$W/failover" ./test/bench/failover
 
+echo "== machine: $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg); other network namespaces: $(ip netns list | wc -l)"
 echo "== pacer: $CONFIGS; faults $FAULTS; $RUNS runs each ($(date -u +%FT%TZ))"
-"$W/failover" run -bin "$BIN" -runs "$RUNS" -configs "$CONFIGS" -faults "$FAULTS" -out "$W/pacer.json" | tee "$W/pacer.log"
+"$W/failover" run -bin "$BIN" -runs "$RUNS" -configs "$CONFIGS" -faults "$FAULTS" -out "$W/pacer.json" 2>&1 | tee "$W/pacer.log" ||
+	echo "pacer: failed, see $W/pacer.log (the report has the runs done)"
 
 peer_args=()
 for p in $PEERS; do

@@ -5,18 +5,29 @@
 //	failover report [-pacer FILE]... [-peer results.txt]...
 //
 // run builds a lab per configuration (test/lab), starts one pacerd per
-// host and, per run, injects the fault on the DC, stamped just before, and
-// reads the survivors' JSON logs: the first "node declared dead" of the
-// victim, the new DC's "elected DC", and the time all survivors name it.
-// The victim is healed (pacerd restarted on its data_dir, the host powered
-// on) and the next run starts once every node names one DC again.
+// host with the lab's agents and configures, through `pacer configure`
+// as an operator would, the lab fence device (stonith:fence_pacer_lab,
+// stonith-action=off) and an ocf:heartbeat:IPaddr2 service address. Every
+// host runs the lab's UDP responder on :7777, outside the cluster, as in
+// the peers' scripts: it answers from whatever address it is asked on, so
+// the service answers from the host that holds the VIP, and the figure is
+// the VIP's move alone, as it is for the peers.
 //
-// The service's view (the peers' method: a prober in the client sends to
-// the VIP every 10 ms; takeover and gap) needs pacerd to run resources;
-// measureVIP has the prober side ready and waits for that.
+// Per run the VIP is put on the DC (the worst case: a new DC must be
+// elected before anything is scheduled), a prober in the client namespace
+// sends to the VIP every 10 ms, and the fault is injected on that node,
+// stamped just before. takeover = fault to the first answer from another
+// node; gap = the longest silence between two answers from 1 s before the
+// fault on (../shared/peers/README.md). The survivors' JSON logs give the
+// timeline: "node declared dead", the new DC's "elected DC", "fencing
+// succeeded", the VIP's start initiated and its result. A run where the
+// VIP started, or answered, elsewhere before the victim was fenced is an
+// error. The victim is healed (powered on, pacerd started), rejoins, and
+// the next run starts once the VIP is settled.
 //
 // report prints pacer's figures and the peers' (results.txt of
-// ../shared/peers/*-failover.sh) in one table, min/median/max.
+// ../shared/peers/*-failover.sh) in one table, min/median/max, and
+// pacer's log timeline in a second.
 package main
 
 import (
@@ -43,30 +54,38 @@ type config struct {
 	spec       lab.ClusterSpec
 }
 
+// defaults is pacerd's timing when pacer.toml sets none
+// (docs/configuration.md): keepalive 1s, warntime 5s, deadtime 10s,
+// initdead 30s, [raft] tick 100ms, election_ticks 10, heartbeat_ticks 1.
+var defaults = lab.ClusterSpec{Keepalive: time.Second, Warntime: 5 * time.Second, Deadtime: 10 * time.Second,
+	Initdead: 30 * time.Second, RaftTick: 100 * time.Millisecond, ElectionTicks: 10, HeartbeatTicks: 1}
+
 var configs = []config{
 	{name: "3n", desc: "3 nodes, keepalive 100ms deadtime 500ms, raft 50ms x 10", hosts: []string{"n1", "n2", "n3"}, spec: lab.Fast},
-	{name: "2n+w", desc: "2 nodes + witness, keepalive 100ms deadtime 500ms, raft 50ms x 10", hosts: []string{"n1", "n2", "w"}, witness: "w", spec: lab.Fast},
-	{name: "3n-default", desc: "3 nodes, defaults: keepalive 1s deadtime 10s, raft 100ms x 10", hosts: []string{"n1", "n2", "n3"},
-		spec: lab.ClusterSpec{Keepalive: time.Second, Warntime: 5 * time.Second, Deadtime: 10 * time.Second,
-			Initdead: 30 * time.Second, RaftTick: 100 * time.Millisecond, ElectionTicks: 10, HeartbeatTicks: 1}},
+	{name: "2n+w", desc: "2 nodes + witness (pacerd --witness), keepalive 100ms deadtime 500ms, raft 50ms x 10", hosts: []string{"n1", "n2", "w"}, witness: "w", spec: lab.Fast},
+	{name: "3n-default", desc: "3 nodes, pacerd's defaults: keepalive 1s deadtime 10s, raft 100ms x 10", hosts: []string{"n1", "n2", "n3"}, spec: defaults},
 }
 
-// Run is one measured failover.
+// Run is one measured failover. Times are ms from the fault.
 type Run struct {
 	Config, Fault, Victim, NewDC string
-	DetectedMs, ElectedMs        float64
-	AgreedMs                     float64
-	SilentForMs                  float64
-	// TakeoverMs and GapMs are the prober's (0 while pacerd runs no VIP).
+	// TakeoverMs and GapMs are the prober's; To is the host that answered.
 	TakeoverMs, GapMs float64
+	To                string
+	// The survivors' log timeline: the first "node declared dead" of the
+	// victim, the new DC's "elected DC", the DC's "fencing succeeded",
+	// the VIP's start initiated and its result (rc 0).
+	DetectedMs, ElectedMs, FencedMs, VIPStartMs, VIPStartedMs float64
+	// AgreedMs is when every survivor named the new DC (polled).
+	AgreedMs float64
 }
 
 // Result is what run writes and report reads.
 type Result struct {
 	Date    string
+	Machine string
 	Configs map[string]string
 	Runs    []Run
-	VIP     string // why the VIP was not measured, "" when it was
 }
 
 func main() {
@@ -97,34 +116,40 @@ func run(args []string) error {
 	cfgs := fs.String("configs", "3n,2n+w,3n-default", "configurations: 3n, 2n+w, 3n-default")
 	faults := fs.String("faults", "kill,poweroff", "faults: kill, poweroff, cutall")
 	out := fs.String("out", "pacer-failover.json", "result file")
-	vip := fs.Bool("vip", false, "also measure the service: a VIP resource and the 10 ms prober")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if why := lab.Available(); why != "" {
 		return errors.New(why)
 	}
+	if why := lab.ResourceAgentsAvailable(); why != "" {
+		return errors.New(why)
+	}
 	abs, err := filepath.Abs(*bin)
 	if err != nil {
 		return err
 	}
-	res := Result{Date: time.Now().UTC().Format(time.RFC3339), Configs: map[string]string{}}
-	if !*vip {
-		res.VIP = "not measured: pacerd runs no resources yet (crm/coordinator)"
-	}
+	var sel []config
 	for _, cn := range strings.Split(*cfgs, ",") {
 		i := slices.IndexFunc(configs, func(c config) bool { return c.name == cn })
 		if i < 0 {
-			return fmt.Errorf("unknown configuration %q", cn)
+			return fmt.Errorf("-configs: unknown configuration %q (3n, 2n+w, 3n-default)", cn)
 		}
-		cfg := configs[i]
+		sel = append(sel, configs[i])
+	}
+	var fl []lab.Fault
+	for _, fn := range strings.Split(*faults, ",") {
+		f := lab.Fault(fn)
+		if f != lab.FaultKill && f != lab.FaultPowerOff && f != lab.FaultCutAll {
+			return fmt.Errorf("-faults: unknown fault %q (kill, poweroff, cutall)", fn)
+		}
+		fl = append(fl, f)
+	}
+	res := Result{Date: time.Now().UTC().Format(time.RFC3339), Machine: machine(), Configs: map[string]string{}}
+	for _, cfg := range sel {
 		res.Configs[cfg.name] = cfg.desc
-		for _, fn := range strings.Split(*faults, ",") {
-			f := lab.Fault(fn)
-			if f != lab.FaultKill && f != lab.FaultPowerOff && f != lab.FaultCutAll {
-				return fmt.Errorf("unknown fault %q (kill, poweroff, cutall)", fn)
-			}
-			rs, err := runConfig(cfg, f, abs, *runs, *vip)
+		for _, f := range fl {
+			rs, err := runConfig(cfg, f, abs, *runs)
 			res.Runs = append(res.Runs, rs...)
 			if err != nil {
 				_ = write(*out, res)
@@ -135,6 +160,21 @@ func run(args []string) error {
 	return write(*out, res)
 }
 
+// machine is "N CPUs, load A B C" now.
+func machine() string {
+	load := "?"
+	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
+		if f := strings.Fields(string(b)); len(f) >= 3 {
+			load = strings.Join(f[:3], " ")
+		}
+	}
+	n := 0
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		n = strings.Count(string(b), "\nprocessor") + 1
+	}
+	return fmt.Sprintf("%d CPUs, load %s", n, load)
+}
+
 func write(path string, res Result) error {
 	b, err := json.MarshalIndent(res, "", "  ")
 	if err != nil {
@@ -143,124 +183,296 @@ func write(path string, res Result) error {
 	return os.WriteFile(path, b, 0o644)
 }
 
+// VIP is the service address the prober sends to.
+var VIP = lab.Net + ".0.100"
+
+// port is the responders' UDP port.
+const port = 7777
+
+// bench is one configuration's lab and cluster.
+type bench struct {
+	cfg   config
+	l     *lab.Lab
+	c     *lab.Cluster
+	guard time.Duration
+	// holders is each host's holder pid when its responder was started.
+	holders map[string]int
+}
+
+// nodes are the nodes that may run resources (not the witness).
+func (b *bench) nodes() []string {
+	var out []string
+	for _, n := range b.c.Nodes() {
+		if n != b.cfg.witness {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
 // runConfig measures runs failovers of one configuration under one fault,
 // in one lab and one cluster.
-func runConfig(cfg config, f lab.Fault, bin string, runs int, vip bool) ([]Run, error) {
+func runConfig(cfg config, f lab.Fault, bin string, runs int) (out []Run, err error) {
 	l, err := lab.New(lab.Spec{Name: "lbench", Hosts: cfg.hosts, Client: true})
 	if err != nil {
 		return nil, err
 	}
-	defer l.Close()
+	defer func() { err = errors.Join(err, l.Close()) }()
+	env, err := l.ResourceEnv()
+	if err != nil {
+		return nil, err
+	}
 	spec := cfg.spec
-	spec.Bin, spec.Witness = bin, cfg.witness
+	spec.Bin, spec.Witness, spec.Env = bin, cfg.witness, env
 	c, err := l.NewCluster(spec)
 	if err != nil {
 		return nil, err
 	}
+	b := &bench{cfg: cfg, l: l, c: c, guard: 4*spec.Deadtime + 40*time.Second, holders: map[string]int{}}
+	defer func() {
+		if err != nil {
+			for _, h := range c.Nodes() {
+				if p := c.Node(h); p != nil {
+					fmt.Fprintf(os.Stderr, "last log lines of %s:\n%s\n", h, p.Tail(40))
+				}
+			}
+		}
+	}()
 	start := time.Now()
 	if err := c.StartAll(); err != nil {
 		return nil, err
 	}
-	guard := 10*spec.Deadtime + 20*time.Second
-	if err := c.WaitJoined(c.Nodes(), start, guard); err != nil {
+	if err := c.WaitJoined(c.Nodes(), start, spec.Initdead+b.guard); err != nil {
 		return nil, err
 	}
-	if _, err := c.WaitOneDC(c.Nodes(), guard); err != nil {
+	if err := b.responders(); err != nil {
 		return nil, err
 	}
-	if vip {
-		if err := configureVIP(c); err != nil {
-			return nil, err
-		}
+	if err := b.configure(); err != nil {
+		return nil, err
 	}
-	var out []Run
 	for i := 1; i <= runs; i++ {
-		victim, err := c.WaitOneDC(c.Nodes(), guard)
-		if err != nil {
-			return out, err
-		}
-		// Let the cluster settle: a few heartbeats on every link.
-		time.Sleep(time.Second + 3*spec.Keepalive)
-		var pr *lab.Prober
-		if vip {
-			if pr, err = startProbe(l); err != nil {
-				return out, err
-			}
-		}
-		fo, err := c.MeasureFailover(f, victim, guard)
+		r, err := b.once(f)
 		if err != nil {
 			return out, fmt.Errorf("run %d: %w", i, err)
 		}
-		r := Run{Config: cfg.name, Fault: string(f), Victim: victim, NewDC: fo.NewDC,
-			DetectedMs: ms(fo.Detected), ElectedMs: ms(fo.Elected), AgreedMs: ms(fo.Agreed), SilentForMs: ms(fo.SilentFor)}
-		if pr != nil {
-			if r.TakeoverMs, r.GapMs, err = measureVIP(pr, fo); err != nil {
-				return out, fmt.Errorf("run %d: %w", i, err)
-			}
-		}
 		out = append(out, r)
-		fmt.Printf("pacer/%s/%s run %d: victim %s (DC) declared dead %.0f ms, new DC %s elected %.0f ms, agreed %.0f ms\n",
-			cfg.name, f, i, victim, r.DetectedMs, r.NewDC, r.ElectedMs, r.AgreedMs)
-		healed := time.Now()
-		if err := c.Heal(f, victim); err != nil {
-			return out, err
-		}
-		for _, s := range c.Survivors(victim) {
-			if _, err := c.Node(s).WaitEvent(healed, guard, "node joined", map[string]string{"node": victim}); err != nil {
-				return out, err
-			}
-		}
+		fmt.Printf("pacer/%s/%s run %d: %s (DC, VIP) -> %s: takeover %.0f ms, gap %.0f ms; dead %.0f, DC %s %.0f, fenced %.0f, VIP start %.0f..%.0f ms\n",
+			cfg.name, f, i, r.Victim, r.To, r.TakeoverMs, r.GapMs, r.DetectedMs, r.NewDC, r.ElectedMs, r.FencedMs, r.VIPStartMs, r.VIPStartedMs)
 	}
 	return out, nil
 }
 
-func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+// responders starts the UDP responder on every host that is on and has
+// none since it was last powered on.
+func (b *bench) responders() error {
+	for _, h := range b.l.Hosts {
+		pid := h.HolderPid()
+		if pid == 0 || b.holders[h.Name] == pid {
+			continue
+		}
+		if err := h.StartResponder(port); err != nil {
+			return err
+		}
+		b.holders[h.Name] = pid
+	}
+	return nil
+}
 
-// VIP is the service address the prober sends to.
-var VIP = lab.Net + ".0.100"
-
-// configureVIP gives the cluster the service to fail over: an
-// ocf:heartbeat:IPaddr2 on VIP (nic ring0) through `pacer configure`, and
-// a responder on every host.
-//
-// TODO(coordinator): pacerd does not place or start resources yet; once
-// crm/coordinator runs in pacerd, load "primitive vip ocf:heartbeat:IPaddr2
-// params ip=<VIP> cidr_netmask=24 nic=ring0 op monitor interval=1s" (and
-// the lab fence device) with pacer configure against a node's control
-// socket, wait until l.AddrHolders(VIP) names one host, and remove this
-// error. Everything after it (responders, prober, takeover and gap) runs.
-func configureVIP(c *lab.Cluster) error {
-	for _, h := range c.Lab.Hosts {
-		if err := h.StartResponder(7777); err != nil {
+// configure gives the cluster, one `pacer configure` per statement as an
+// operator would type them, the lab fence device and the VIP, and waits
+// until the VIP runs on one node.
+func (b *bench) configure() error {
+	dc, err := b.c.WaitOneDC(b.c.Nodes(), b.guard)
+	if err != nil {
+		return err
+	}
+	var hm []string
+	for _, n := range b.nodes() {
+		hm = append(hm, n+":"+b.l.Host(n).NS)
+	}
+	for _, cmd := range [][]string{
+		// off: a fenced host stays off until the bench powers it on.
+		{"property", "stonith-enabled=true", "stonith-action=off"},
+		{"rsc_defaults", "resource-stickiness=100"},
+		{"primitive", "fence-lab", "stonith:fence_pacer_lab", "params",
+			"pcmk_host_list=" + strings.Join(b.nodes(), " "), "pcmk_host_map=" + strings.Join(hm, ";"),
+			"op", "monitor", "interval=10s"},
+		{"primitive", "vip", "ocf:heartbeat:IPaddr2", "params", "ip=" + VIP, "cidr_netmask=24", "nic=ring0",
+			"op", "monitor", "interval=2s", "timeout=20s"},
+	} {
+		if err := b.c.Configure(dc, cmd...); err != nil {
 			return err
 		}
 	}
-	return errors.New("-vip: pacerd runs no resources yet (crm/coordinator); see the TODO in configureVIP")
+	_, err = b.settled()
+	return err
 }
 
+// settled waits for one DC, the VIP active on one node by the DC's status
+// and up on that host only (looked at inside every namespace), and
+// returns the DC.
+func (b *bench) settled() (string, error) {
+	dc, err := b.c.WaitOneDC(b.c.Nodes(), b.guard)
+	if err != nil {
+		return "", err
+	}
+	where, err := b.c.WaitPlaced(dc, []string{"vip"}, b.guard)
+	if err != nil {
+		return "", err
+	}
+	deadline := time.Now().Add(b.guard)
+	for {
+		hs, err := b.l.AddrHolders(VIP)
+		if err == nil && len(hs) == 1 && hs[0] == where {
+			return dc, nil
+		}
+		if time.Now().After(deadline) {
+			return "", fmt.Errorf("VIP placed on %s by the DC's status, up on %v (%v)", where, hs, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// onDC moves the VIP onto the DC (pacer resource move, then clear: the
+// stickiness keeps it there) and returns the DC.
+func (b *bench) onDC() (string, error) {
+	dc, err := b.settled()
+	if err != nil {
+		return "", err
+	}
+	hs, err := b.l.AddrHolders(VIP)
+	if err != nil {
+		return "", err
+	}
+	if len(hs) == 1 && hs[0] == dc {
+		return dc, nil
+	}
+	if _, err := b.c.Pacer(dc, b.guard, "resource", "move", "vip", dc); err != nil {
+		return "", err
+	}
+	where, err := b.c.WaitPlaced(dc, []string{"vip"}, b.guard)
+	if err != nil {
+		return "", err
+	}
+	if where != dc {
+		return "", fmt.Errorf("moved vip to %s, it runs on %s", dc, where)
+	}
+	if _, err := b.c.Pacer(dc, b.guard, "resource", "clear", "vip"); err != nil {
+		return "", err
+	}
+	now, err := b.settled()
+	if err != nil {
+		return "", err
+	}
+	if now != dc {
+		return "", fmt.Errorf("the DC moved from %s to %s while the VIP moved", dc, now)
+	}
+	return dc, nil
+}
+
+// once is one run: the VIP on the DC, the prober, the fault, the
+// measure, the heal.
+func (b *bench) once(f lab.Fault) (Run, error) {
+	victim, err := b.onDC()
+	if err != nil {
+		return Run{}, err
+	}
+	// Let the cluster settle: a few heartbeats on every link.
+	time.Sleep(time.Second + 3*b.c.Spec.Keepalive)
+	pr, err := startProbe(b.l, victim)
+	if err != nil {
+		return Run{}, err
+	}
+	fo, err := b.c.MeasureFailover(f, victim, b.guard)
+	if err != nil {
+		pr.Stop()
+		return Run{}, err
+	}
+	tk, gap, to, err := measureVIP(pr, fo, b.guard)
+	if err != nil {
+		return Run{}, err
+	}
+	r := Run{Config: b.cfg.name, Fault: string(f), Victim: victim, NewDC: fo.NewDC, To: to,
+		TakeoverMs: ms(tk), GapMs: ms(gap),
+		DetectedMs: ms(fo.Detected), ElectedMs: ms(fo.Elected), AgreedMs: ms(fo.Agreed)}
+	if err := b.timeline(&r, fo, tk); err != nil {
+		return r, err
+	}
+	if err := b.heal(victim); err != nil {
+		return r, err
+	}
+	return r, nil
+}
+
+// timeline fills r's log timeline from the survivors' logs and checks the
+// order: the victim fenced before the VIP's start anywhere else and
+// before the first answer from another host.
+func (b *bench) timeline(r *Run, fo lab.Failover, takeover time.Duration) error {
+	surv := b.c.Survivors(fo.Victim)
+	fenced := b.c.AllEvents(surv, fo.At, "fencing succeeded", map[string]string{"logger": "coordinator", "node": fo.Victim})
+	if len(fenced) == 0 {
+		return fmt.Errorf("the VIP answered from %s but no survivor logged the fencing of %s", r.To, fo.Victim)
+	}
+	ft := fenced[0].TS
+	r.FencedMs = ms(ft.Sub(fo.At))
+	starts := b.c.AllEvents(surv, fo.At, "action initiated", map[string]string{"rsc": "vip", "op": "start"})
+	if len(starts) == 0 {
+		return fmt.Errorf("the VIP answered from %s but no survivor logged its start", r.To)
+	}
+	if starts[0].TS.Before(ft) {
+		return fmt.Errorf("vip start initiated on %s at +%v, before %s was fenced (+%v)",
+			starts[0].Str("node"), starts[0].TS.Sub(fo.At), fo.Victim, ft.Sub(fo.At))
+	}
+	if fo.At.Add(takeover).Before(ft) {
+		return fmt.Errorf("the VIP answered from %s at +%v, before %s was fenced (+%v)", r.To, takeover, fo.Victim, ft.Sub(fo.At))
+	}
+	r.VIPStartMs = ms(starts[0].TS.Sub(fo.At))
+	if ok := b.c.AllEvents(surv, fo.At, "action result", map[string]string{"rsc": "vip", "op": "start", "rc": "0"}); len(ok) > 0 {
+		r.VIPStartedMs = ms(ok[0].TS.Sub(fo.At))
+	}
+	return nil
+}
+
+// heal powers the victim on (the fencing left it off), starts pacerd and
+// its responder, and waits until every survivor has it back.
+func (b *bench) heal(victim string) error {
+	healed := time.Now()
+	if _, err := b.c.HealHost(victim); err != nil {
+		return err
+	}
+	if err := b.responders(); err != nil {
+		return err
+	}
+	for _, s := range b.c.Survivors(victim) {
+		if _, err := b.c.Node(s).WaitEvent(healed, b.c.Spec.Initdead+b.guard, "node joined", map[string]string{"node": victim}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
 // startProbe starts the 10 ms prober from the client to VIP and waits for
-// its first answer.
-func startProbe(l *lab.Lab) (*lab.Prober, error) {
-	pr, err := l.StartProber(VIP, 7777, 10*time.Millisecond, 10*time.Minute)
+// an answer from holder.
+func startProbe(l *lab.Lab, holder string) (*lab.Prober, error) {
+	pr, err := l.StartProber(VIP, port, 10*time.Millisecond, 10*time.Minute)
 	if err != nil {
 		return nil, err
 	}
-	holders, err := l.AddrHolders(VIP)
-	if err != nil || len(holders) != 1 {
+	if _, err := pr.WaitFrom(holder, time.Now(), 5*time.Second); err != nil {
 		pr.Stop()
-		return nil, fmt.Errorf("VIP held by %v before the fault (%v)", holders, err)
-	}
-	if _, err := pr.WaitFrom(holders[0], time.Now().Add(-time.Second), 5*time.Second); err != nil {
-		pr.Stop()
-		return nil, err
+		return nil, fmt.Errorf("VIP on %s before the fault: %w", holder, err)
 	}
 	return pr, nil
 }
 
 // measureVIP waits for the VIP to answer from another host than the
-// victim, then stops the prober and applies the peers' method.
-func measureVIP(pr *lab.Prober, fo lab.Failover) (takeover, gap float64, err error) {
-	deadline := time.Now().Add(60 * time.Second)
+// victim, a second more, then stops the prober and applies the peers'
+// method.
+func measureVIP(pr *lab.Prober, fo lab.Failover, guard time.Duration) (takeover, gap time.Duration, to string, err error) {
+	deadline := time.Now().Add(guard)
 	for time.Now().Before(deadline) {
 		if _, _, _, ok := lab.Takeover(pr.Replies(), fo.At, fo.Victim); ok {
 			break
@@ -268,15 +480,15 @@ func measureVIP(pr *lab.Prober, fo lab.Failover) (takeover, gap float64, err err
 		time.Sleep(50 * time.Millisecond)
 	}
 	time.Sleep(time.Second)
-	tk, g, _, ok := lab.Takeover(pr.Stop(), fo.At, fo.Victim)
+	tk, g, by, ok := lab.Takeover(pr.Stop(), fo.At, fo.Victim)
 	if !ok {
-		return 0, 0, fmt.Errorf("the VIP never answered from a survivor of %s", fo.Victim)
+		return 0, 0, "", fmt.Errorf("the VIP never answered from a survivor of %s within %v", fo.Victim, guard)
 	}
-	return ms(tk), ms(g), nil
+	return tk, g, by, nil
 }
 
-// report prints pacer's result file and the peers' results.txt files as
-// one table.
+// report prints pacer's result files and the peers' results.txt files as
+// one table (takeover, gap), then pacer's log timeline.
 func report(args []string) error {
 	fs := flag.NewFlagSet("report", flag.ContinueOnError)
 	var pacers, peers multi
@@ -285,61 +497,84 @@ func report(args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	fmt.Printf("%-62s %-22s %-22s %-22s\n", "system/config/fault", "detect/takeover ms", "new DC / gap ms", "agreed ms")
-	fmt.Printf("%-62s %-22s %-22s %-22s\n", "", "min/median/max (n)", "min/median/max", "min/median/max")
-	for _, pacer := range pacers {
-		b, err := os.ReadFile(pacer)
+	var results []Result
+	for _, p := range pacers {
+		b, err := os.ReadFile(p)
 		if err != nil {
 			return err
 		}
 		var res Result
 		if err := json.Unmarshal(b, &res); err != nil {
-			return fmt.Errorf("%s: %w", pacer, err)
+			return fmt.Errorf("%s: %w", p, err)
 		}
-		type key struct{ c, f string }
-		var order []key
-		groups := map[key][]Run{}
-		for _, r := range res.Runs {
-			k := key{r.Config, r.Fault}
-			if _, ok := groups[k]; !ok {
-				order = append(order, k)
-			}
-			groups[k] = append(groups[k], r)
+		results = append(results, res)
+	}
+	const row = "%-48s %-20s %-20s\n"
+	fmt.Printf(row, "VIP takeover, 10 ms prober (ms)", "takeover", "gap")
+	fmt.Printf(row, "system/config/fault", "min/median/max (n)", "min/median/max")
+	for _, res := range results {
+		for _, g := range groups(res.Runs) {
+			fmt.Printf(row, "pacer/"+g.c+"/"+g.f, stats(pick(g.rs, func(r Run) float64 { return r.TakeoverMs })),
+				stats(pick(g.rs, func(r Run) float64 { return r.GapMs })))
 		}
-		for _, k := range order {
-			rs := groups[k]
-			pick := func(f func(Run) float64) []float64 {
-				var v []float64
-				for _, r := range rs {
-					v = append(v, f(r))
-				}
-				return v
-			}
-			fmt.Printf("%-62s %-22s %-22s %-22s\n", "pacer/"+k.c+"/"+k.f+" (dead, DC)",
-				stats(pick(func(r Run) float64 { return r.DetectedMs })),
-				stats(pick(func(r Run) float64 { return r.ElectedMs })),
-				stats(pick(func(r Run) float64 { return r.AgreedMs })))
+	}
+	for _, p := range peers {
+		rows, err := readPeer(p)
+		if err != nil {
+			fmt.Printf("%-48s %s\n", filepath.Base(filepath.Dir(p)), "no results: "+err.Error())
+			continue
+		}
+		for _, r := range rows {
+			fmt.Printf(row, r.label, stats(r.takeover), stats(r.gap))
+		}
+	}
+	for _, res := range results {
+		fmt.Printf("\npacer's timeline from the survivors' logs, ms after the fault, min/median/max (%s, %s)\n", res.Date, res.Machine)
+		const trow = "%-22s %-16s %-16s %-16s %-16s %-16s\n"
+		fmt.Printf(trow, "config/fault", "declared dead", "new DC elected", "fenced", "VIP start", "VIP started")
+		for _, g := range groups(res.Runs) {
+			short := func(f func(Run) float64) string { s, _, _ := strings.Cut(stats(pick(g.rs, f)), " "); return s }
+			fmt.Printf(trow, g.c+"/"+g.f,
+				short(func(r Run) float64 { return r.DetectedMs }),
+				short(func(r Run) float64 { return r.ElectedMs }),
+				short(func(r Run) float64 { return r.FencedMs }),
+				short(func(r Run) float64 { return r.VIPStartMs }),
+				short(func(r Run) float64 { return r.VIPStartedMs }))
 		}
 		for _, c := range configs {
 			if d, ok := res.Configs[c.name]; ok {
 				fmt.Printf("  pacer/%s: %s\n", c.name, d)
 			}
 		}
-		if res.VIP != "" {
-			fmt.Printf("  pacer VIP takeover: %s\n", res.VIP)
-		}
-	}
-	for _, p := range peers {
-		rows, err := readPeer(p)
-		if err != nil {
-			fmt.Printf("%-62s %s\n", filepath.Base(filepath.Dir(p)), "no results: "+err.Error())
-			continue
-		}
-		for _, r := range rows {
-			fmt.Printf("%-62s %-22s %-22s %-22s\n", r.label+" (VIP takeover, gap)", stats(r.takeover), stats(r.gap), "")
-		}
 	}
 	return nil
+}
+
+type group struct {
+	c, f string
+	rs   []Run
+}
+
+// groups are runs by configuration and fault, in the order first seen.
+func groups(runs []Run) []group {
+	var out []group
+	for _, r := range runs {
+		i := slices.IndexFunc(out, func(g group) bool { return g.c == r.Config && g.f == r.Fault })
+		if i < 0 {
+			out = append(out, group{c: r.Config, f: r.Fault})
+			i = len(out) - 1
+		}
+		out[i].rs = append(out[i].rs, r)
+	}
+	return out
+}
+
+func pick(rs []Run, f func(Run) float64) []float64 {
+	var v []float64
+	for _, r := range rs {
+		v = append(v, f(r))
+	}
+	return v
 }
 
 type multi []string
