@@ -385,7 +385,11 @@ func (t *Transition) CurrentStatus() *Status {
 // unpackManaged is whether the resource was managed as unpacked (before
 // the scheduler unmanaged it for lack of fencing).
 func (r *resource) unpackManaged(ws *workingSet) bool {
-	if r.orphan {
+	if r.orphan && r.parent == nil {
+		// process_orphan_resource: a resource gone from the
+		// configuration is unmanaged unless stop-orphan-resources. An
+		// orphaned clone instance (create_anonymous_orphan) is managed
+		// like the clone's other instances.
 		return ws.stopOrphans
 	}
 	if r.blocked {

@@ -298,3 +298,26 @@ func TestExecNames(t *testing.T) {
 		}
 	}
 }
+
+// TestOrphanManagement: with stop-orphan-resources=false a resource gone
+// from the configuration is left alone (unmanaged), but an orphaned
+// instance of a configured clone (beyond clone-max) is managed like the
+// clone's other instances: it is stopped, and shown without
+// "(unmanaged)". (Checked against crm_simulate 2.1.5.)
+func TestOrphanManagement(t *testing.T) {
+	keep := strings.Replace(head, `<nvpair id="o1" name="stonith-enabled" value="false"/>`,
+		`<nvpair id="o1" name="stonith-enabled" value="false"/><nvpair id="o2" name="stop-orphan-resources" value="false"/>`, 1)
+	xml := keep + `<resources>` + clone("clone-max", "1") + `</resources><constraints/></configuration>` +
+		withStatus(history(1, map[string][]op{"c": started, "gone": started}, "c", "gone"), history(2, map[string][]op{"c": started}, "c"))
+	tr := schedule(t, xml)
+	out := simulated(t, tr)
+	if !strings.Contains(out, "ORPHANED Started node2\n") {
+		t.Errorf("the orphaned instance is not shown as managed:\n%s", out)
+	}
+	if !strings.Contains(out, "gone\t(ocf:heartbeat:Dummy):\t ORPHANED Started node1 (unmanaged)") {
+		t.Errorf("the orphaned primitive is not shown unmanaged:\n%s", out)
+	}
+	if got := summary(tr); !strings.Contains(got, "Stop c:1 node2") || strings.Contains(got, "gone") {
+		t.Errorf("summary %q: want the orphaned instance stopped and the orphaned primitive left alone", got)
+	}
+}
