@@ -35,6 +35,9 @@ type ClusterSpec struct {
 	Port int
 	// Extra is TOML appended to every node's pacer.toml.
 	Extra string
+	// HostExtra is TOML appended to one node's pacer.toml, after Extra
+	// (so it continues Extra's last table), by host name.
+	HostExtra map[string]string
 	// Env is added to pacerd's environment (KEY=VALUE), e.g. Lab.ResourceEnv.
 	Env []string
 }
@@ -169,6 +172,9 @@ func (c *Cluster) config(h *Host, key string) string {
 	}
 	if s.Extra != "" {
 		b.WriteString("\n" + s.Extra + "\n")
+	}
+	if x := s.HostExtra[h.Name]; x != "" {
+		b.WriteString(x + "\n")
 	}
 	return b.String()
 }

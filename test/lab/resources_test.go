@@ -49,18 +49,18 @@ type resourceLab struct {
 }
 
 func newResourceLab(t *testing.T, name string) *resourceLab {
-	return newResourceLabOf(t, name, []string{"n1", "n2", "n3"}, "")
+	return newResourceLabOf(t, name, []string{"n1", "n2", "n3"}, "", nil)
 }
 
-// newResourceLabOf is newResourceLab with these hosts and extra TOML in
-// every pacer.toml.
-func newResourceLabOf(t *testing.T, name string, hosts []string, extra string) *resourceLab {
+// newResourceLabOf is newResourceLab with these hosts, extra TOML in every
+// pacer.toml and hostExtra in one host's (ClusterSpec.HostExtra).
+func newResourceLabOf(t *testing.T, name string, hosts []string, extra string, hostExtra map[string]string) *resourceLab {
 	requireLab(t)
 	requireResourceAgents(t)
 	l := newLab(t, Spec{Name: name, Hosts: hosts, Client: true, DiskMB: 32})
 	env, err := l.ResourceEnv()
 	must(t, err)
-	c, err := l.NewCluster(ClusterSpec{Bin: binDir, Env: env, Extra: extra})
+	c, err := l.NewCluster(ClusterSpec{Bin: binDir, Env: env, Extra: extra, HostExtra: hostExtra})
 	must(t, err)
 	r := &resourceLab{t: t, l: l, c: c, knobs: filepath.Join(l.Dir, "knobs")}
 	must(t, os.MkdirAll(r.knobs, 0o755))
@@ -777,28 +777,52 @@ func spread(ds []time.Duration) string {
 }
 
 // Two nodes in two_node mode (no witness), fencing through the CIB's
-// fence device: the node running the group is killed; the survivor fences
-// it once (two_node's quorum fencing, before it may carry on alone), and
-// the DC then takes that fencing as done instead of fencing the node a
-// second time; the group starts on the survivor.
+// fence device, fence_delay 1 s on n1 only: the node running the group is
+// killed, then powered off; the survivor fences it once (two_node's quorum
+// fencing, before it may carry on alone), and the DC then takes that
+// fencing as done instead of fencing the node a second time; the group
+// starts on the survivor. Then a split: every cable between the two cut,
+// both declare the other dead and would fence it; n2, without a delay,
+// fences n1 first, and only n1 is off afterwards, with the group on n2.
 func TestTwoNodeResourceFailover(t *testing.T) {
-	r := newResourceLabOf(t, "lrt", []string{"n1", "n2"}, "[quorum]\ntwo_node = true\nfence_action = \"off\"\n")
+	r := newResourceLabOf(t, "lrt", []string{"n1", "n2"}, "[quorum]\ntwo_node = true\nfence_action = \"off\"\n",
+		map[string]string{"n1": "fence_delay = \"1s\""})
 	c := r.c
+	onceFenced := func(fo failover) {
+		t.Helper()
+		var devs []string
+		for _, e := range c.AllEvents(c.Nodes(), fo.at, "fence device succeeded", nil) {
+			devs = append(devs, fmt.Sprintf("%s fenced %s +%.3fs", e.Host, e.Str("node"), e.TS.Sub(fo.at).Seconds()))
+		}
+		if len(devs) != 1 {
+			r.t.Errorf("%d fencings through a device (%v), want %s fenced once", len(devs), devs, fo.victim)
+		}
+	}
 	for i, f := range []Fault{FaultKill, FaultPowerOff} {
 		t.Run(string(f), func(t *testing.T) {
 			r.t = t
 			fo := r.failoverOnce(f, i == 0)
 			r.logFailover(fmt.Sprintf("%s (the DC: %v)", f, fo.wasDC), fo)
-			var devs []string
-			for _, e := range c.AllEvents(c.Survivors(fo.victim), fo.at, "fence device succeeded", map[string]string{"node": fo.victim}) {
-				devs = append(devs, fmt.Sprintf("%s +%.3fs", e.Host, e.TS.Sub(fo.at).Seconds()))
-			}
-			if len(devs) != 1 {
-				t.Errorf("%s fenced %d times through a device (%v), want once", fo.victim, len(devs), devs)
-			}
+			onceFenced(fo)
 			r.heal(fo.victim)
 		})
 	}
+	t.Run("split: the side without fence_delay wins", func(t *testing.T) {
+		r.t = t
+		r.moveTo("n1")
+		at, err := c.Inject(FaultCutAll, "n1")
+		must(t, err)
+		fo := r.expectFencedFailover("n1", at, true)
+		r.logFailover("every cable between n1 and n2 cut", fo)
+		onceFenced(fo)
+		if p := c.Node("n2"); p == nil || p.Exited() || r.l.Host("n2").HolderPid() == 0 {
+			t.Errorf("n2 did not survive the split")
+		}
+		if fo.to != "n2" || fo.fencedBy != "n2" {
+			t.Errorf("fenced by %s, group on %s; want n2, n2", fo.fencedBy, fo.to)
+		}
+		r.heal("n1")
+	})
 	r.t = t
 	r.checkRunning(r.group())
 	r.checkWatch()
