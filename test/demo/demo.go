@@ -643,6 +643,7 @@ func (d *demo) failover() error {
 	}
 
 	d.step("what the survivors logged (pacerd's JSON logs)")
+	var logged []event
 	for _, m := range []match{
 		{logger: "membership", msg: "node declared dead", fields: map[string]string{"node": v}},
 		{logger: "coordinator", msg: "became DC"},
@@ -655,8 +656,14 @@ func (d *demo) failover() error {
 	} {
 		m.after = after
 		if e, ok := d.find(survivors, m); ok {
-			d.say("   %s", e.line())
+			logged = append(logged, e)
 		}
+	}
+	// in the order they happened (the DC may be elected before another
+	// survivor declares the old one dead)
+	sort.SliceStable(logged, func(i, j int) bool { return logged[i].TS.Before(logged[j].TS) })
+	for _, e := range logged {
+		d.say("   %s", e.line())
 	}
 
 	// The VIP watcher runs a little longer, so that it sees the VIP

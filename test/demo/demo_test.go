@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -94,6 +95,21 @@ func TestDemo(t *testing.T) {
 			}
 			if res.victim == "" || res.survivor == "" || res.survivor == res.victim {
 				t.Errorf("group ran on %q, after the fault on %q", res.victim, res.survivor)
+			}
+			// The survivors' log lines are printed in the order they
+			// were logged (each begins with its time, HH:MM:SS.mmm).
+			if sec := strings.SplitN(out.String(), "what the survivors logged", 2); len(sec) == 2 {
+				prev := ""
+				for _, l := range strings.Split(strings.SplitN(sec[1], "\n== ", 2)[0], "\n")[1:] {
+					if f := strings.Fields(l); len(f) > 0 {
+						if f[0] < prev {
+							t.Errorf("survivors' log lines out of time order: %q after %s", l, prev)
+						}
+						prev = f[0]
+					}
+				}
+			} else {
+				t.Error("no 'what the survivors logged' section")
 			}
 			// The order an operator is promised: dead, then fenced (by
 			// the DC), then the VIP's start dispatched, then started.
