@@ -160,7 +160,9 @@ func opFailed(o lrmOp) bool {
 		return false
 	}
 	switch o.task {
-	case "stop", "start", "migrate_from":
+	case "notify":
+		return false
+	case "stop", "start", "migrate_from", "promote", "demote":
 		return o.rc != 0
 	case "monitor":
 		switch o.rc {
@@ -173,7 +175,8 @@ func opFailed(o lrmOp) bool {
 		}
 		return true
 	}
-	return false
+	// Any other operation (migrate_to, reload, an unknown task) expects 0.
+	return o.rc != 0
 }
 
 // checkExpiry is check_operation_expiry: an operation older than the

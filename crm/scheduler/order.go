@@ -253,14 +253,26 @@ func (ws *workingSet) unpackOrders() {
 			if sym {
 				s = symSymmetric
 			}
+			// handle_restart_type: the deprecated restart-type=restart
+			// on 'then' makes an optional ordering restart it with
+			// 'first' (and stop it before 'first' stops).
+			restart := kind == kindOptional && strings.EqualFold(then.meta["restart-type"], "restart")
+			flags := flagsForKind(kind, fa, s)
+			if restart {
+				flags |= orderImpliesThen
+			}
 			if min := minimumFirstInstances(first, c); min > 0 {
-				ws.cloneMinOrdering(c.ID, first, fa, then, ta, flagsForKind(kind, fa, s), min)
+				ws.cloneMinOrdering(c.ID, first, fa, then, ta, flags, min)
 			} else {
-				ws.orderRsc(first, fa, then, ta, flagsForKind(kind, fa, s))
+				ws.orderRsc(first, fa, then, ta, flags)
 			}
 			if sym {
 				ifa, ita := invertTask(fa), invertTask(ta)
-				ws.orderRsc(then, ita, first, ifa, flagsForKind(kind, ifa, symInverse))
+				inv := flagsForKind(kind, ifa, symInverse)
+				if restart {
+					inv |= orderImpliesFirst
+				}
+				ws.orderRsc(then, ita, first, ifa, inv)
 			}
 			continue
 		}

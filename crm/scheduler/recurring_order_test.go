@@ -179,3 +179,27 @@ func TestPromotionScoresInAssignment(t *testing.T) {
 		}
 	}
 }
+
+// TestOtherFailuresAndRestartType checks two rules of older CIBs (both
+// compared with crm_simulate 2.1.5 on these CIBs): a failed operation of
+// any other task (here a "fail" with rc 60) is a failure of an active
+// resource, recovered in place; and with the deprecated meta-attribute
+// restart-type=restart on 'then', an optional ordering restarts 'then'
+// when 'first' restarts (handle_restart_type).
+func TestOtherFailuresAndRestartType(t *testing.T) {
+	sticky := `<nvpair id="m-b-st" name="resource-stickiness" value="100"/>`
+	restartType := `<meta_attributes id="m-b"><nvpair id="m-b-rt" name="restart-type" value="restart"/>` + sticky + `</meta_attributes>`
+	build := func(meta string) string {
+		return head + `<resources>` + prim("a", "") + prim("b", meta) + `</resources><constraints>` +
+			`<rsc_order id="ord" first="a" then="b" kind="Optional"/></constraints></configuration>` +
+			withStatus(history(1, map[string][]op{"a": {{"start", 0, 0, 1}, {"fail", 0, 60, 2}}, "b": {{"start", 0, 0, 3}}}, "a", "b"), history(2, map[string][]op{"a": stopped, "b": stopped}, "a", "b"))
+	}
+	got := summary(schedule(t, build(restartType)))
+	if !strings.Contains(got, "Recover a node1") || !strings.Contains(got, "Restart b node1") {
+		t.Errorf("with restart-type=restart: summary %q, want a recovered and b restarted", got)
+	}
+	got = summary(schedule(t, build(`<meta_attributes id="m-b">`+sticky+`</meta_attributes>`)))
+	if !strings.Contains(got, "Recover a node1") || strings.Contains(got, "b ") {
+		t.Errorf("without: summary %q, want a recovered and b left alone", got)
+	}
+}

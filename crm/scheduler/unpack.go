@@ -957,6 +957,20 @@ func (ws *workingSet) unpackRscHistory(r *resource, n *node, lr *cib.LRMResource
 			default:
 				fail(o)
 			}
+		case "notify":
+		default:
+			// Any other operation that failed (a reload, an unknown
+			// task): a failure of a resource that is active
+			// (unpack_rsc_op_failure's set_active).
+			if opFailed(o) {
+				fail(o)
+				if role < cib.RoleStarted {
+					role = cib.RoleStarted
+					if r.isPromotableInstance() {
+						role = cib.RoleUnpromoted
+					}
+				}
+			}
 		}
 	}
 	// process_recurring runs before process_rsc_state: the active
