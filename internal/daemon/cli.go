@@ -231,7 +231,7 @@ func (b cliBackend) Fence(ctx context.Context, a control.AdminArgs) (control.Adm
 		// failed fencing from it, and status would warn until the next
 		// fencing of the node succeeded
 		lg.Error("fencing failed", logfield.Node(a.Node), logfield.Op(a.Action), zap.Error(err))
-		return control.AdminResult{}, fmt.Errorf("%w: fence %s: %v", control.ErrUnavailable, a.Node, err)
+		return control.AdminResult{}, fmt.Errorf("%w: %v", control.ErrUnavailable, err) // err names the node: "fence NODE ..."
 	}
 	// the fencing goes into the status section's history with the node
 	// recorded down, as the DC's do, so pacer status shows it on every node

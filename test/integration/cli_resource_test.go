@@ -282,6 +282,11 @@ func TestCLIResourceAndNode(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(cc.dir, "fence.log")); err == nil {
 		t.Fatal("fence without --force fenced")
 	}
+	// without a fence device: refused, the reason said once
+	if _, errOut, code := cc.run(t, cc.dc, "", "node", "fence", "--force", victim); code != 1 ||
+		!strings.Contains(errOut, "no stonith resources are configured") || strings.Count(errOut, "fence "+victim) != 1 {
+		t.Errorf("fence without a fence device: exit %d %q", code, errOut)
+	}
 	cc.ok(t, cc.dc, "configure", "primitive", "fence1", "stonith:fence_pacer_it", "params", `pcmk_host_list=alpha bravo charlie`)
 	out = cc.ok(t, cc.dc, "node", "fence", "--force", victim)
 	if !regexp.MustCompile(`^` + victim + ` fenced \(reboot\) by ` + cc.dc + ` with fence1 in [0-9.]+m?s\n$`).MatchString(out) {
