@@ -194,6 +194,27 @@ func (r *resourceLab) moveTo(node string) {
 	r.checkRunning(node)
 }
 
+// setDevice redefines fence-lab (pacer configure load update through
+// host's pacerd): plugs overrides some nodes' plugs in pcmk_host_map,
+// extra is more parameters ("" for none).
+func (r *resourceLab) setDevice(host string, plugs map[string]string, extra string) {
+	r.t.Helper()
+	var hm []string
+	for _, n := range r.c.Nodes() {
+		p := r.l.Host(n).NS
+		if o, ok := plugs[n]; ok {
+			p = o
+		}
+		hm = append(hm, n+":"+p)
+	}
+	def := fmt.Sprintf("primitive fence-lab stonith:fence_pacer_lab params pcmk_host_list=%q pcmk_host_map=%q %s op monitor interval=10s\n",
+		strings.Join(r.c.Nodes(), " "), strings.Join(hm, ";"), extra)
+	file := filepath.Join(r.l.Dir, "fence-lab.crm")
+	must(r.t, os.WriteFile(file, []byte(def), 0o644))
+	_, err := r.c.Pacer(host, 30*time.Second, "configure", "load", "update", file)
+	must(r.t, err)
+}
+
 // vipMoved polls (every 10 ms, inside every namespace) until the VIP is
 // up on a host other than from, and returns when and where.
 func (r *resourceLab) vipMoved(from string, since time.Time) (time.Time, string) {
@@ -571,19 +592,7 @@ func TestResourceFaults(t *testing.T) {
 			r.moveTo(victim)
 		}
 		device := func(plug string) {
-			var hm []string
-			for _, n := range c.Nodes() {
-				p := l.Host(n).NS
-				if n == victim {
-					p = plug
-				}
-				hm = append(hm, n+":"+p)
-			}
-			file := filepath.Join(l.Dir, "fence-lab.crm")
-			must(t, os.WriteFile(file, []byte(fmt.Sprintf("primitive fence-lab stonith:fence_pacer_lab params pcmk_host_list=%q pcmk_host_map=%q op monitor interval=10s\n",
-				strings.Join(c.Nodes(), " "), strings.Join(hm, ";"))), 0o644))
-			_, err := c.Pacer(dc, 30*time.Second, "configure", "load", "update", file)
-			must(t, err)
+			r.setDevice(dc, map[string]string{victim: plug}, "")
 		}
 		device(Prefix(l.Name) + "nosuch")
 		// The device restarts with its new parameters; then the fault.
@@ -633,6 +642,49 @@ func TestResourceFaults(t *testing.T) {
 		if !slices.Equal(states, []string{"failed", "success"}) {
 			t.Errorf("fencing history of %s since the kill: %v, want [failed success]", victim, states)
 		}
+		r.heal(victim)
+	})
+
+	// The node comes back while it is being fenced (pcmk_delay_base 2 s
+	// gives it the time): its pacerd restarted and heard again, the
+	// fencing goes on all the same, powers it off, and only then does the
+	// group start elsewhere.
+	t.Run("node back during its fencing: fenced all the same", func(t *testing.T) {
+		r.t = t
+		dc, err := c.WaitOneDC(c.Nodes(), rguard)
+		must(t, err)
+		victim := r.group()
+		if victim == dc {
+			victim = c.Survivors(dc)[0]
+			r.moveTo(victim)
+		}
+		r.setDevice(dc, nil, "pcmk_delay_base=2s")
+		time.Sleep(time.Second)
+		at, err := c.Inject(FaultKill, victim)
+		must(t, err)
+		req, err := c.Node(dc).WaitEvent(at, rguard, "fencing requested", map[string]string{"logger": "coordinator", "node": victim})
+		must(t, err)
+		back := time.Now()
+		_, err = c.Start(victim)
+		must(t, err)
+		fo := r.expectFencedFailover(victim, at, true)
+		var heard Event
+		for _, msg := range []string{"node joined", "node restarted"} {
+			if es := c.Node(dc).EventsSince(back, msg, map[string]string{"logger": "membership", "node": victim}); len(es) > 0 &&
+				(heard.Msg == "" || es[0].TS.Before(heard.TS)) {
+				heard = es[0]
+			}
+		}
+		if heard.Msg == "" {
+			t.Fatalf("the DC never heard %s's restarted pacerd before it was fenced", victim)
+		}
+		r.logFailover("kill, pacerd back during the fencing's 2 s delay,", fo)
+		t.Logf("fencing requested +%.3fs, %s's pacerd started again +%.3fs, heard by the DC +%.3fs (%s)",
+			req.TS.Sub(at).Seconds(), victim, back.Sub(at).Seconds(), heard.TS.Sub(at).Seconds(), heard.Msg)
+		if heard.TS.After(at.Add(fo.fenced)) {
+			t.Errorf("%s was heard again only after its fencing", victim)
+		}
+		r.setDevice(dc, nil, "")
 		r.heal(victim)
 	})
 
