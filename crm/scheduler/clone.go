@@ -51,6 +51,16 @@ func (ws *workingSet) unpackClone(r *resource, walk func(*cib.Resource, *resourc
 	ci.notify = isTrue(r.meta["notify"])
 	ci.promotable = isTrue(r.meta["promotable"]) || def.Kind == cib.KindMaster
 	r.clone = ci
+	// clone_unpack: a clone's instances stick to where they run by
+	// default (resource-stickiness 1) unless a stickiness is configured
+	// for it, by rsc_defaults or (older CIBs) default-resource-stickiness.
+	_, own := r.meta["resource-stickiness"]
+	_, oldMeta := r.meta["default-resource-stickiness"]
+	_, oldProp := ws.props["default-resource-stickiness"]
+	if !own && !oldMeta && !oldProp {
+		r.meta["resource-stickiness"] = "1"
+		r.stickiness = 1
+	}
 	for i := 0; i < ci.max; i++ {
 		if _, err := ws.newInstance(r, walk); err != nil {
 			return err

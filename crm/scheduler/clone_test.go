@@ -305,3 +305,26 @@ func TestNumberedHistoryName(t *testing.T) {
 		t.Errorf("no stop on node1: %s", executed(tr))
 	}
 }
+
+// TestCloneDefaultStickiness: a clone's instances stick to where they run
+// with resource-stickiness 1 unless a stickiness is configured (here by
+// rsc_defaults); checked against crm_simulate 2.1.5's scores.
+func TestCloneDefaultStickiness(t *testing.T) {
+	states := []string{history(1, map[string][]op{"c": started}, "c"), history(2, map[string][]op{"c": started}, "c")}
+	score := func(xml string) string {
+		for _, s := range schedule(t, xml).Scores() {
+			if s.Stage == "pcmk__clone_allocate" && s.Rsc == "c:0" && s.Node == "node1" {
+				return s.Score.String()
+			}
+		}
+		return "none"
+	}
+	if got := score(cloneCIB(clone(), "", states...)); got != "1" {
+		t.Errorf("default: c:0 on node1 scores %s, want 1", got)
+	}
+	defaults := strings.Replace(cloneCIB(clone(), "", states...), "<resources>",
+		`<rsc_defaults><meta_attributes id="rd"><nvpair id="rd1" name="resource-stickiness" value="50"/></meta_attributes></rsc_defaults><resources>`, 1)
+	if got := score(defaults); got != "50" {
+		t.Errorf("rsc_defaults resource-stickiness=50: c:0 on node1 scores %s, want 50", got)
+	}
+}
