@@ -215,6 +215,20 @@ func (r *resourceLab) setDevice(host string, plugs map[string]string, extra stri
 	must(r.t, err)
 }
 
+// starts is Knob's log of real starts ("start NODE INSTANCE"), oldest
+// first.
+func (r *resourceLab) starts() []string {
+	r.t.Helper()
+	b, err := os.ReadFile(filepath.Join(r.knobs, "starts.log"))
+	if err != nil && !os.IsNotExist(err) {
+		r.t.Fatal(err)
+	}
+	if t := strings.TrimSpace(string(b)); t != "" {
+		return strings.Split(t, "\n")
+	}
+	return nil
+}
+
 // vipMoved polls (every 10 ms, inside every namespace) until the VIP is
 // up on a host other than from, and returns when and where.
 func (r *resourceLab) vipMoved(from string, since time.Time) (time.Time, string) {
@@ -705,6 +719,7 @@ func TestResourceFaults(t *testing.T) {
 		knob := filepath.Join(r.knobs, "start-sleep")
 		must(t, os.WriteFile(knob, []byte("3\n"), 0o644))
 		defer os.Remove(knob)
+		startsBefore := r.starts()
 		at := time.Now()
 		moveDone := make(chan error, 1)
 		go func() {
@@ -747,6 +762,9 @@ func TestResourceFaults(t *testing.T) {
 			newDC, become.TS.Sub(killed).Seconds(), dc, len(fenced) > 0, on, now)
 		must(t, os.Remove(knob))
 		r.checkRunning(now)
+		if got := r.starts()[len(startsBefore):]; !slices.Equal(got, []string{"start " + target + " app"}) {
+			t.Errorf("app's starts since the move: %v, want exactly one, on %s", got, target)
+		}
 		_, err = c.Pacer(newDC, 30*time.Second, "resource", "clear", "web")
 		must(t, err)
 		r.heal(dc)
