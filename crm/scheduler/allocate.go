@@ -271,6 +271,7 @@ func (ws *workingSet) finalize(r *resource, chosen *node, force bool) {
 	chosen.numRsc++
 	if ws.usesUtilization() {
 		consumeCapacity(chosen, r)
+		r.consumedOn = chosen
 	}
 }
 

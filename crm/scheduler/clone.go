@@ -539,6 +539,12 @@ func restoreAllowed(r *resource, saved map[*resource][]nodeWeight) {
 func undoAssignment(r *resource) {
 	if r.assigned != nil && !r.isGroup() {
 		r.assigned.numRsc--
+		// pcmk__unassign_resource gives the node back the capacity
+		// the assignment took.
+		if r.consumedOn != nil {
+			releaseCapacity(r.consumedOn, r)
+			r.consumedOn = nil
+		}
 	}
 	r.provisional, r.assigned, r.nextRole = true, nil, cib.RoleUnknown
 	for _, c := range r.children {

@@ -77,12 +77,15 @@ type resource struct {
 	meta                 map[string]string
 	priority             int
 	stickiness           cib.Score
-	managed              bool
-	blocked              bool // multiple-active=block: left alone, reported blocked
-	orphan               bool
-	critical             bool
-	ordered, colocated   bool // groups
-	isStonith            bool
+	// consumedOn is the node whose capacity the assignment consumed
+	// (placement-strategy other than default), given back if undone.
+	consumedOn         *node
+	managed            bool
+	blocked            bool // multiple-active=block: left alone, reported blocked
+	orphan             bool
+	critical           bool
+	ordered, colocated bool // groups
+	isStonith          bool
 
 	role, nextRole cib.Role
 	targetRole     cib.Role

@@ -138,6 +138,13 @@ func consumeCapacity(n *node, r *resource) {
 	}
 }
 
+// releaseCapacity undoes consumeCapacity (an assignment taken back).
+func releaseCapacity(n *node, r *resource) {
+	for k, v := range r.utilization {
+		n.capacity[k] += v
+	}
+}
+
 // compareCapacity is pcmk__compare_node_capacities: negative when a has
 // more capacity left than b, counted attribute by attribute.
 func compareCapacity(a, b *node) int {

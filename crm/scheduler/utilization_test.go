@@ -33,3 +33,26 @@ func TestUtilization(t *testing.T) {
 		}
 	}
 }
+
+// TestUndoneAssignmentGivesCapacityBack: a clone instance tried on the
+// node it runs on but placed elsewhere is unassigned again
+// (pcmk__unassign_resource), and the capacity that placement took is
+// given back, so the next instance still fits there. Here c:0 runs on
+// node1, which a higher-priority resource fills; its trial placement on
+// node2 must not keep node2's room from c:1, which runs there.
+func TestUndoneAssignmentGivesCapacityBack(t *testing.T) {
+	util := func(id, mem string) string {
+		return `<utilization id="u-` + id + `"><nvpair id="u-` + id + `-m" name="memory" value="` + mem + `"/></utilization>`
+	}
+	xml := `<cib admin_epoch="0" epoch="1" num_updates="1" have-quorum="1" validate-with="pacemaker-3.7"><configuration><crm_config><cluster_property_set id="o">` +
+		`<nvpair id="o1" name="stonith-enabled" value="false"/><nvpair id="o2" name="placement-strategy" value="utilization"/></cluster_property_set></crm_config>` +
+		`<nodes><node id="1" uname="node1">` + util("n1", "1024") + `</node><node id="2" uname="node2">` + util("n2", "1024") + `</node></nodes>` +
+		`<resources><primitive id="big" class="ocf" provider="heartbeat" type="Dummy"><meta_attributes id="big-m"><nvpair id="big-p" name="priority" value="3"/></meta_attributes>` + util("big", "1024") + `</primitive>` +
+		`<clone id="cl"><meta_attributes id="clm"><nvpair id="clm-p" name="priority" value="1"/></meta_attributes><primitive id="c" class="ocf" provider="heartbeat" type="Dummy">` + util("c", "512") + `</primitive></clone>` +
+		`</resources><constraints><rsc_location id="big-n1" rsc="big" node="node1" score="10"/></constraints></configuration>` +
+		withStatus(history(1, map[string][]op{"c": started}, "c"), history(2, map[string][]op{"c": started}, "c"))
+	got := summary(schedule(t, xml))
+	if !strings.Contains(got, "Start big node1") || !strings.Contains(got, "Stop c:0 node1") || strings.Contains(got, "node2") {
+		t.Errorf("summary %q: want big started on node1, c:0 stopped there, c:1 left on node2", got)
+	}
+}
