@@ -38,8 +38,9 @@ func TestUtilization(t *testing.T) {
 // node it runs on but placed elsewhere is unassigned again
 // (pcmk__unassign_resource), and the capacity that placement took is
 // given back, so the next instance still fits there. Here c:0 runs on
-// node1, which a higher-priority resource fills; its trial placement on
-// node2 must not keep node2's room from c:1, which runs there.
+// node1, which a higher-priority resource fills; mid takes half of
+// node2; c:0's trial placement on node2 must not keep the other half from
+// c:1, which runs there. (Checked against crm_simulate 2.1.5.)
 func TestUndoneAssignmentGivesCapacityBack(t *testing.T) {
 	util := func(id, mem string) string {
 		return `<utilization id="u-` + id + `"><nvpair id="u-` + id + `-m" name="memory" value="` + mem + `"/></utilization>`
@@ -48,11 +49,12 @@ func TestUndoneAssignmentGivesCapacityBack(t *testing.T) {
 		`<nvpair id="o1" name="stonith-enabled" value="false"/><nvpair id="o2" name="placement-strategy" value="utilization"/></cluster_property_set></crm_config>` +
 		`<nodes><node id="1" uname="node1">` + util("n1", "1024") + `</node><node id="2" uname="node2">` + util("n2", "1024") + `</node></nodes>` +
 		`<resources><primitive id="big" class="ocf" provider="heartbeat" type="Dummy"><meta_attributes id="big-m"><nvpair id="big-p" name="priority" value="3"/></meta_attributes>` + util("big", "1024") + `</primitive>` +
+		`<primitive id="mid" class="ocf" provider="heartbeat" type="Dummy"><meta_attributes id="mid-m"><nvpair id="mid-p" name="priority" value="2"/></meta_attributes>` + util("mid", "512") + `</primitive>` +
 		`<clone id="cl"><meta_attributes id="clm"><nvpair id="clm-p" name="priority" value="1"/></meta_attributes><primitive id="c" class="ocf" provider="heartbeat" type="Dummy">` + util("c", "512") + `</primitive></clone>` +
-		`</resources><constraints><rsc_location id="big-n1" rsc="big" node="node1" score="10"/></constraints></configuration>` +
+		`</resources><constraints><rsc_location id="big-n1" rsc="big" node="node1" score="10"/><rsc_location id="mid-n2" rsc="mid" node="node2" score="10"/></constraints></configuration>` +
 		withStatus(history(1, map[string][]op{"c": started}, "c"), history(2, map[string][]op{"c": started}, "c"))
 	got := summary(schedule(t, xml))
-	if !strings.Contains(got, "Start big node1") || !strings.Contains(got, "Stop c:0 node1") || strings.Contains(got, "node2") {
-		t.Errorf("summary %q: want big started on node1, c:0 stopped there, c:1 left on node2", got)
+	if !strings.Contains(got, "Start big node1") || !strings.Contains(got, "Start mid node2") || !strings.Contains(got, "Stop c:0 node1") || strings.Contains(got, "c:1") {
+		t.Errorf("summary %q: want big started on node1, mid on node2, c:0 stopped, c:1 left on node2", got)
 	}
 }
