@@ -43,6 +43,17 @@ func (ws *workingSet) setInstanceRoles(r *resource) {
 			continue // never promoted; its sort index stays 0
 		}
 		next := c.nextRole
+		if c.isGroup() {
+			// group_resource_state: a group's next role is its
+			// members' highest (a member that will be stopped makes
+			// it Stopped at least).
+			next = cib.RoleUnknown
+			for _, m := range c.children {
+				if m.nextRole > next {
+					next = m.nextRole
+				}
+			}
+		}
 		switch next {
 		case cib.RoleStarted, cib.RoleUnknown:
 			score, isDefault := ws.instancePromotionScore(c, chosen)
@@ -80,18 +91,34 @@ func (ws *workingSet) setInstanceRoles(r *resource) {
 			continue
 		}
 		counts[chosen.idx]++
-		c.nextRole = cib.RolePromoted
+		setRolePromoted(c)
 		promoted++
 	}
 }
 
-// setRoleUnpromoted: an instance that will run is Unpromoted, one that
-// will not is Stopped.
+// setRoleUnpromoted is set_next_role_unpromoted: an instance that will
+// run is Unpromoted, one that will not is Stopped, and so is each member
+// of a cloned group instance.
 func setRoleUnpromoted(c *resource) {
 	if c.assigned != nil {
 		c.nextRole = cib.RoleUnpromoted
 	} else {
 		c.nextRole = cib.RoleStopped
+	}
+	for _, m := range c.children {
+		setRoleUnpromoted(m)
+	}
+}
+
+// setRolePromoted is set_next_role_promoted: the instance, and each
+// member of a cloned group instance, is to be Promoted unless its next
+// role is already decided.
+func setRolePromoted(c *resource) {
+	if c.nextRole == cib.RoleUnknown || c.isGroup() {
+		c.nextRole = cib.RolePromoted
+	}
+	for _, m := range c.children {
+		setRolePromoted(m)
 	}
 }
 

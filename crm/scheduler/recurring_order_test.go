@@ -203,3 +203,32 @@ func TestOtherFailuresAndRestartType(t *testing.T) {
 		t.Errorf("without: summary %q, want a recovered and b left alone", got)
 	}
 }
+
+// TestPromotableGroupRoles checks a promotable clone of a group: the
+// instance chosen for promotion has every member promoted
+// (set_next_role_promoted reaches the members, so a member that is only
+// now starting is promoted too, and the one already Promoted is not
+// restarted); and a group's next role is its members' highest
+// (group_resource_state), so an instance with a member that cannot run is
+// not promoted. (Both transition summaries checked against crm_simulate
+// 2.1.5; in the second, crm_simulate leaves the group's and the clone's
+// demoted pseudo-actions out of the graph and pacer runs them: a known
+// difference.)
+func TestPromotableGroupRoles(t *testing.T) {
+	g := `<clone id="ms"><meta_attributes id="msm"><nvpair id="msm-p" name="promotable" value="true"/><nvpair id="msm-u" name="globally-unique" value="true"/>` +
+		`<nvpair id="msm-mx" name="clone-max" value="1"/></meta_attributes><group id="g">` + prim("a", "") + prim("b", "") + `</group></clone>`
+	promo := `<rsc_location id="lp" rsc="ms"><rule id="lp-r" role="Promoted" score="100"><expression id="lp-e" attribute="#uname" operation="eq" value="node1"/></rule></rsc_location>`
+	node1 := history(1, map[string][]op{"a:0": {{"start", 0, 0, 2}, {"promote", 0, 0, 3}}}, "a:0")
+	tr := schedule(t, cloneCIB(g, promo, node1, history(2, nil)))
+	got := summary(tr)
+	if !strings.Contains(got, "Promote b:0") || strings.Contains(got, "a:0") {
+		t.Errorf("summary %q: want b:0 started and promoted with a:0 left Promoted", got)
+	}
+	// b is to be stopped (target-role): the group's next role is
+	// Stopped, so the instance is not promoted and a is demoted.
+	stopped := strings.Replace(g, prim("b", ""), prim("b", `<meta_attributes id="bm"><nvpair id="bm-t" name="target-role" value="Stopped"/></meta_attributes>`), 1)
+	got = summary(schedule(t, cloneCIB(stopped, promo, node1, history(2, nil))))
+	if strings.Contains(got, "Promote ") || !strings.Contains(got, "Demote a:0") {
+		t.Errorf("summary %q: want no promotion and a:0 demoted", got)
+	}
+}
