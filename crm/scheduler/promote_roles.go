@@ -35,8 +35,8 @@ func (ws *workingSet) setInstanceRoles(r *resource) {
 	max, nodeMax := promotedLimits(r.meta)
 	counts := make([]int, len(ws.nodes))
 	for _, c := range r.children {
-		if c.role == cib.RoleStarted {
-			c.role = cib.RoleUnpromoted
+		if currentRole(c) == cib.RoleStarted {
+			setCurrentRoleUnpromoted(c)
 		}
 		chosen := c.assigned
 		if chosen == nil {
@@ -385,4 +385,31 @@ func anonymousKnownOn(clone *resource, base string, n *node) bool {
 		}
 	}
 	return false
+}
+
+// currentRole is the resource's role now (native/group_resource_state):
+// a group's is its members' highest.
+func currentRole(r *resource) cib.Role {
+	if !r.isGroup() {
+		return r.role
+	}
+	role := cib.RoleUnknown
+	for _, m := range r.children {
+		if x := currentRole(m); x > role {
+			role = x
+		}
+	}
+	return role
+}
+
+// setCurrentRoleUnpromoted is set_current_role_unpromoted: a promotable
+// clone's instance (and each member of a cloned group instance) that is
+// Started is Unpromoted.
+func setCurrentRoleUnpromoted(r *resource) {
+	if r.role == cib.RoleStarted {
+		r.role = cib.RoleUnpromoted
+	}
+	for _, m := range r.children {
+		setCurrentRoleUnpromoted(m)
+	}
 }

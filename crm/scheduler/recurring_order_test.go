@@ -232,3 +232,22 @@ func TestPromotableGroupRoles(t *testing.T) {
 		t.Errorf("summary %q: want no promotion and a:0 demoted", got)
 	}
 }
+
+// TestPromotableGroupCurrentRole checks set_current_role_unpromoted: the
+// Started members of a promotable cloned group's instance count as
+// Unpromoted (its current role is its members' highest), so a stop is
+// shown from Unpromoted. (Checked against crm_simulate 2.1.5.)
+func TestPromotableGroupCurrentRole(t *testing.T) {
+	g := `<clone id="ms"><meta_attributes id="msm"><nvpair id="msm-p" name="promotable" value="true"/><nvpair id="msm-u" name="globally-unique" value="true"/>` +
+		`<nvpair id="msm-mx" name="clone-max" value="1"/></meta_attributes><group id="g">` + prim("a", "") + prim("b", "") + `</group></clone>`
+	node1 := history(1, map[string][]op{"a:0": started, "b:0": started}, "a:0", "b:0")
+	tr := schedule(t, cloneCIB(g, `<rsc_location id="ban" rsc="ms" node="node1" score="-INFINITY"/><rsc_location id="ban2" rsc="ms" node="node2" score="-INFINITY"/>`, node1, history(2, nil)))
+	for _, l := range tr.Summary {
+		if l.Change == "Stop" && !strings.Contains(l.Details, "Unpromoted") {
+			t.Errorf("%s %s %s: want the stop shown from Unpromoted", l.Change, l.Rsc, l.Details)
+		}
+	}
+	if got := summary(tr); !strings.Contains(got, "Stop a:0") || !strings.Contains(got, "Stop b:0") {
+		t.Errorf("summary %q: want both members stopped", got)
+	}
+}
