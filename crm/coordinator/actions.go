@@ -298,8 +298,9 @@ func (d *dc) onReport(ctx context.Context, m *message) {
 // does) before the action completes.
 func (d *dc) fence(ctx context.Context, t *transition, i int, a *scheduler.Action) completion {
 	var online []string
+	view := d.c.deps.Membership.View() // d.view is the run loop's
 	for _, n := range d.c.cfg.Nodes {
-		if st, ok := d.view.Node(n.ID); n.ID == d.c.cfg.Self || (ok && st.State.Alive()) {
+		if st, ok := view.Node(n.ID); n.ID == d.c.cfg.Self || (ok && st.State.Alive()) {
 			online = append(online, n.Name)
 		}
 	}

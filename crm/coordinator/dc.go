@@ -301,6 +301,12 @@ func (d *dc) nodeLost(ctx context.Context, n NodeRef, state membership.NodeState
 			}
 		}
 	}
+	// Read and commit under nodeOps: a fencing of the node that commits
+	// it down (join=down, expected=down) in the meantime must not be
+	// overwritten with the membership read before (it would make the
+	// fenced node unclean again, and fenced twice).
+	d.nodeOps.Lock()
+	defer d.nodeOps.Unlock()
 	c, _, err := d.c.deps.Store.Local()
 	if err != nil {
 		d.lg.Error("read CIB", zap.Error(err))
@@ -793,10 +799,14 @@ func (d *dc) onCompletion(ctx context.Context, wg *sync.WaitGroup, cpl completio
 	delete(t.cancels, cpl.idx)
 	if a := t.graph.Actions[cpl.idx]; cpl.ok && a.Kind == scheduler.FenceAction && d.alive[a.Node] {
 		// Fenced but alive to membership (it came back during the
-		// fencing): what it runs is known only from a new join.
+		// fencing): what it runs is known only from a new join. The join
+		// does not hold planning up: the node was just fenced (committed
+		// down, nothing running), and membership, which still hears the
+		// life it had before the fencing, may take a deadtime to notice
+		// that it is off.
 		if id, ok := d.c.nodeID(a.Node); ok {
 			d.lg.Info("fenced node is alive; probing it again", logfield.Node(a.Node))
-			d.startJoin(ctx, wg, NodeRef{ID: id, Name: a.Node}, true)
+			d.startJoin(ctx, wg, NodeRef{ID: id, Name: a.Node}, false)
 		}
 	}
 	if cpl.ok {
