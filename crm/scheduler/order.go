@@ -89,7 +89,9 @@ func (ws *workingSet) rscInternal(r *resource) {
 			ws.orderRsc(r, "start", r, "promote", orderRunnableLeft)
 		}
 		ws.unfenceConstraints(r)
-		if ws.usesUtilization() {
+		if ws.usesUtilization() && len(r.utilization) > 0 {
+			// Only a resource that uses some capacity waits for
+			// the stops that free it (load_stopped).
 			ws.createUtilizationConstraints(r)
 		}
 		return

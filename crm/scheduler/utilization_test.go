@@ -58,3 +58,49 @@ func TestUndoneAssignmentGivesCapacityBack(t *testing.T) {
 		t.Errorf("summary %q: want big started on node1, mid on node2, c:0 stopped, c:1 left on node2", got)
 	}
 }
+
+// TestLoadOrderingOnlyWithUtilization: with a placement strategy, only a
+// resource that uses some capacity waits for the node's load_stopped (the
+// stops that free capacity there); one with no utilization starts without
+// it. (As crm_simulate 2.1.5 orders rsc-sets-clone-1.)
+func TestLoadOrderingOnlyWithUtilization(t *testing.T) {
+	util := `<utilization id="u-big"><nvpair id="u-big-m" name="memory" value="512"/></utilization>`
+	withCapacity := strings.NewReplacer(
+		`<nvpair id="o1" name="stonith-enabled" value="false"/>`, `<nvpair id="o1" name="stonith-enabled" value="false"/><nvpair id="o2" name="placement-strategy" value="utilization"/>`,
+		`<node id="1" uname="node1"/>`, `<node id="1" uname="node1"><utilization id="u-n1"><nvpair id="u-n1-m" name="memory" value="1024"/></utilization></node>`,
+		`<node id="2" uname="node2"/>`, `<node id="2" uname="node2"><utilization id="u-n2"><nvpair id="u-n2-m" name="memory" value="1024"/></utilization></node>`)
+	xml := withCapacity.Replace(head) +
+		`<resources><primitive id="big" class="ocf" provider="heartbeat" type="Dummy">` + util + `</primitive>` + prim("plain", "") + `</resources><constraints/></configuration>` + online
+	tr := schedule(t, xml)
+	byID := map[int]string{}
+	for _, a := range tr.Actions {
+		byID[a.ID] = a.Key
+	}
+	seen := 0
+	for _, a := range tr.Actions {
+		if a.Task != "start" {
+			continue
+		}
+		load := false
+		for _, in := range a.Inputs {
+			if strings.HasPrefix(byID[in], "load_stopped_") {
+				load = true
+			}
+		}
+		switch a.Rsc {
+		case "big":
+			seen++
+			if !load {
+				t.Errorf("big's start does not wait for load_stopped: inputs %v", a.Inputs)
+			}
+		case "plain":
+			seen++
+			if load {
+				t.Errorf("plain (no utilization) waits for load_stopped: inputs %v", a.Inputs)
+			}
+		}
+	}
+	if seen != 2 {
+		t.Fatalf("starts seen: %d", seen)
+	}
+}
