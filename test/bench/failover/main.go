@@ -509,7 +509,7 @@ func report(args []string) error {
 		}
 		results = append(results, res)
 	}
-	const row = "%-48s %-20s %-20s\n"
+	const row = "%-44s %-24s %-24s\n"
 	fmt.Printf(row, "VIP takeover, 10 ms prober (ms)", "takeover", "gap")
 	fmt.Printf(row, "system/config/fault", "min/median/max (n)", "min/median/max")
 	for _, res := range results {
@@ -521,7 +521,7 @@ func report(args []string) error {
 	for _, p := range peers {
 		rows, err := readPeer(p)
 		if err != nil {
-			fmt.Printf("%-48s %s\n", filepath.Base(filepath.Dir(p)), "no results: "+err.Error())
+			fmt.Printf("%-44s %s\n", filepath.Base(filepath.Dir(p)), "no results: "+err.Error())
 			continue
 		}
 		for _, r := range rows {
@@ -530,7 +530,7 @@ func report(args []string) error {
 	}
 	for _, res := range results {
 		fmt.Printf("\npacer's timeline from the survivors' logs, ms after the fault, min/median/max (%s, %s)\n", res.Date, res.Machine)
-		const trow = "%-22s %-16s %-16s %-16s %-16s %-16s\n"
+		const trow = "%-20s %-18s %-18s %-18s %-18s %-18s\n"
 		fmt.Printf(trow, "config/fault", "declared dead", "new DC elected", "fenced", "VIP start", "VIP started")
 		for _, g := range groups(res.Runs) {
 			short := func(f func(Run) float64) string { s, _, _ := strings.Cut(stats(pick(g.rs, f)), " "); return s }
