@@ -108,10 +108,10 @@ bench-scheduler: build
 lab:
 	PACER_LAB_LONG=1 $(GO) test -count=1 -v -timeout 20m ./test/lab/
 
-# Failover in the lab: pacer (fault -> node declared dead -> new DC, from
-# the JSON logs; the VIP prober once the coordinator runs resources) side
-# by side with keepalived and Corosync+Pacemaker from ../shared/peers, 10
-# runs each; as root. RUNS=3 PEERS= narrows it (docs/benchmarks.md).
+# Failover in the lab: pacer's fenced VIP takeover (a 10 ms prober in a
+# client namespace; fault -> first answer from the new node) side by side
+# with keepalived and Corosync+Pacemaker from ../shared/peers, 10 runs each;
+# as root. RUNS=3 PEERS= narrows it (docs/benchmarks.md).
 bench-failover: build
 	./test/bench/failover.sh $(BIN) ../shared/peers
 
