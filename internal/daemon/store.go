@@ -157,6 +157,17 @@ func (d *Daemon) watchDC(ctx context.Context) error {
 func (d *Daemon) DC() store.Leadership {
 	id, term := d.store.Leader()
 	l := store.Leadership{ID: id, Term: term}
+	if id == 0 {
+		return l
+	}
+	// A raft id is the node id until the node rejoins under a new one
+	// (a fenced two_node peer): the store's members name every id.
+	for _, m := range d.store.Members() {
+		if m.ID == id {
+			l.Name = m.Name
+			return l
+		}
+	}
 	if id == d.cfg.Node.ID {
 		l.Name = cluster.NodeName(d.cfg.Node.Name)
 	}

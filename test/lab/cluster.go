@@ -260,16 +260,22 @@ func (c *Cluster) NodeInfo(host string) (control.NodeInfo, error) {
 
 // DCs is what each of hosts names as DC ("" for none or no answer).
 func (c *Cluster) DCs(hosts []string) map[string]string {
-	out := map[string]string{}
+	out, _ := c.dcs(hosts)
+	return out
+}
+
+// dcs is DCs, and why a host did not answer.
+func (c *Cluster) dcs(hosts []string) (map[string]string, map[string]error) {
+	out, errs := map[string]string{}, map[string]error{}
 	for _, h := range hosts {
 		ni, err := c.NodeInfo(h)
 		if err == nil {
 			out[h] = ni.DC
 		} else {
-			out[h] = ""
+			out[h], errs[h] = "", err
 		}
 	}
-	return out
+	return out, errs
 }
 
 // WaitOneDC polls until every host in hosts names the same DC, one of
@@ -277,7 +283,7 @@ func (c *Cluster) DCs(hosts []string) map[string]string {
 func (c *Cluster) WaitOneDC(hosts []string, timeout time.Duration) (string, error) {
 	deadline := time.Now().Add(timeout)
 	for {
-		dcs := c.DCs(hosts)
+		dcs, errs := c.dcs(hosts)
 		dc, agree := "", true
 		for _, h := range hosts {
 			if dcs[h] == "" || (dc != "" && dcs[h] != dc) {
@@ -290,7 +296,7 @@ func (c *Cluster) WaitOneDC(hosts []string, timeout time.Duration) (string, erro
 			return dc, nil
 		}
 		if time.Now().After(deadline) {
-			return "", fmt.Errorf("cluster %s: no single DC among %v within %v: %v", c.Name, hosts, timeout, dcs)
+			return "", fmt.Errorf("cluster %s: no single DC among %v within %v: %v (errors %v)", c.Name, hosts, timeout, dcs, errs)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

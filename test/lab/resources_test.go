@@ -868,11 +868,21 @@ func TestTwoNodeResourceFailover(t *testing.T) {
 			r.t.Errorf("%d fencings through a device (%v), want %s fenced once", len(devs), devs, fo.victim)
 		}
 	}
-	for i, f := range []Fault{FaultKill, FaultPowerOff} {
-		t.Run(string(f), func(t *testing.T) {
+	// n2 first: n1, the survivor, waits its fence_delay; n2 then rejoins
+	// under a new raft id, and is the DC of the split below.
+	for _, x := range []struct {
+		f      Fault
+		victim string
+	}{{FaultKill, "n2"}, {FaultPowerOff, "n1"}} {
+		t.Run(string(x.f)+" of "+x.victim, func(t *testing.T) {
 			r.t = t
-			fo := r.failoverOnce(f, i == 0)
-			r.logFailover(fmt.Sprintf("%s (the DC: %v)", f, fo.wasDC), fo)
+			r.moveTo(x.victim)
+			dc, err := c.WaitOneDC(c.Nodes(), rguard)
+			must(t, err)
+			at, err := c.Inject(x.f, x.victim)
+			must(t, err)
+			fo := r.expectFencedFailover(x.victim, at, true)
+			r.logFailover(fmt.Sprintf("%s (the DC: %v)", x.f, dc == x.victim), fo)
 			onceFenced(fo)
 			r.heal(fo.victim)
 		})
