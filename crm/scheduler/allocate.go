@@ -63,6 +63,9 @@ type scoreRecord struct {
 }
 
 func (ws *workingSet) recordScores(stage scoreStage, r *resource) {
+	if r.orphan {
+		return // pe__show_node_weights_as: no scores shown for orphans
+	}
 	mark := ws.markPrinted(r)
 	for _, n := range ws.nodes {
 		if w := r.allowed[n.idx]; w.present {

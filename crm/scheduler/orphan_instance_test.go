@@ -321,3 +321,22 @@ func TestOrphanManagement(t *testing.T) {
 		t.Errorf("summary %q: want the orphaned instance stopped and the orphaned primitive left alone", got)
 	}
 }
+
+// TestNoScoresForOrphans: allocation scores are not shown for an orphaned
+// instance (pe__show_node_weights_as skips orphans).
+func TestNoScoresForOrphans(t *testing.T) {
+	tr := schedule(t, cloneCIB(clone("clone-max", "1"), "",
+		history(1, map[string][]op{"c": started}, "c"), history(2, map[string][]op{"c": started}, "c")))
+	n := 0
+	for _, s := range tr.Scores() {
+		if s.Rsc == "c:1" {
+			t.Errorf("score shown for the orphan: %+v", s)
+		}
+		if s.Rsc == "c:0" {
+			n++
+		}
+	}
+	if n == 0 {
+		t.Errorf("no scores for c:0")
+	}
+}
