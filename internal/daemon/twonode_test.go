@@ -281,6 +281,15 @@ func TestTwoNodePeerDiesIsFencedAndRejoins(t *testing.T) {
 	// Both vote again: alpha alone is no quorum any more.
 	want = r.commit(1, "r3")
 	r.waitFor("alpha has r3", func() bool { return slices.Equal(rscIDs(t, r.ds[0].store), want) })
+
+	// alpha dies in turn: bravo fences it and leads alone under its new
+	// raft id, and names itself DC (the name comes from the store's
+	// members, not from the configured node ids).
+	r.halt(0)
+	r.waitFor("bravo leads alone", func() bool { l := r.ds[1].DC(); return l.ID != 0 && l.ID == r.ds[1].store.ID() })
+	if l := r.ds[1].DC(); l.Name != "bravo" || l.ID <= 2 {
+		t.Fatalf("bravo's DC under its new raft id: %+v, want bravo", l)
+	}
 }
 
 // A failed fencing attempt forces nothing; it is retried, and the force
