@@ -440,6 +440,10 @@ func (ws *workingSet) applyColocationWith(dep *resource, c *colocation, p *resou
 	}
 }
 
+// infinityHack is Pacemaker's INFINITY_HACK: a node score below
+// -INFINITY that marks a node unusable during a positive-only merge.
+const infinityHack = cib.Score(-100 * cib.Infinity)
+
 const (
 	mergeRollback = 1 << iota
 	mergePositive
@@ -471,6 +475,17 @@ func (ws *workingSet) mergeWeights(r *resource, nodes []nodeWeight, attr string,
 	}
 	work := append([]nodeWeight(nil), nodes...)
 	ws.addScoresMatchingAttr(work, r, attr, factor, flags&mergePositive != 0)
+	if flags&mergePositive != 0 {
+		// A node a positive-only merge would have made negative counts
+		// as 1 once this resource's merge is done (INFINITY_HACK).
+		defer func() {
+			for i := range work {
+				if work[i].present && work[i].score == infinityHack {
+					work[i].score = 1
+				}
+			}
+		}()
+	}
 	if ws.canRunAny(work) {
 		mult := 1.0
 		if factor < 0 {
@@ -502,7 +517,7 @@ func (ws *workingSet) addScoresMatchingAttr(work []nodeWeight, r *resource, attr
 		attr = "#uname"
 	}
 	for i := range work {
-		if !work[i].present {
+		if !work[i].present || work[i].score == infinityHack {
 			continue
 		}
 		n := ws.nodes[i]
@@ -532,7 +547,14 @@ func (ws *workingSet) addScoresMatchingAttr(work []nodeWeight, r *resource, attr
 			}
 		}
 		ns := cib.Score(clampScore(weight)).Add(work[i].score)
-		if onlyPositive && ns < 0 && work[i].score >= 0 {
+		if onlyPositive && ns < 0 && work[i].score > 0 {
+			// add_node_scores_matching_attr: a positive node that
+			// would turn negative is marked unusable for the rest of
+			// this merge, then counts as 1.
+			work[i].score = infinityHack
+			continue
+		}
+		if onlyPositive && ns < 0 && work[i].score == 0 {
 			continue
 		}
 		work[i].score = ns

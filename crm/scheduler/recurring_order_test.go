@@ -251,3 +251,32 @@ func TestPromotableGroupCurrentRole(t *testing.T) {
 		t.Errorf("summary %q: want both members stopped", got)
 	}
 }
+
+// TestPositiveMergeMarksNodeUnusable checks add_node_scores_matching_attr's
+// positive-only merge (a dependent colocated with the Promoted role
+// weighing in on the promotion order): a node with a positive score that
+// the dependent's -INFINITY there would make negative is marked unusable
+// and ends at 1, not left as it was. So the instance on the node the
+// dependent can use is promoted, though its promotion score is lower.
+// (Checked against crm_simulate 2.1.5.)
+func TestPositiveMergeMarksNodeUnusable(t *testing.T) {
+	attr := func(n, v string) string {
+		return strings.Replace(history(mustAtoi(n), map[string][]op{"c": started}, "c"), "</node_state>",
+			`<transient_attributes id="t`+n+`"><instance_attributes id="ta`+n+`"><nvpair id="ta`+n+`m" name="master-c" value="`+v+`"/></instance_attributes></transient_attributes></node_state>`, 1)
+	}
+	cons := `<rsc_location id="d-not-2" rsc="d" node="node2" score="-INFINITY"/>` +
+		`<rsc_colocation id="d-with-promoted" rsc="d" with-rsc="cl" with-rsc-role="Promoted" score="INFINITY"/>`
+	tr := schedule(t, cloneCIB(clone("promotable", "true")+prim("d", ""), cons, attr("1", "50"), attr("2", "75")))
+	got := summary(tr)
+	if !strings.Contains(got, "Promote c:0 Unpromoted -> Promoted node1") || !strings.Contains(got, "Start d node1") {
+		t.Errorf("summary %q: want the instance on node1 promoted and d started there", got)
+	}
+}
+
+func mustAtoi(s string) int {
+	n := 0
+	for _, c := range s {
+		n = n*10 + int(c-'0')
+	}
+	return n
+}
