@@ -315,7 +315,7 @@ func (ws *workingSet) applyCloneColocation(dep *resource, c *colocation, p *reso
 	// clone_rsc_colocation_rh: a colocation with a role of a promotable
 	// clone is applied by its role (promotable_colocation_rh) before,
 	// and instead of, any interleaving.
-	if p.clone.promotable && c.primRole > cib.RoleUnpromoted {
+	if p.clone.promotable && c.primRole != cib.RoleUnknown {
 		ws.colocateWithPromotable(dep, c, p)
 		return
 	}
@@ -333,7 +333,7 @@ func (ws *workingSet) applyCloneColocation(dep *resource, c *colocation, p *reso
 		}
 		return
 	}
-	if p.clone.promotable && c.primRole > cib.RoleUnpromoted {
+	if p.clone.promotable && c.primRole != cib.RoleUnknown {
 		ws.colocateWithPromotable(dep, c, p)
 		return
 	}

@@ -280,3 +280,23 @@ func mustAtoi(s string) int {
 	}
 	return n
 }
+
+// TestColocationWithUnpromotedRole: a colocation with a promotable clone's
+// Unpromoted role is a role-specific colocation like one with Promoted
+// (pcmk__update_dependent_with_promotable): "never with Unpromoted" bans
+// only the nodes where an instance will be Unpromoted, so a resource
+// wanted with the Promoted instance and never with an Unpromoted one
+// starts where the Promoted instance is. (Checked against crm_simulate
+// 2.1.5.)
+func TestColocationWithUnpromotedRole(t *testing.T) {
+	attr := func(n, v string) string {
+		return strings.Replace(history(mustAtoi(n), map[string][]op{"c": started}, "c"), "</node_state>",
+			`<transient_attributes id="t`+n+`"><instance_attributes id="ta`+n+`"><nvpair id="ta`+n+`m" name="master-c" value="`+v+`"/></instance_attributes></transient_attributes></node_state>`, 1)
+	}
+	cons := `<rsc_colocation id="d-with-promoted" rsc="d" with-rsc="cl" with-rsc-role="Promoted" score="INFINITY"/>` +
+		`<rsc_colocation id="d-never-unpromoted" rsc="d" with-rsc="cl" with-rsc-role="Unpromoted" score="-INFINITY"/>`
+	got := summary(schedule(t, cloneCIB(clone("promotable", "true")+prim("d", ""), cons, attr("1", "50"), attr("2", "75"))))
+	if !strings.Contains(got, "Promote c:1 Unpromoted -> Promoted node2") || !strings.Contains(got, "Start d node2") {
+		t.Errorf("summary %q: want c:1 promoted on node2 and d started there", got)
+	}
+}
