@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -700,6 +701,78 @@ func TestResourceFaults(t *testing.T) {
 		}
 		r.setDevice(dc, nil, "")
 		r.heal(victim)
+	})
+
+	// The DC running the group freezes (SIGSTOP) while the device cannot
+	// fence it: the others declare it dead, elect a new DC, and try to
+	// fence it in vain; nothing of the group starts elsewhere. The stale
+	// DC wakes up (SIGCONT) after 3 s: it does not act as DC, it is
+	// heard again and joins, its fencing is no longer needed, and the
+	// group stays where it runs.
+	t.Run("stale DC wakes up after its fencing failed", func(t *testing.T) {
+		r.t = t
+		dc, err := c.WaitOneDC(c.Nodes(), rguard)
+		must(t, err)
+		r.moveTo(dc)
+		ok := c.Survivors(dc)[0]
+		r.setDevice(ok, map[string]string{dc: Prefix(l.Name) + "nosuch"}, "")
+		time.Sleep(time.Second)
+		p := c.Node(dc)
+		at := time.Now()
+		p.Kill(syscall.SIGSTOP)
+		stopped := true
+		defer func() {
+			if stopped {
+				p.Kill(syscall.SIGCONT)
+			}
+		}()
+		surv := c.Survivors(dc)
+		newDC, err := c.WaitOneDC(surv, rguard)
+		must(t, err)
+		deadline := time.Now().Add(rguard)
+		for len(c.AllEvents(surv, at, "fencing failed", map[string]string{"logger": "coordinator", "node": dc})) == 0 {
+			if time.Now().After(deadline) {
+				t.Fatalf("no failed fencing of the frozen %s", dc)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		if rest := 3*time.Second - time.Since(at); rest > 0 {
+			time.Sleep(rest)
+		}
+		woke := time.Now()
+		p.Kill(syscall.SIGCONT)
+		stopped = false
+		// It is heard again and joins under the new DC.
+		j, err := c.Node(newDC).WaitEvent(woke, rguard, "node joined", map[string]string{"logger": "coordinator", "node": dc})
+		must(t, err)
+		now, err := c.WaitOneDC(c.Nodes(), rguard)
+		must(t, err)
+		if now == dc {
+			t.Errorf("the stale DC %s is DC again", dc)
+		}
+		where := r.group()
+		if where != dc {
+			t.Errorf("group moved from %s to %s", dc, where)
+		}
+		r.checkRunning(where)
+		for _, e := range c.AllEvents(c.Nodes(), at, "action initiated", map[string]string{"op": "start"}) {
+			if slices.Contains(groupMembers, e.Str("rsc")) {
+				t.Errorf("%s started on %s around the stale DC", e.Str("rsc"), e.Str("node"))
+			}
+		}
+		for _, e := range c.AllEvents(c.Nodes(), at, "fencing succeeded", nil) {
+			t.Errorf("%s fenced %s", e.Host, e.Str("node"))
+		}
+		var stale []string
+		for _, e := range p.EventsSince(woke, "action initiated", nil) {
+			stale = append(stale, e.Str("op")+" "+e.Str("rsc")+" on "+e.Str("node"))
+		}
+		if len(stale) > 0 {
+			t.Errorf("the stale DC %s dispatched after it woke: %v", dc, stale)
+		}
+		t.Logf("DC %s frozen: new DC %s, its fencing failed; %s woke at +%.3fs and joined under %s +%.3fs after; the group stayed on %s",
+			dc, newDC, dc, woke.Sub(at).Seconds(), newDC, j.TS.Sub(woke).Seconds(), where)
+		r.setDevice(newDC, nil, "")
 	})
 
 	t.Run("DC killed in the middle of a transition", func(t *testing.T) {
