@@ -53,7 +53,7 @@ var (
 	descFailedActions = prometheus.NewDesc("pacer_failed_actions",
 		"Failed resource actions the cluster still acts on, per node", []string{"node"}, nil)
 	descFencing = prometheus.NewDesc("pacer_fencing_operations",
-		"Fencing operations in this node's fencing history, by target, action and outcome; absent while pacerd keeps no history",
+		"Fencing operations in the status section's fencing history (the last 100), by target, action and outcome",
 		[]string{"target", "action", "state"}, nil)
 	descQuorate = prometheus.NewDesc("pacer_quorate",
 		"Whether this node's partition has quorum", nil, nil)
