@@ -408,7 +408,16 @@ func (ws *workingSet) sortedInstances(r *resource) []*resource {
 			}
 			return 1
 		}
-		return strings.Compare(a.id, b.id)
+		// cmp_instance_by_colocation: the instance whose current
+		// node scores higher once the clone's colocations are applied
+		// to it comes first.
+		if s1, s2 := ws.colocatedScoreOn(r, n1), ws.colocatedScoreOn(r, n2); s1 != s2 {
+			if s1 > s2 {
+				return -1
+			}
+			return 1
+		}
+		return cmpInstanceNumber(a.id, b.id)
 	}
 	sort.SliceStable(list, func(i, j int) bool { return cmp(list[i], list[j]) < 0 })
 	return list
@@ -1064,4 +1073,43 @@ func (ws *workingSet) unassign(r *resource) {
 			a.flags &^= flagRunnable
 		}
 	}
+}
+
+// colocatedScoreOn is apply_parent_colocations on a table holding only n:
+// n's score once the clone's colocations with other resources, and those
+// of others with it (positive only), are merged in.
+func (ws *workingSet) colocatedScoreOn(clone *resource, n *node) cib.Score {
+	table := make([]nodeWeight, len(ws.nodes))
+	table[n.idx] = nodeWeight{present: true}
+	for _, c := range clone.thisWith {
+		table = ws.mergeWeights(c.primary, table, c.nodeAttr, float64(c.score)/float64(infinity), 0)
+	}
+	for _, c := range clone.withThis {
+		if !c.hasInfluence(nil) {
+			continue
+		}
+		table = ws.mergeWeights(c.dependent, table, c.nodeAttr, float64(c.score)/float64(infinity), mergePositive)
+	}
+	return table[n.idx].score
+}
+
+// cmpInstanceNumber is pcmk__cmp_instance_number: instances by the number
+// after their last colon.
+func cmpInstanceNumber(a, b string) int {
+	num := func(id string) int64 {
+		if i := strings.LastIndexByte(id, ':'); i >= 0 {
+			if v, err := strconv.ParseInt(id[i+1:], 10, 64); err == nil {
+				return v
+			}
+		}
+		return 0
+	}
+	na, nb := num(a), num(b)
+	switch {
+	case na < nb:
+		return -1
+	case na > nb:
+		return 1
+	}
+	return strings.Compare(a, b)
 }

@@ -94,11 +94,38 @@ func (ws *workingSet) configuredOps(r *resource) []cib.Op {
 	if r.def == nil {
 		return nil
 	}
-	ops := r.def.Ops
+	ops := ws.defOps(r.def)
 	if t := ws.template(r.def.Template); t != nil {
-		ops = append(append([]cib.Op(nil), ops...), t.Ops...)
+		ops = append(append([]cib.Op(nil), ops...), ws.defOps(t)...)
 	}
 	return ops
+}
+
+// defOps is a resource definition's <op>s, those of the <operations>
+// block its id-ref names when it has one (expand_idref: an <operations
+// id-ref="X"/> stands for the <operations id="X"> of another resource).
+func (ws *workingSet) defOps(def *cib.Resource) []cib.Op {
+	if def.OpsIDRef == "" || len(def.Ops) > 0 {
+		return def.Ops
+	}
+	if ws.opsByID == nil {
+		ws.opsByID = map[string][]cib.Op{}
+		var walk func(d *cib.Resource)
+		walk = func(d *cib.Resource) {
+			if d.OpsID != "" {
+				if _, seen := ws.opsByID[d.OpsID]; !seen {
+					ws.opsByID[d.OpsID] = d.Ops
+				}
+			}
+			for _, c := range d.Children {
+				walk(c)
+			}
+		}
+		for _, d := range ws.cib.Configuration.Resources {
+			walk(d)
+		}
+	}
+	return ws.opsByID[def.OpsIDRef]
 }
 
 // findOpConfig is find_rsc_op_entry: the first enabled <op> with this

@@ -139,3 +139,16 @@ func TestRoleActions(t *testing.T) {
 		})
 	}
 }
+
+// TestCmpInstanceNumber: instances compare by the number after the last
+// colon, not as strings (pcmk__cmp_instance_number).
+func TestCmpInstanceNumber(t *testing.T) {
+	for _, tc := range []struct {
+		a, b string
+		want int
+	}{{"c:2", "c:10", -1}, {"c:10", "c:2", 1}, {"c:3", "c:3", 0}, {"g:1", "g:0", 1}} {
+		if got := cmpInstanceNumber(tc.a, tc.b); got != tc.want {
+			t.Errorf("cmpInstanceNumber(%s, %s) = %d, want %d", tc.a, tc.b, got, tc.want)
+		}
+	}
+}

@@ -300,3 +300,17 @@ func TestColocationWithUnpromotedRole(t *testing.T) {
 		t.Errorf("summary %q: want c:1 promoted on node2 and d started there", got)
 	}
 }
+
+// TestOperationsByReference: an <operations id-ref="X"/> stands for the
+// <operations id="X"> block of another resource (expand_idref), so the
+// recurring monitor it defines is known and not cancelled as an orphan.
+func TestOperationsByReference(t *testing.T) {
+	ops := `<operations id="shared-ops"><op id="shared-mon" name="monitor" interval="5s"/></operations>`
+	rscs := `<primitive id="a" class="ocf" provider="heartbeat" type="Dummy">` + ops + `</primitive>` +
+		`<primitive id="b" class="ocf" provider="heartbeat" type="Dummy"><operations id-ref="shared-ops"/></primitive>`
+	node1 := history(1, map[string][]op{"a": {{"start", 0, 0, 1}, {"monitor", 5000, 0, 2}}, "b": {{"start", 0, 0, 3}, {"monitor", 5000, 0, 4}}}, "a", "b")
+	got := executed(schedule(t, cloneCIB(rscs, "", node1, history(2, map[string][]op{"a": stopped, "b": stopped}, "a", "b"))))
+	if strings.Contains(got, "cancel") {
+		t.Errorf("executed %q: the referenced monitor was cancelled as an orphan", got)
+	}
+}

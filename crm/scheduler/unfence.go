@@ -37,7 +37,7 @@ func (ws *workingSet) detectUnfencing() {
 		if match(r.Meta) || match(r.Instance) {
 			return true
 		}
-		for _, op := range r.Ops {
+		for _, op := range ws.defOps(r) {
 			if match(op.Meta) || match(op.Instance) {
 				return true
 			}

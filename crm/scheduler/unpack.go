@@ -225,6 +225,8 @@ type workingSet struct {
 
 	// cloneByBase maps a cloned primitive's configured id to its clone.
 	cloneByBase map[string]*resource
+	// opsByID: each <operations> block by its id, for id-refs (defOps).
+	opsByID map[string][]cib.Op
 	// explain records placement explanations (Input.Explain); nil
 	// when not asked for.
 	explain *explainer
@@ -553,7 +555,7 @@ func (ws *workingSet) unpackResources() error {
 		if r.isStonith {
 			ws.haveStonith = true
 		}
-		for _, op := range def.Ops {
+		for _, op := range ws.defOps(def) {
 			iv, _ := cib.ParseInterval(op.Interval)
 			o := opDef{name: op.Name, interval: iv, enabled: boolDefault(op.Enabled, true)}
 			if op.Role != "" {
