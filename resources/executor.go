@@ -21,7 +21,13 @@ type ResourceSpec struct {
 	// ID is the id the history is kept under and the agent is run as:
 	// for an anonymous clone instance the primitive's id, as Pacemaker's
 	// transition graph names it; "rsc:N" for a globally-unique clone's.
-	ID       string
+	ID string
+	// LongID is the other name the DC gives the resource (Pacemaker's
+	// ID_LONG: the history name or instance id of an anonymous clone
+	// instance). The node runs the op under it only when it knows the
+	// resource by LongID and not by ID, so a history kept under an older
+	// name is carried on.
+	LongID   string
 	Class    string // "ocf", "lsb", "systemd", "stonith"
 	Provider string
 	Type     string

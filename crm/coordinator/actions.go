@@ -31,7 +31,14 @@ func (d *dc) transitionKey(t *transition, a *scheduler.Action, rc int) string {
 
 // execute runs a resource action on its node and commits the result.
 func (d *dc) execute(ctx context.Context, t *transition, i int, a *scheduler.Action, node cluster.NodeID) completion {
-	id := a.RscName
+	// The node gets the resource under the graph's name for it
+	// (add_resource_details): an anonymous clone instance by its
+	// configured id, so its history stays under one name whichever DC
+	// placed it; RscName is only crm_simulate's display name.
+	id := a.ExecID
+	if id == "" {
+		id = a.RscName
+	}
 	if id == "" {
 		id = a.Rsc
 	}
@@ -48,6 +55,9 @@ func (d *dc) execute(ctx context.Context, t *transition, i int, a *scheduler.Act
 		return completion{reason: "resource " + a.Rsc + " is neither configured nor in " + a.Node + "'s history"}
 	}
 	spec := p.spec(t.cib, id)
+	if a.ExecLongID != "" && a.ExecLongID != id {
+		spec.LongID = a.ExecLongID
+	}
 	for k, v := range a.Meta {
 		spec.Meta[k] = v
 	}
@@ -59,7 +69,7 @@ func (d *dc) execute(ctx context.Context, t *transition, i int, a *scheduler.Act
 	}
 	op := resources.Op{Resource: spec, Action: a.Task, Interval: a.Interval}
 	if a.Task == "cancel" {
-		name, iv := cancelledOp(a.Key, id)
+		name, iv := cancelledOp(a.Key, a.Rsc)
 		spec.Meta[metaCancelOp] = name
 		op.Interval = iv
 		if iv == 0 {

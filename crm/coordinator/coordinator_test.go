@@ -3,6 +3,7 @@ package coordinator
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -600,5 +601,40 @@ func TestFencingDoneElsewhereNotRepeated(t *testing.T) {
 				t.Errorf("fencing history %+v, want one success through %s", h, want)
 			}
 		})
+	}
+}
+
+// TestAnonymousCloneKeepsOneName: each node runs an anonymous clone's
+// instance under the clone's configured primitive id (the graph's name,
+// not the scheduler's instance number), so its history stays under one
+// name when another DC, which may number the instances differently,
+// takes over: no instance is restarted and no history is left under
+// "c:N".
+func TestAnonymousCloneKeepsOneName(t *testing.T) {
+	tc := newCluster(t, "property stonith-enabled=false\nprimitive c ocf:pacer:Dummy op monitor interval=10s timeout=20s\nclone cl c\n",
+		"alpha", "bravo", "charlie")
+	tc.elect("alpha", 1)
+	tc.eventually("DC idle", func() bool { return tc.idle("alpha") })
+	check := func(when string) {
+		t.Helper()
+		c := tc.store.snapshot()
+		for _, n := range []string{"alpha", "bravo", "charlie"} {
+			if mon, ok := history(c, n, "c", "c_monitor_10000"); !ok || mon.RCCode != "0" {
+				t.Errorf("%s: no monitor of c on %s under the name c: %+v", when, n, mon)
+			}
+			ns := nodeState(c, n)
+			for _, r := range ns.LRM.Resources {
+				if strings.HasPrefix(r.ID, "c:") {
+					t.Errorf("%s: history under %s on %s", when, r.ID, n)
+				}
+			}
+		}
+	}
+	check("first DC")
+	tc.elect("charlie", 2)
+	tc.eventually("new DC idle", func() bool { return tc.idle("charlie") })
+	check("second DC")
+	if n := len(tc.world.startsOf("c")); n != 3 {
+		t.Errorf("c started %d times, want once per node", n)
 	}
 }

@@ -187,6 +187,15 @@ func (n *nodeSide) serve(from cluster.NodeID, key reqKey, m *message) {
 			break
 		}
 		op := *m.Op
+		// get_lrm_resource: the graph's id if this node knows the
+		// resource by it or by neither name, else its long id.
+		if alt := op.Resource.LongID; alt != "" && alt != op.Resource.ID {
+			if _, known := ex.History(op.Resource.ID); !known {
+				if _, knownAlt := ex.History(alt); knownAlt {
+					op.Resource.ID = alt
+				}
+			}
+		}
 		rec, err := n.exec(ex, op)
 		if err != nil {
 			reply.Err = err.Error()
