@@ -209,15 +209,12 @@ func (p *Pair) Config() [][]string {
 		{"primitive", "drbd", "ocf:pacemaker:Stateful",
 			"op", "monitor", "interval=1s", "role=Promoted", "timeout=10s",
 			"op", "monitor", "interval=2s", "role=Unpromoted", "timeout=10s"},
-		// globally-unique=true: with an anonymous clone (DRBD's classic
-		// configuration) the operations on one node's instance reach the
-		// agent under changing names across a DC change (drbd:1, drbd:0,
-		// drbd), so Stateful, which keys its state file by the instance
-		// name, loses track after a failover (a failed monitor, or the
-		// instance restarted in a loop). A pacer bug, documented in
-		// docs/operator-guide.md; fixed names avoid it.
+		// DRBD's classic configuration: an anonymous promotable clone.
+		// Each node runs its instance under the primitive's id (drbd),
+		// whichever DC placed it, so Stateful's state file (keyed by
+		// OCF_RESOURCE_INSTANCE) stays the same across failovers.
 		{"clone", "drbd-clone", "drbd", "meta", "promotable=true", "promoted-max=1",
-			"promoted-node-max=1", "clone-max=2", "clone-node-max=1", "globally-unique=true"},
+			"promoted-node-max=1", "clone-max=2", "clone-node-max=1"},
 		{"primitive", "fs", "ocf:heartbeat:Filesystem", "params", "device=" + p.Lab.Disk,
 			"directory=" + p.Export, "fstype=ext4", "op", "monitor", "interval=2s", "timeout=20s"},
 		{"primitive", "nfsd", "ocf:heartbeat:anything", "params", "binfile=/usr/bin/ganesha.nfsd",
