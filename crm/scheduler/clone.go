@@ -46,6 +46,16 @@ func (ws *workingSet) unpackClone(r *resource, walk func(*cib.Resource, *resourc
 		ci.nodeMax = int(v)
 	}
 	ci.unique = isTrue(r.meta["globally-unique"])
+	if ci.unique && !uniqueCapable(child) {
+		// pe__force_anon: only OCF and stonith agents can be globally
+		// unique; a clone of anything else (lsb, systemd, ...) is made
+		// anonymous, one instance per node at most.
+		ci.unique = false
+		ci.nodeMax = 1
+		if ci.max > len(ws.nodes) {
+			ci.max = len(ws.nodes)
+		}
+	}
 	ci.ordered = isTrue(r.meta["ordered"])
 	ci.interleave = isTrue(r.meta["interleave"])
 	ci.notify = isTrue(r.meta["notify"])
@@ -1112,4 +1122,22 @@ func cmpInstanceNumber(a, b string) int {
 		return 1
 	}
 	return strings.Compare(a, b)
+}
+
+// uniqueCapable says every primitive of a clone's child is of a class
+// that can be globally unique (pcmk_ra_cap_unique: OCF and stonith).
+func uniqueCapable(def *cib.Resource) bool {
+	if len(def.Children) > 0 {
+		for _, c := range def.Children {
+			if !uniqueCapable(c) {
+				return false
+			}
+		}
+		return true
+	}
+	switch strings.ToLower(def.Class) {
+	case "ocf", "stonith", "":
+		return true
+	}
+	return false
 }

@@ -328,3 +328,27 @@ func TestCloneDefaultStickiness(t *testing.T) {
 		t.Errorf("rsc_defaults resource-stickiness=50: c:0 on node1 scores %s, want 50", got)
 	}
 }
+
+// TestForcedAnonymousClone checks pe__force_anon: only OCF and stonith
+// agents can be globally unique; a clone of an LSB (or systemd, ...)
+// resource marked globally-unique is made anonymous, with at most one
+// instance per node and no more instances than nodes. (The scenario of
+// conformance case force-anon-clone-max.)
+func TestForcedAnonymousClone(t *testing.T) {
+	lsb := `<clone id="cl"><meta_attributes id="clm"><nvpair id="clm-u" name="globally-unique" value="true"/>` +
+		`<nvpair id="clm-m" name="clone-max" value="5"/><nvpair id="clm-n" name="clone-node-max" value="3"/></meta_attributes>` +
+		`<primitive id="c" class="lsb" type="LSBDummy"/></clone>`
+	tr := schedule(t, cloneCIB(lsb, ""))
+	got := summary(tr)
+	if got != "Start c:0 node1; Start c:1 node2" {
+		t.Errorf("summary %q: want one anonymous instance per node", got)
+	}
+	for _, s := range tr.Scores() {
+		if s.Rsc == "c:2" {
+			t.Fatalf("an instance beyond the node count exists: %+v", s)
+		}
+	}
+	if out := simulated(t, tr); strings.Contains(out, "(unique)") {
+		t.Errorf("shown as unique:\n%s", out)
+	}
+}
