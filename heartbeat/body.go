@@ -24,6 +24,12 @@ type Heartbeat struct {
 	// plugged back, a half-broken switch).
 	HearsKnown bool             `codec:"hk,omitempty"`
 	Hears      []cluster.NodeID `codec:"h,omitempty"`
+	// Leaving: the sender's daemon is stopping cleanly (its resources
+	// were stopped or moved first) and sends no more frames under this
+	// boot epoch: its peers mark it left at once rather than dead after
+	// deadtime (docs/decisions/0011-clean-leave.md). A peer that does not
+	// know the field ignores it and sees the node die after deadtime.
+	Leaving bool `codec:"l,omitempty"`
 }
 
 // Channel says which component a cluster message is for.

@@ -23,6 +23,8 @@ type Heard struct {
 	// Reverse is whether Node hears this node on Link, from its
 	// heartbeat; ReverseUnknown for other frames.
 	Reverse Reverse
+	// Leaving: the heartbeat announces the sender's clean leave.
+	Leaving bool
 }
 
 // Reverse is what a peer says of the other direction of a link.
@@ -95,7 +97,7 @@ func (r *Receiver) Handle(p Packet) bool {
 						rev = ReverseHears
 					}
 				}
-				r.h.Heard(Heard{Node: f.Sender, Name: hb.Name, Link: p.Link, Epoch: f.Epoch, At: p.ReceivedAt, Reverse: rev})
+				r.h.Heard(Heard{Node: f.Sender, Name: hb.Name, Link: p.Link, Epoch: f.Epoch, At: p.ReceivedAt, Reverse: rev, Leaving: hb.Leaving})
 			}
 		case TypeMessage:
 			var m Message

@@ -56,9 +56,22 @@ func (s *Sender) Run(ctx context.Context) error {
 
 // Beat sends one heartbeat on every link, each with its own sequence number,
 // and returns buf for reuse.
-func (s *Sender) Beat(buf []byte) []byte {
+func (s *Sender) Beat(buf []byte) []byte { return s.beat(buf, false) }
+
+// Leave sends a heartbeat announcing this node's clean leave on every
+// link, repeated times (a datagram may be lost), each with its own
+// sequence number. Stop Run first: a plain heartbeat after it is ignored
+// anyway, as peers believe nothing more of this boot epoch.
+func (s *Sender) Leave(repeat int) {
+	var buf []byte
+	for range repeat {
+		buf = s.beat(buf[:0], true)
+	}
+}
+
+func (s *Sender) beat(buf []byte, leaving bool) []byte {
 	for _, l := range s.links {
-		hb := Heartbeat{Name: s.name, KeepaliveMS: uint32(s.keepalive / time.Millisecond)}
+		hb := Heartbeat{Name: s.name, KeepaliveMS: uint32(s.keepalive / time.Millisecond), Leaving: leaving}
 		if s.hears != nil {
 			hb.HearsKnown, hb.Hears = true, s.hears(l.Name())
 		}

@@ -284,6 +284,9 @@ func (s *Service) log(tr Transition) {
 	case NodeDead:
 		s.lg.Warn("node declared dead", node, id, logfield.Links(linkStrings(tr.Links)),
 			logfield.SilentFor(tr.SilentFor))
+	case NodeLeft:
+		s.lg.Info("node left cleanly", node, id, logfield.Link(string(tr.Link)),
+			zap.Uint64("epoch", uint64(tr.Epoch)), logfield.Reason("the node announced its clean shutdown"))
 	case NodeRestarted:
 		s.lg.Warn("node restarted", node, id, logfield.Link(string(tr.Link)),
 			zap.Uint64("epoch", uint64(tr.Epoch)))

@@ -18,6 +18,11 @@ type Observation struct {
 	// Reverse is what the node says of the other direction: whether it
 	// hears this node on Link (from its heartbeat; unknown otherwise).
 	Reverse Reverse
+	// Leaving: the node says it is leaving the cluster cleanly (its
+	// daemon is stopping after its resources were stopped or moved). It
+	// is taken out of the membership at once, as left rather than dead,
+	// and nothing more of this boot epoch is believed.
+	Leaving bool
 }
 
 // Reverse is a peer's word on whether it hears this node on a link.
@@ -66,6 +71,11 @@ const (
 	// starvation, SIGSTOP); every peer's and link's silence was extended by
 	// Late so the stall does not count against them.
 	LocalLate
+	// NodeLeft: a node announced that it leaves cleanly (a stopping
+	// daemon). It is down at once (NodeStateDead, Left in the view),
+	// without waiting out deadtime; only a frame with a newer boot epoch
+	// brings it back (NodeJoined, Return true).
+	NodeLeft
 )
 
 func (k TransitionKind) String() string {
@@ -88,6 +98,8 @@ func (k TransitionKind) String() string {
 		return "link down"
 	case LocalLate:
 		return "local late"
+	case NodeLeft:
+		return "node left"
 	}
 	return "unknown"
 }
@@ -149,7 +161,10 @@ type peerState struct {
 	heard     bool
 	lastHeard time.Time // latest frame on any link
 	deadAt    time.Time // when declared dead
-	links     []linkState
+	// left: the node announced its clean leave with boot epoch epoch
+	// (state is NodeStateDead); frames of that epoch or older are stale.
+	left  bool
+	links []linkState
 	names     []cluster.LinkName
 }
 
@@ -218,15 +233,20 @@ func (t *Tracker) Observe(o Observation) []Transition {
 		return nil
 	}
 	if p.heard && o.Epoch < p.epoch ||
+		p.left && o.Epoch <= p.epoch ||
 		p.state == NodeStateDead && o.At.Before(p.deadAt) ||
 		l.state == LinkStateDead && o.At.Before(l.deadAt) {
 		t.stats.Stale++
 		return nil
 	}
 
+	if o.Leaving {
+		return t.leave(p, o)
+	}
 	var out []Transition
 	changed := false
 	joined := false
+	p.left = false
 	switch {
 	case p.state == NodeStatePending || p.state == NodeStateDead:
 		joined = true
@@ -273,6 +293,21 @@ func (t *Tracker) Observe(o Observation) []Transition {
 		t.version++
 	}
 	return out
+}
+
+// leave takes p out of the membership on its announcement that it leaves
+// cleanly: down at once, every link with it.
+func (t *Tracker) leave(p *peerState, o Observation) []Transition {
+	p.heard, p.epoch, p.left = true, o.Epoch, true
+	if o.At.After(p.lastHeard) {
+		p.lastHeard = o.At
+	}
+	p.state, p.deadAt = NodeStateDead, o.At
+	for i := range p.links {
+		p.links[i].state, p.links[i].deadAt, p.links[i].peerHears = LinkStateDead, o.At, false
+	}
+	t.version++
+	return []Transition{t.nodeTransition(NodeLeft, p, o.At, Transition{Link: o.Link, Links: slices.Clone(p.names), Epoch: o.Epoch})}
 }
 
 // Advance evaluates every timeout at now. The driver calls it every Tick;
@@ -424,7 +459,7 @@ func (t *Tracker) View() View {
 			links = append(links, LinkStatus{Name: l.name, State: l.state, LastHeard: l.lastHeard, PeerHears: l.peerHears})
 		}
 		v.Nodes = append(v.Nodes, NodeStatus{
-			ID: p.id, Name: p.name, State: p.state, Epoch: p.epoch, LastHeard: p.lastHeard,
+			ID: p.id, Name: p.name, State: p.state, Left: p.left, Epoch: p.epoch, LastHeard: p.lastHeard,
 			Links: links[first:len(links):len(links)],
 		})
 	}

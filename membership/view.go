@@ -85,6 +85,10 @@ type NodeStatus struct {
 	ID    cluster.NodeID
 	Name  cluster.NodeName
 	State NodeState
+	// Left: the node is down because it announced a clean leave (its
+	// daemon stopped after its resources did), not because it fell
+	// silent. State is NodeStateDead.
+	Left bool
 	// Epoch is the boot epoch last heard from the node (0 if never heard,
 	// and for this node).
 	Epoch cluster.BootEpoch

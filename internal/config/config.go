@@ -24,21 +24,26 @@ import (
 
 // Config is the content of pacer.toml.
 type Config struct {
-	Cluster   string        `toml:"cluster"`   // cluster name, required
-	Node      NodeConfig    `toml:"node"`      // this node, required
-	Peers     []NodeConfig  `toml:"peer"`      // the other nodes ([[peer]] tables)
-	Keepalive Duration      `toml:"keepalive"` // heartbeat interval on every link
-	Warntime  Duration      `toml:"warntime"`  // silence after which a late heartbeat is logged
-	Deadtime  Duration      `toml:"deadtime"`  // silence on every link after which a node is dead
-	Initdead  Duration      `toml:"initdead"`  // deadtime right after pacerd starts
-	Authkey   string        `toml:"authkey"`   // path of the authkey file
-	DataDir   string        `toml:"data_dir"`  // Raft log and snapshots
-	Socket    string        `toml:"socket"`    // control socket of pacerd
-	Log       LogConfig     `toml:"log"`       // [log]
-	Raft      RaftConfig    `toml:"raft"`      // [raft]
-	Quorum    QuorumConfig  `toml:"quorum"`    // [quorum]
-	Metrics   MetricsConfig `toml:"metrics"`   // [metrics]
-	Links     []LinkConfig  `toml:"link"`      // [[link]] tables, at least one
+	Cluster   string       `toml:"cluster"`   // cluster name, required
+	Node      NodeConfig   `toml:"node"`      // this node, required
+	Peers     []NodeConfig `toml:"peer"`      // the other nodes ([[peer]] tables)
+	Keepalive Duration     `toml:"keepalive"` // heartbeat interval on every link
+	Warntime  Duration     `toml:"warntime"`  // silence after which a late heartbeat is logged
+	Deadtime  Duration     `toml:"deadtime"`  // silence on every link after which a node is dead
+	Initdead  Duration     `toml:"initdead"`  // deadtime right after pacerd starts
+	// ShutdownTimeout bounds a clean stop (SIGTERM): how long pacerd
+	// waits for the cluster to stop or move its resources before it
+	// leaves anyway (Pacemaker's shutdown-escalation). A node that leaves
+	// anyway is not announced as left and its peers fence it.
+	ShutdownTimeout Duration      `toml:"shutdown_timeout"`
+	Authkey         string        `toml:"authkey"`  // path of the authkey file
+	DataDir         string        `toml:"data_dir"` // Raft log and snapshots
+	Socket          string        `toml:"socket"`   // control socket of pacerd
+	Log             LogConfig     `toml:"log"`      // [log]
+	Raft            RaftConfig    `toml:"raft"`     // [raft]
+	Quorum          QuorumConfig  `toml:"quorum"`   // [quorum]
+	Metrics         MetricsConfig `toml:"metrics"`  // [metrics]
+	Links           []LinkConfig  `toml:"link"`     // [[link]] tables, at least one
 
 	// src locates keys in the file Parse read, for errors; nil for a
 	// Config built in code.
@@ -155,6 +160,12 @@ const (
 	MaxElectionTicks      = 1000
 )
 
+// DefaultShutdownTimeout is shutdown_timeout's default: long enough for
+// the stop of a database or a DRBD demotion under load, shorter than
+// Pacemaker's 20 minute shutdown-escalation, which outlives most service
+// managers' stop timeouts.
+const DefaultShutdownTimeout = 10 * time.Minute
+
 // BaudRates are the serial speeds a link may use.
 var BaudRates = []int{1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200}
 
@@ -162,14 +173,15 @@ var BaudRates = []int{1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200}
 // name, node or links, so it does not validate on its own.
 func Defaults() Config {
 	return Config{
-		Keepalive: Duration{1 * time.Second},
-		Warntime:  Duration{5 * time.Second},
-		Deadtime:  Duration{10 * time.Second},
-		Initdead:  Duration{30 * time.Second},
-		Authkey:   DefaultAuthkey,
-		DataDir:   DefaultDataDir,
-		Socket:    DefaultSocket,
-		Log:       LogConfig{Format: "console", Level: "info"},
+		Keepalive:       Duration{1 * time.Second},
+		Warntime:        Duration{5 * time.Second},
+		Deadtime:        Duration{10 * time.Second},
+		Initdead:        Duration{30 * time.Second},
+		ShutdownTimeout: Duration{DefaultShutdownTimeout},
+		Authkey:         DefaultAuthkey,
+		DataDir:         DefaultDataDir,
+		Socket:          DefaultSocket,
+		Log:             LogConfig{Format: "console", Level: "info"},
 		Raft: RaftConfig{Tick: Duration{DefaultRaftTick}, ElectionTicks: DefaultElectionTicks,
 			HeartbeatTicks: DefaultHeartbeatTicks},
 		Quorum: QuorumConfig{FenceRetry: Duration{DefaultFenceRetry}, FenceTimeout: Duration{DefaultFenceTimeout},

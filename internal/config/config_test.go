@@ -339,7 +339,7 @@ func TestLoadMissingFile(t *testing.T) {
 func TestDefaults(t *testing.T) {
 	d := Defaults()
 	want := Config{
-		Keepalive: Seconds(1), Warntime: Seconds(5), Deadtime: Seconds(10), Initdead: Seconds(30),
+		Keepalive: Seconds(1), Warntime: Seconds(5), Deadtime: Seconds(10), Initdead: Seconds(30), ShutdownTimeout: Seconds(600),
 		Authkey: "/etc/pacer/authkey", DataDir: "/var/lib/pacer", Socket: "/run/pacer/pacerd.sock",
 		Log:    LogConfig{Format: "console", Level: "info"},
 		Raft:   RaftConfig{Tick: Duration{100 * time.Millisecond}, ElectionTicks: 10, HeartbeatTicks: 1},

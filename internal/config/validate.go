@@ -238,6 +238,9 @@ func (v *validator) timing() {
 		v.err("initdead", []string{"deadtime"}, "%v%s must be at least deadtime %v%s",
 			c.Initdead, def("initdead"), c.Deadtime, def("deadtime"))
 	}
+	if c.ShutdownTimeout.Duration <= 0 {
+		v.errf("shutdown_timeout", "%v must be greater than 0", c.ShutdownTimeout)
+	}
 }
 
 func (v *validator) files() {
