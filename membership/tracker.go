@@ -165,7 +165,7 @@ type peerState struct {
 	// (state is NodeStateDead); frames of that epoch or older are stale.
 	left  bool
 	links []linkState
-	names     []cluster.LinkName
+	names []cluster.LinkName
 }
 
 type linkState struct {
