@@ -352,3 +352,25 @@ func TestForcedAnonymousClone(t *testing.T) {
 		t.Errorf("shown as unique:\n%s", out)
 	}
 }
+
+// TestClonePendingInstanceShown: crm_mon (pending shown) lists on its own
+// an anonymous clone instance with an operation in flight ("Starting"),
+// while a pending notification is not a pending task of the resource.
+// (Checked against crm_simulate 2.1.5.)
+func TestClonePendingInstanceShown(t *testing.T) {
+	pending := func(s string) string {
+		return strings.ReplaceAll(s, `rc-code="-1" op-status="0"`, `rc-code="-1" op-status="-1"`)
+	}
+	node2start := pending(history(2, map[string][]op{"c": {{"monitor", 0, 7, 1}, {"start", 0, -1, -1}}}, "c"))
+	out := simulated(t, schedule(t, cloneCIB(clone(), "", history(1, map[string][]op{"c": started}, "c"), node2start)))
+	cur := out[:strings.Index(out, "Transition Summary")]
+	if !strings.Contains(cur, "c\t(ocf:heartbeat:Dummy):\t Starting node2") {
+		t.Errorf("pending start not shown on its own:\n%s", cur)
+	}
+	node2notify := pending(history(2, map[string][]op{"c": {{"start", 0, 0, 1}, {"notify", 0, -1, -1}}}, "c"))
+	out = simulated(t, schedule(t, cloneCIB(clone(), "", history(1, map[string][]op{"c": started}, "c"), node2notify)))
+	cur = out[:strings.Index(out, "Transition Summary")]
+	if !strings.Contains(cur, "Started: [ node1 node2 ]") {
+		t.Errorf("a pending notification changed how the instance is shown:\n%s", cur)
+	}
+}

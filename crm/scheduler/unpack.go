@@ -839,8 +839,9 @@ func (ws *workingSet) unpackRscHistory(r *resource, n *node, lr *cib.LRMResource
 				r.startPending = true
 			}
 			// The first pending task (not a probe) is shown in the
-			// status, as crm_mon does.
-			if r.pendingTask == "" && (o.interval != 0 || o.task != "monitor") {
+			// status, as crm_mon does; notifications and meta-data are
+			// not tasks of the resource's (unpack_rsc_op ignores them).
+			if r.pendingTask == "" && (o.interval != 0 || o.task != "monitor") && o.task != "notify" && o.task != "meta-data" {
 				r.pendingTask, r.pendingInterval, r.pendingNode = o.task, o.interval, n
 				r.pendingOpID = o.op.ID
 			}

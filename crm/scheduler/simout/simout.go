@@ -316,6 +316,10 @@ func writeClone(b *strings.Builder, r *scheduler.ResourceStatus, indent string) 
 		// shown on its own (failed, unmanaged, orphaned, partial)
 		// does not.
 		switch {
+		case c.Pending != "" && !(c.Pending == "monitor" && c.PendingInterval == 0) && len(c.Children) == 0:
+			// pe__clone_default with pending shown: an instance with an
+			// operation in flight (not a probe) is shown on its own.
+			writeResource(b, c, in, r)
 		case len(inst.Nodes) == 0:
 		case inst.partial:
 			writeResource(b, c, in, r)
