@@ -74,8 +74,31 @@ func run(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	// SIGTERM or SIGINT stops cleanly: the cluster stops or moves this
+	// node's resources first, within shutdown_timeout, and the peers
+	// record the node cleanly down instead of fencing it. A second signal
+	// stops at once.
+	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
+	term := make(chan os.Signal, 2)
+	signal.Notify(term, syscall.SIGINT, syscall.SIGTERM)
+	defer signal.Stop(term)
+	go func() {
+		select {
+		case <-ctx.Done():
+			return
+		case s := <-term:
+			lg.Info("signal received: stopping cleanly (a second signal stops at once)", zap.String("signal", s.String()),
+				zap.Duration("shutdown_timeout", cfg.ShutdownTimeout.Duration))
+			d.Leave()
+		}
+		select {
+		case <-ctx.Done():
+		case s := <-term:
+			lg.Warn("second signal: stopping at once; the peers will declare this node dead", zap.String("signal", s.String()))
+			stop()
+		}
+	}()
 	// SIGHUP re-reads the authkey, for key rotation without a restart.
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)

@@ -312,6 +312,15 @@ func (c *Coordinator) IsDC() bool {
 	return c.dc != nil
 }
 
+// Idle reports whether this node's DC side, if it runs, has nothing
+// running and nothing to plan (true when it is not the DC). A stopping DC
+// waits for it before it leaves, so it does not abandon a transition.
+func (c *Coordinator) Idle() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.dc == nil || c.dc.idle.Load()
+}
+
 // Garbled is the number of messages dropped because they did not decode.
 func (c *Coordinator) Garbled() uint64 { return c.node.garbled.Load() }
 

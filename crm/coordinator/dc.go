@@ -215,7 +215,7 @@ func (d *dc) run(ctx context.Context) {
 				// Lost while joining: its join may have committed it
 				// online after it was marked offline.
 				if id, ok := d.c.nodeID(j.node); ok {
-					d.nodeLost(ctx, NodeRef{ID: id, Name: j.node}, membership.NodeStateDead)
+					d.nodeLost(ctx, NodeRef{ID: id, Name: j.node}, membership.NodeStateDead, false)
 				}
 			}
 			if !j.ok && d.alive[j.node] {
@@ -282,7 +282,7 @@ func (d *dc) onView(ctx context.Context, wg *sync.WaitGroup, v membership.View) 
 			d.startJoin(ctx, wg, n, true)
 		case !alive && (!ok || st.State != membership.NodeStatePending) && (!known || wasAlive):
 			d.alive[n.Name] = false
-			d.nodeLost(ctx, n, st.State)
+			d.nodeLost(ctx, n, st.State, st.Left)
 		}
 	}
 }
@@ -290,7 +290,7 @@ func (d *dc) onView(ctx context.Context, wg *sync.WaitGroup, v membership.View) 
 // nodeLost marks a node offline in the status section (the scheduler then
 // finds it unclean, and fences it, unless it left cleanly) and fails the
 // actions running there.
-func (d *dc) nodeLost(ctx context.Context, n NodeRef, state membership.NodeState) {
+func (d *dc) nodeLost(ctx context.Context, n NodeRef, state membership.NodeState, left bool) {
 	if cancel := d.joinCancel[n.Name]; cancel != nil {
 		cancel() // it will not answer
 	}
@@ -321,6 +321,23 @@ func (d *dc) nodeLost(ctx context.Context, n NodeRef, state membership.NodeState
 	if ns.InCCM == "false" && ns.Crmd == "offline" {
 		d.event("node lost: " + n.Name)
 		return // known to be down already
+	}
+	if ns.Expected == "down" {
+		// A clean leave: the node asked to shut down, its resources were
+		// stopped, do_shutdown committed it expected down, and it left.
+		// Down, not unclean: nothing to fence. Its transient attributes
+		// (the shutdown request among them) go with it, as Pacemaker's
+		// controller erases a departed node's attributes, so it joins
+		// normally when it comes back.
+		d.lg.Info("node left cleanly: down as expected, not fenced", logfield.Node(n.Name),
+			zap.String("state", state.String()), zap.Bool("announced", left))
+		d.commit(ctx, "node left", store.StatusUpdate{Node: n.Name, NodeID: idString(n.ID), ClearAttrs: true,
+			State: &store.NodeMembership{InCCM: "false", Crmd: "offline", Join: "down", Expected: "down"}})
+		d.event("node left: " + n.Name)
+		return
+	}
+	if left {
+		d.lg.Warn("node announced a clean leave but was not expected down: treated as lost", logfield.Node(n.Name))
 	}
 	d.lg.Warn("node lost", logfield.Node(n.Name), zap.String("state", state.String()))
 	st := &store.NodeMembership{InCCM: "false", Crmd: "offline", Join: ns.Join, Expected: ns.Expected}
@@ -707,8 +724,25 @@ func (d *dc) start(ctx context.Context, wg *sync.WaitGroup, t *transition, i int
 			})
 			return false
 		}
-		// do_shutdown and other controller actions need nothing from
-		// the nodes here: the node stops when its resources have.
+		if a.Task == "do_shutdown" {
+			// Every stop on the node is done (do_shutdown is ordered
+			// after them): the node may go. Committing it expected down
+			// is what tells the cluster, and the node waiting in its
+			// clean stop, that its leave is clean.
+			if c, _, err := d.c.deps.Store.Local(); err == nil {
+				if ns := nodeState(c, a.Node); ns != nil && ns.Expected == "down" {
+					t.fired-- // already committed: nothing happens
+					t.state[i] = actDone
+					return true
+				}
+			}
+			d.lg.Info("action initiated", fields...)
+			d.launch(ctx, wg, t, i, "", func(ctx context.Context) completion {
+				return d.shutdown(ctx, a)
+			})
+			return false
+		}
+		// Other controller actions need nothing from the nodes here.
 		d.lg.Info("action initiated", fields...)
 		t.state[i] = actDone
 		return true
@@ -732,6 +766,21 @@ func (d *dc) start(ctx context.Context, wg *sync.WaitGroup, t *transition, i int
 		return d.execute(ctx, t, i, a, id)
 	})
 	return false
+}
+
+// shutdown runs do_shutdown: the node's stops are done, so it is committed
+// expected down (still online until it leaves).
+func (d *dc) shutdown(ctx context.Context, a *scheduler.Action) completion {
+	id, ok := d.c.nodeID(a.Node)
+	if !ok {
+		return completion{reason: "unknown node"}
+	}
+	st := &store.NodeMembership{InCCM: "true", Crmd: "online", Join: "member", Expected: "down"}
+	if !d.commit(ctx, "do_shutdown", store.StatusUpdate{Node: a.Node, NodeID: idString(id), State: st}) {
+		return completion{reason: "status not committed"}
+	}
+	d.lg.Info("node may shut down: its resources are stopped; expected down", logfield.Node(a.Node))
+	return completion{ok: true}
 }
 
 // reasonOf is why the action is in the transition: the scheduler's

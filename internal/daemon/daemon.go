@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -86,6 +87,8 @@ type Daemon struct {
 	readdressc chan uint64
 	two        *twoNode     // nil unless [quorum] two_node
 	metrics    metricsState // the [metrics] endpoint (metrics.go)
+	leavec     chan struct{} // closed by Leave (shutdown.go)
+	leaveOnce  sync.Once
 }
 
 // New builds a daemon; it opens the links (sockets, ttys) and the control
@@ -104,7 +107,7 @@ func New(cfg config.Config, deps Deps) (_ *Daemon, err error) {
 		deps.StatsInterval = DefaultStatsInterval
 	}
 	d := &Daemon{cfg: cfg, clk: deps.Clock, lg: deps.Logger, stats: &heartbeat.Stats{}, statsEvery: deps.StatsInterval,
-		readdressc: make(chan uint64, 1)}
+		readdressc: make(chan uint64, 1), leavec: make(chan struct{})}
 	if err := d.openJournal(); err != nil {
 		return nil, err
 	}
@@ -197,7 +200,9 @@ func New(cfg config.Config, deps Deps) (_ *Daemon, err error) {
 	return d, nil
 }
 
-// Run runs the daemon until ctx is done or a component fails.
+// Run runs the daemon until ctx is done (an immediate stop: the peers
+// see this node die), a component fails, or Leave was called and the
+// clean stop is over (shutdown.go).
 func (d *Daemon) Run(ctx context.Context) error {
 	names := make([]string, len(d.links))
 	for i, l := range d.links {
@@ -208,10 +213,24 @@ func (d *Daemon) Run(ctx context.Context) error {
 		zap.String("cluster", d.cfg.Cluster), logfield.Links(names), zap.Uint64("epoch", uint64(d.sealer.Epoch())),
 		zap.Duration("keepalive", d.cfg.Keepalive.Duration), zap.Duration("deadtime", d.cfg.Deadtime.Duration),
 		zap.String("socket", d.control.Addr()), zap.String("role", d.Role()), zap.String("data_dir", d.cfg.DataDir))
-	g, gctx := errgroup.WithContext(ctx)
+	runCtx, stopRun := context.WithCancel(ctx)
+	defer stopRun()
+	g, gctx := errgroup.WithContext(runCtx)
+	sctx, stopSender := context.WithCancel(gctx)
+	defer stopSender()
 	g.Go(func() error { return d.membership.Run(gctx) })
 	g.Go(func() error { return d.receiver.Run(gctx, d.links) })
-	g.Go(func() error { return d.sender.Run(gctx) })
+	g.Go(func() error { return d.sender.Run(sctx) })
+	g.Go(func() error {
+		select {
+		case <-gctx.Done():
+			return nil
+		case <-d.leavec:
+		}
+		d.leave(gctx, stopSender)
+		stopRun()
+		return nil
+	})
 	g.Go(func() error { return d.stats.Summarize(gctx, d.clk, d.statsEvery, d.lg.Named("heartbeat")) })
 	g.Go(func() error { return d.control.Run(gctx) })
 	g.Go(func() error { return d.store.Run(gctx) })

@@ -112,6 +112,9 @@ func (d *Daemon) rejoinLoop(ctx context.Context) error {
 		if id <= d.store.ID() {
 			continue
 		}
+		if d.Leaving() {
+			continue // left the voters to stop: not taken back in now
+		}
 		lg.Warn("the DC addresses this node by a new raft id: this node was removed from the raft group (fenced) and rejoins as a learner",
 			logfield.Node(d.cfg.Node.Name), zap.Uint64("old_raft_id", d.store.ID()), zap.Uint64("raft_id", id))
 		if err := d.store.Rejoin(ctx, id); err != nil {
