@@ -85,8 +85,8 @@ type Daemon struct {
 	hist       *history                                // the event journal (history.go); nil without a data dir
 	router     *raftRouter
 	readdressc chan uint64
-	two        *twoNode     // nil unless [quorum] two_node
-	metrics    metricsState // the [metrics] endpoint (metrics.go)
+	two        *twoNode      // nil unless [quorum] two_node
+	metrics    metricsState  // the [metrics] endpoint (metrics.go)
 	leavec     chan struct{} // closed by Leave (shutdown.go)
 	leaveOnce  sync.Once
 }
