@@ -314,3 +314,20 @@ func TestOperationsByReference(t *testing.T) {
 		t.Errorf("executed %q: the referenced monitor was cancelled as an orphan", got)
 	}
 }
+
+// TestMaskedProbeFailure checks pcmk_xe_mask_probe_failure: a probe that
+// found the agent not installed (rc 5) or its parameters invalid (rc 2)
+// means "not running" there (not a failure to recover), and the resource
+// is banned from that node. (Checked against crm_simulate 2.1.5.)
+func TestMaskedProbeFailure(t *testing.T) {
+	for _, rc := range []int{5, 2} {
+		node1 := history(1, map[string][]op{"r": {{"monitor", 0, rc, 1}}}, "r")
+		tr := schedule(t, cloneCIB(prim("r", ""), `<rsc_location id="pref" rsc="r" node="node1" score="100"/>`, node1, history(2, map[string][]op{"r": stopped}, "r")))
+		if got := summary(tr); got != "Start r node2" {
+			t.Errorf("probe rc %d on node1: summary %q, want r started on node2", rc, got)
+		}
+		if out := simulated(t, tr); strings.Contains(out, "FAILED") {
+			t.Errorf("probe rc %d shown as a failure:\n%s", rc, out)
+		}
+	}
+}

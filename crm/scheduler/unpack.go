@@ -924,6 +924,16 @@ func (ws *workingSet) unpackRscHistory(r *resource, n *node, lr *cib.LRMResource
 				role = cib.RoleUnpromoted
 			}
 		case "monitor":
+			if o.interval == 0 && (o.rc == 5 || o.rc == 2 || o.status == 7) {
+				// pcmk_xe_mask_probe_failure: a probe that found the
+				// agent not installed or its parameters invalid means
+				// "not running" there, and the resource (its top
+				// resource: the whole clone) is banned from the node.
+				role = cib.RoleStopped
+				clearPast()
+				updateScore(r.top(), n.idx, -infinity)
+				continue
+			}
 			// OCF_DEGRADED and OCF_DEGRADED_PROMOTED report a resource
 			// running (or Promoted) with a warning: success.
 			rc := o.rc
