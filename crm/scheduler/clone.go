@@ -1016,6 +1016,25 @@ func (ws *workingSet) compatibleInstance(local, r *resource, current bool) *reso
 }
 
 // childTask is the instance task a clone action stands for.
+// notifiedTask is clone_child_action's look into a notification: for a
+// notify pseudo-action (clone_confirmed-post_notify_running_0) the task it
+// notifies about (running); any other action's own task.
+func notifiedTask(a *action) string {
+	if a.task != "notify" && a.task != "notified" {
+		return a.task
+	}
+	k := a.key
+	i := strings.LastIndexByte(k, '_')
+	if i <= 0 {
+		return a.task
+	}
+	j := strings.LastIndexByte(k[:i], '_')
+	if j < 0 {
+		return a.task
+	}
+	return k[j+1 : i]
+}
+
 func childTask(task string) string {
 	switch task {
 	case "running":
@@ -1036,7 +1055,9 @@ func childTask(task string) string {
 // mandatory.
 func (ws *workingSet) interleaveEdge(e *actionEdge) bool {
 	first, then, typ := e.first, e.then, e.typ
-	current := first.task == "stopped" || first.task == "demoted"
+	// "Fix this - lazy": the key decides, so a notification pseudo-action
+	// about stopped or demoted instances counts too.
+	current := strings.HasSuffix(first.key, "_stopped_0") || strings.HasSuffix(first.key, "_demoted_0")
 	changed := false
 	for _, tc := range then.rsc.children {
 		fc := ws.compatibleInstance(tc, first.rsc, current)
@@ -1047,7 +1068,7 @@ func (ws *workingSet) interleaveEdge(e *actionEdge) bool {
 			}
 			continue
 		}
-		fa := firstTaskAction(fc, childTask(first.task))
+		fa := firstTaskAction(fc, childTask(notifiedTask(first)))
 		ta := firstTaskAction(tc, then.task)
 		if fa == nil || ta == nil {
 			continue

@@ -374,3 +374,22 @@ func TestClonePendingInstanceShown(t *testing.T) {
 		t.Errorf("a pending notification changed how the instance is shown:\n%s", cur)
 	}
 }
+
+// TestInterleaveAfterNotifyingClone: an ordering after a clone with
+// notifications starts from its confirmed-post_notify_running
+// pseudo-action; interleaving reads the task it notifies about (running:
+// the instances' start, clone_child_action), so the dependent instance on
+// the node where the first clone's instance is recovered restarts too.
+// (Checked against crm_simulate 2.1.5.)
+func TestInterleaveAfterNotifyingClone(t *testing.T) {
+	a := `<clone id="A"><meta_attributes id="Am"><nvpair id="Am-n" name="notify" value="true"/></meta_attributes>` + prim("a", "") + `</clone>`
+	b := `<clone id="B"><meta_attributes id="Bm"><nvpair id="Bm-i" name="interleave" value="true"/></meta_attributes>` + prim("b", "") + `</clone>`
+	failed := []op{{"start", 0, 0, 1}, {"monitor", 10000, 1, 2}}
+	xml := cloneCIB(a+b, `<rsc_order id="ab" first="A" then="B"/>`,
+		history(1, map[string][]op{"a": failed, "b": {{"start", 0, 0, 3}}}, "a", "b"),
+		history(2, map[string][]op{"a": started, "b": started}, "a", "b"))
+	got := summary(schedule(t, xml))
+	if !strings.Contains(got, "Recover a:0 node1") || !strings.Contains(got, "Restart b:0 node1") || strings.Contains(got, "node2") {
+		t.Errorf("summary %q: want a:0 recovered and b:0 restarted on node1 only", got)
+	}
+}
