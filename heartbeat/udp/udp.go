@@ -43,6 +43,7 @@ type Link struct {
 	out       chan outgoing
 	in        chan heartbeat.Packet
 	done      chan struct{}
+	written   chan struct{} // closed when the writer has stopped
 	closeOnce sync.Once
 	wg        sync.WaitGroup
 	recvDrops atomic.Uint64
@@ -63,7 +64,7 @@ func newLink(name cluster.LinkName, kind heartbeat.LinkKind, conn *net.UDPConn, 
 		name: name, kind: kind, conn: conn, clk: clk, destsFor: destsFor,
 		out:  make(chan outgoing, queueLen),
 		in:   make(chan heartbeat.Packet, queueLen),
-		done: make(chan struct{}),
+		done: make(chan struct{}), written: make(chan struct{}),
 	}
 	l.wg.Add(2)
 	go l.readLoop()
@@ -109,19 +110,32 @@ func (l *Link) Send(peer cluster.NodeID, buf []byte) error {
 
 func (l *Link) writeLoop() {
 	defer l.wg.Done()
+	defer close(l.written)
+	write := func(o outgoing) {
+		for _, d := range o.dest {
+			if _, err := l.conn.WriteToUDP(o.buf, d); err != nil {
+				// ECONNREFUSED from a dead peer's port, ENETUNREACH on a
+				// cut link: the peer's silence is what membership acts
+				// on, so only count.
+				l.sendErrs.Add(1)
+			}
+		}
+	}
 	for {
 		select {
 		case <-l.done:
-			return
-		case o := <-l.out:
-			for _, d := range o.dest {
-				if _, err := l.conn.WriteToUDP(o.buf, d); err != nil {
-					// ECONNREFUSED from a dead peer's port, ENETUNREACH on a
-					// cut link: the peer's silence is what membership acts
-					// on, so only count.
-					l.sendErrs.Add(1)
+			// What was queued before Close still goes out (a stopping
+			// node's leave announcement is the last thing it sends).
+			for {
+				select {
+				case o := <-l.out:
+					write(o)
+				default:
+					return
 				}
 			}
+		case o := <-l.out:
+			write(o)
 		}
 	}
 }
@@ -158,6 +172,7 @@ func (l *Link) Close() error {
 	var err error
 	l.closeOnce.Do(func() {
 		close(l.done)
+		<-l.written // the queue is flushed before the socket closes
 		err = l.conn.Close()
 		l.wg.Wait()
 	})

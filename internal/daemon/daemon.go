@@ -159,7 +159,8 @@ func New(cfg config.Config, deps Deps) (_ *Daemon, err error) {
 	hbLog := d.lg.Named("heartbeat")
 	d.receiver = heartbeat.NewReceiver(d.verifier, heartbeat.Handlers{
 		Heard: func(h heartbeat.Heard) {
-			d.membership.Observe(membership.Observation{Node: h.Node, Link: h.Link, Epoch: h.Epoch, At: h.At, Reverse: membershipReverse(h.Reverse)})
+			d.membership.Observe(membership.Observation{Node: h.Node, Link: h.Link, Epoch: h.Epoch, At: h.At,
+				Reverse: membershipReverse(h.Reverse), Leaving: h.Leaving})
 		},
 		Message: func(from cluster.NodeID, link cluster.LinkName, m heartbeat.Message) {
 			if m.Channel == heartbeat.ChannelRaft {
