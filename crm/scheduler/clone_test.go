@@ -393,3 +393,17 @@ func TestInterleaveAfterNotifyingClone(t *testing.T) {
 		t.Errorf("summary %q: want a:0 recovered and b:0 restarted on node1 only", got)
 	}
 }
+
+// TestGroupAfterCloneSeesItsNode: in an ordering "clone then group", the
+// group's start stands on the group's node, so the clone is seen through
+// its instance there: a new instance starting elsewhere does not restart
+// the group. (Checked against crm_simulate 2.1.5.)
+func TestGroupAfterCloneSeesItsNode(t *testing.T) {
+	g := `<group id="G">` + prim("g1", "") + prim("g2", "") + `</group>`
+	xml := cloneCIB(clone()+g, `<rsc_colocation id="gc" rsc="G" with-rsc="cl" score="INFINITY"/><rsc_order id="og" first="cl" then="G"/>`,
+		history(1, map[string][]op{"c": started, "g1": {{"start", 0, 0, 3}}, "g2": {{"start", 0, 0, 4}}}, "c", "g1", "g2"),
+		history(2, map[string][]op{"c": stopped, "g1": stopped, "g2": stopped}, "c", "g1", "g2"))
+	if got := summary(schedule(t, xml)); got != "Start c:1 node2" {
+		t.Errorf("summary %q: want only the new instance started", got)
+	}
+}

@@ -703,8 +703,18 @@ func (ws *workingSet) updateEdge(e *actionEdge) bool {
 		return ws.interleaveEdge(e)
 	}
 	first, then, typ := e.first, e.then, e.typ
-	ff := ws.flagsForOrdering(first, then.node)
-	tf := ws.flagsForOrdering(then, first.node)
+	// pcmk__update_action_for_orderings: a group's start stands on the
+	// node the group is placed on, so a clone on the other side is seen
+	// through its instances there only.
+	firstNode, thenNode := first.node, then.node
+	if first.rsc != nil && first.rsc.isGroup() && first.task == "start" && first.rsc.assigned != nil {
+		firstNode = first.rsc.assigned
+	}
+	if then.rsc != nil && then.rsc.isGroup() && then.task == "start" && then.rsc.assigned != nil {
+		thenNode = then.rsc.assigned
+	}
+	ff := ws.flagsForOrdering(first, thenNode)
+	tf := ws.flagsForOrdering(then, firstNode)
 	changed := false
 	if typ&orderImpliesThen != 0 && ff&flagOptional == 0 && !first.is(flagMigrateRunnable) {
 		for _, t := range thenTargets(then) {
