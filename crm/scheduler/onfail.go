@@ -45,6 +45,23 @@ func (ws *workingSet) opOnFail(r *resource, task string, intervalMs int64) onFai
 			v = ws.nvsets(op.Meta, nil)["on-fail"]
 		}
 	}
+	if v == "" && task == "demote" {
+		// unpack_operation: a demote without an on-fail of its own
+		// takes the explicit on-fail of the Promoted role's recurring
+		// monitor (never "demote").
+		for _, op := range ws.configuredOps(r) {
+			if op.Name != "monitor" || op.OnFail == "" || strings.EqualFold(op.OnFail, "demote") {
+				continue
+			}
+			if role, err := cib.ParseRole(op.Role); err != nil || role != cib.RolePromoted {
+				continue
+			}
+			if iv, _ := cib.ParseInterval(op.Interval); iv <= 0 || !boolDefault(op.Enabled, true) {
+				continue
+			}
+			v = op.OnFail
+		}
+	}
 	if v == "" {
 		v = ws.nvsets(ws.cib.Configuration.OpDefaults, nil)["on-fail"]
 	}

@@ -331,3 +331,22 @@ func TestMaskedProbeFailure(t *testing.T) {
 		}
 	}
 }
+
+// TestDemoteOnFailDefault checks unpack_operation's default for demote: a
+// demote with no on-fail of its own takes the explicit on-fail of the
+// Promoted role's recurring monitor, so with on-fail=stop there a failed
+// demote stops instead of recovering; and a failure whose role after
+// failure is Stopped bans an anonymous clone's instance's whole clone
+// (unpack_rsc_op_failure), so the healthy instance stops too. (Checked
+// against crm_simulate 2.1.5.)
+func TestDemoteOnFailDefault(t *testing.T) {
+	cl := `<clone id="cl"><meta_attributes id="clm"><nvpair id="clm-p" name="promotable" value="true"/></meta_attributes>` +
+		`<primitive id="c" class="ocf" provider="heartbeat" type="Dummy"><operations>` +
+		`<op id="c-mon-p" name="monitor" interval="10s" role="Promoted" on-fail="stop"/>` +
+		`<op id="c-mon-u" name="monitor" interval="20s" role="Unpromoted"/></operations></primitive></clone>`
+	node2 := history(2, map[string][]op{"c": {{"start", 0, 0, 2}, {"promote", 0, 0, 3}, {"demote", 0, 1, 4}}}, "c")
+	got := summary(schedule(t, cloneCIB(cl, "", history(1, map[string][]op{"c": started}, "c"), node2)))
+	if !strings.Contains(got, "Stop c:0") || !strings.Contains(got, "Stop c:1") || strings.Contains(got, "Recover") {
+		t.Errorf("summary %q: want both instances stopped (on-fail=stop of an anonymous clone's instance), none recovered", got)
+	}
+}

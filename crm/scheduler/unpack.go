@@ -700,6 +700,19 @@ func (ws *workingSet) multiplyActive() {
 	}
 }
 
+// banAfterFailStop is unpack_rsc_op_failure for a failure whose role
+// after failure is Stopped (on-fail=stop): the resource may not start
+// again anywhere, and for an anonymous clone's instance that is the whole
+// clone (its instances are interchangeable: all of them fail).
+func (ws *workingSet) banAfterFailStop(r *resource) {
+	if top := r.top(); top != r && top.anonymous() {
+		r = top
+	}
+	for i := range r.allowed {
+		r.allowed[i] = nodeWeight{present: true, score: -infinity}
+	}
+}
+
 // primitivesInOrder lists every primitive, orphans included, in
 // resource (priority) order.
 func (ws *workingSet) primitivesInOrder() []*resource {
@@ -827,8 +840,12 @@ func (ws *workingSet) unpackRscHistory(r *resource, n *node, lr *cib.LRMResource
 		failed, onFail = false, onFailIgnore
 	}
 	fail := func(o lrmOp) {
-		failed, onFail = true, maxOnFail(onFail, ws.opOnFail(r, o.task, o.interval))
+		f := ws.opOnFail(r, o.task, o.interval)
+		failed, onFail = true, maxOnFail(onFail, f)
 		lastFailureKey = opKeyOf(o)
+		if f == onFailStop {
+			ws.banAfterFailStop(r)
+		}
 	}
 	for i, o := range ops {
 		if o.status == -1 { // pending
@@ -910,16 +927,16 @@ func (ws *workingSet) unpackRscHistory(r *resource, n *node, lr *cib.LRMResource
 				break
 			}
 			// unpack_rsc_op_failure: a failed demote with on-fail=block
-			// leaves it Promoted, to be stopped; one that found it not
-			// running leaves it Stopped; otherwise Unpromoted (staying
-			// Promoted would loop; the recovery stops it anyway).
+			// leaves it Promoted, to be stopped; otherwise Unpromoted
+			// (staying Promoted would loop; the recovery stops it
+			// anyway). One that found it not running is set Stopped,
+			// then active again like any failed operation (set_active):
+			// Unpromoted too.
 			fail(o)
 			switch {
 			case ws.opOnFail(r, o.task, o.interval) == onFailBlock:
 				role = cib.RolePromoted
 				r.nextRole = cib.RoleStopped
-			case o.rc == 7:
-				role = cib.RoleStopped
 			default:
 				role = cib.RoleUnpromoted
 			}
