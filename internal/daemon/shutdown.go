@@ -29,6 +29,11 @@ import (
 // leaveRepeat is how many leave heartbeats go out on each link.
 const leaveRepeat = 3
 
+// dcSettle is how long a stopping DC, its own resources stopped, waits
+// for its transition (starts elsewhere) to end before it leaves anyway: the
+// next DC plans again from what the nodes report.
+const dcSettle = 5 * time.Second
+
 // leavePoll is how often the stopping node reads the applied CIB.
 const leavePoll = 200 * time.Millisecond
 
@@ -107,10 +112,20 @@ func (d *Daemon) awaitShutdown(ctx context.Context, lg *zap.Logger) error {
 		}
 	}
 	lg.Info("shutdown requested in the CIB: waiting for the DC to stop or move this node's resources")
+	var down time.Time // when the CIB first showed this node expected down
 	for {
 		if c, _, err := d.store.Local(); err == nil {
 			if ns := selfState(c, self); ns != nil && ns.Expected == "down" {
-				if co := d.coord.Load(); co == nil || co.Idle() {
+				if down.IsZero() {
+					down = d.clk.Now()
+				}
+				co := d.coord.Load()
+				switch {
+				case co == nil || co.Idle():
+					return nil
+				case d.clk.Since(down) >= dcSettle:
+					lg.Warn("this DC's transition is still running; leaving it to the next DC",
+						zap.Duration("waited", d.clk.Since(down)))
 					return nil
 				}
 			}

@@ -35,12 +35,17 @@ func newLeaveCluster(t *testing.T, specs []NodeSpec, extra func(i int) string) *
 	}
 	c.ocf = filepath.Join(c.dir, "ocf")
 	c.fences = filepath.Join(c.dir, "fence")
-	for _, d := range []string{filepath.Join(c.ocf, "resource.d", "pacer"), c.fences} {
-		if err := os.MkdirAll(d, 0o755); err != nil {
+	// pacer's Dummy also as ocf:pacemaker:Dummy, the agent of the
+	// resources addResource adds.
+	for _, prov := range []string{"pacer", "pacemaker"} {
+		if err := os.MkdirAll(filepath.Join(c.ocf, "resource.d", prov), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(dummy, filepath.Join(c.ocf, "resource.d", prov, "Dummy")); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := os.Symlink(dummy, filepath.Join(c.ocf, "resource.d", "pacer", "Dummy")); err != nil {
+	if err := os.MkdirAll(c.fences, 0o755); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(filepath.Join(c.fences, "fence_pacer_it"), []byte(strings.ReplaceAll(fenceAgent, "@DIR@", c.dir)), 0o755); err != nil {
@@ -217,6 +222,41 @@ func TestCleanStopNotFenced(t *testing.T) {
 			t.Errorf("%s rejoined with a shutdown request: %q", first, v)
 		}
 	}
+
+	// The DC stops cleanly too: it runs its own shutdown transition
+	// (its do_shutdown last), waits for it to end, and leaves; the others
+	// elect a DC that records it cleanly down.
+	dc, _ = waitOneDC(t, c.all(), c.socks, "", 15*time.Second)
+	old := c.nodes[dc]
+	var rest []*Node
+	for _, n := range c.all() {
+		if n != old {
+			rest = append(rest, n)
+		}
+	}
+	stoppedAt = time.Now()
+	old.Kill(syscall.SIGTERM)
+	if code := old.ExitWait(t, 30*time.Second); code != 0 {
+		t.Fatalf("pacerd on DC %s exited %d after SIGTERM", dc, code)
+	}
+	old.WaitFor(t, time.Second, 1, "left the cluster cleanly: resources stopped or moved, peers told", nil)
+	ev, newDC := waitAny(t, rest, 15*time.Second, "node left cleanly: down as expected, not fenced", map[string]string{"node": dc}, nil)
+	t.Logf("SIGTERM to the DC %s: recorded cleanly down by the new DC %s %v after the signal",
+		dc, newDC.Name, ev.TS.Sub(stoppedAt).Round(time.Millisecond))
+	on := rest[0].Name
+	c.waitNodeState(on, dc, [4]string{"false", "offline", "down", "down"})
+	deadline := time.Now().Add(15 * time.Second)
+	for !c.running(rest[0].Name) && !c.running(rest[1].Name) {
+		if time.Now().After(deadline) {
+			t.Fatalf("d1 runs on neither %s nor %s after the DC left", rest[0].Name, rest[1].Name)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if c.running(dc) {
+		t.Errorf("d1's state file left on the stopped DC %s", dc)
+	}
+	time.Sleep(2 * time.Second)
+	c.noFencing(append(rest, old), "")
 }
 
 // two_node (no witness), real pacerd: SIGTERM the node running d1. The
@@ -267,7 +307,7 @@ func TestTwoNodeCleanStopNotFenced(t *testing.T) {
 	}
 	stopping.WaitFor(t, time.Second, 1, "left the cluster cleanly: resources stopped or moved, peers told", nil)
 	s := c.nodes[surv]
-	s.WaitFor(t, 15*time.Second, 1, "action result", map[string]string{"rsc": "d1", "op": "start", "rc": "0", "node": surv})
+	s.WaitFor(t, 15*time.Second, 1, "operation result", map[string]string{"rsc": "d1", "op": "start", "rc": "0"})
 	if !c.running(surv) || c.running(gone) {
 		t.Fatalf("d1 running on %s: %v, on %s: %v", surv, c.running(surv), gone, c.running(gone))
 	}
@@ -291,4 +331,30 @@ func TestTwoNodeCleanStopNotFenced(t *testing.T) {
 	c.addResource(gone, "paired")
 	c.noFencing(c.all(), record)
 	t.Logf("%s rejoined as raft id %d, a voter again; nothing fenced", gone, back.RaftID)
+
+	// Now the DC, which runs d1, stops: it hands its leadership over as it
+	// leaves the voters, and the rejoined node runs everything alone.
+	c.waitInfo(gone, "knows the DC", func(ni control.NodeInfo) bool { return ni.DC == surv })
+	dcNode := c.nodes[surv]
+	stoppedAt = time.Now()
+	dcNode.Kill(syscall.SIGTERM)
+	if code := dcNode.ExitWait(t, 30*time.Second); code != 0 {
+		t.Fatalf("pacerd on DC %s exited %d after SIGTERM", surv, code)
+	}
+	dcNode.WaitFor(t, time.Second, 1, "left the cluster cleanly: resources stopped or moved, peers told", nil)
+	c.waitInfo(gone, "DC alone with a quorum of its own", func(ni control.NodeInfo) bool {
+		return ni.DC == gone && slices.Equal(ni.Voters, []uint64{back.RaftID}) && ni.Quorum
+	})
+	// d1 may have moved back to the rejoined node already (no stickiness).
+	deadline := time.Now().Add(15 * time.Second)
+	for !c.running(gone) && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if !c.running(gone) || c.running(surv) {
+		t.Fatalf("after the DC left: d1 running on %s: %v, on %s: %v", gone, c.running(gone), surv, c.running(surv))
+	}
+	t.Logf("SIGTERM to the DC %s: %s single voter, DC and running d1 %v later", surv, gone, time.Since(stoppedAt).Round(time.Millisecond))
+	time.Sleep(3 * time.Second)
+	c.noFencing(append(c.all(), dcNode), record)
+	c.addResource(gone, "last")
 }
