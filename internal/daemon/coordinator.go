@@ -127,6 +127,7 @@ func (d *Daemon) runCoordinator(ctx context.Context) error {
 		}
 		defer ex.Close()
 		deps.Executor = ex
+		d.exec.Store(ex)
 	}
 	f, err := fencing.New(fencing.Config{Node: d.cfg.Node.Name}, runner, d.clk, d.lg)
 	if err != nil {

@@ -28,6 +28,7 @@ import (
 	"pacer/internal/control"
 	"pacer/internal/logfield"
 	"pacer/membership"
+	"pacer/resources"
 )
 
 // DefaultStatsInterval is how often dropped-frame counters are summarised in
@@ -85,9 +86,10 @@ type Daemon struct {
 	hist       *history                                // the event journal (history.go); nil without a data dir
 	router     *raftRouter
 	readdressc chan uint64
-	two        *twoNode      // nil unless [quorum] two_node
-	metrics    metricsState  // the [metrics] endpoint (metrics.go)
-	leavec     chan struct{} // closed by Leave (shutdown.go)
+	two        *twoNode                           // nil unless [quorum] two_node
+	metrics    metricsState                       // the [metrics] endpoint (metrics.go)
+	leavec     chan struct{}                      // closed by Leave (shutdown.go)
+	exec       atomic.Pointer[resources.Executor] // set when runCoordinator has built it
 	leaveOnce  sync.Once
 }
 

@@ -34,6 +34,12 @@ const leaveRepeat = 3
 // next DC plans again from what the nodes report.
 const dcSettle = 5 * time.Second
 
+// noDCGrace is how long a stopping node that runs nothing waits for a DC
+// (a quorum) to take its shutdown request before it leaves anyway.
+const noDCGrace = 10 * time.Second
+
+var errNothingToHandOver = errors.New("no DC and nothing running here")
+
 // leavePoll is how often the stopping node reads the applied CIB.
 const leavePoll = 200 * time.Millisecond
 
@@ -65,6 +71,11 @@ func (d *Daemon) leave(ctx context.Context, stopSender func()) bool {
 	lctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	err := d.awaitShutdown(lctx, lg)
+	if errors.Is(err, errNothingToHandOver) {
+		lg.Warn("no DC (no quorum) for noDCGrace and nothing running here: leaving without announcing it; "+
+			"a DC that comes back treats this node as lost", zap.Duration("waited", noDCGrace))
+		return false
+	}
 	if err == nil && d.two != nil {
 		err = d.leaveVoters(lctx, lg)
 	}
@@ -93,6 +104,8 @@ func (d *Daemon) awaitShutdown(ctx context.Context, lg *zap.Logger) error {
 	req := store.StatusUpdate{Node: self, NodeID: strconv.FormatUint(d.cfg.Node.ID, 10),
 		Attrs: []store.AttrUpdate{{Name: "shutdown", Op: store.AttrSet, Value: strconv.FormatInt(d.clk.Now().Unix(), 10)}}}
 	warned := false
+	var noDC time.Time // since when no DC is known
+	stuck := false     // logged that resources wait for a DC
 	for {
 		pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 		_, err := d.store.ProposeStatus(pctx, req)
@@ -106,6 +119,19 @@ func (d *Daemon) awaitShutdown(ctx context.Context, lg *zap.Logger) error {
 		if !warned {
 			warned = true
 			lg.Warn("shutdown request not committed yet; retrying", zap.Error(err))
+		}
+		if id, _ := d.store.Leader(); id != 0 {
+			noDC = time.Time{}
+		} else if noDC.IsZero() {
+			noDC = d.clk.Now()
+		} else if d.clk.Since(noDC) >= noDCGrace {
+			if active := d.activeHere(); len(active) == 0 {
+				return errNothingToHandOver
+			} else if !stuck {
+				stuck = true
+				lg.Error("no DC (no quorum) to stop or move this node's resources: waiting for one until shutdown_timeout; "+
+					"a second signal stops at once, leaving them running", zap.Strings("active", active))
+			}
 		}
 		if err := sleep(ctx, d.clk, leavePoll); err != nil {
 			return errors.New("the shutdown request was not committed (no DC or no quorum)")
@@ -134,6 +160,39 @@ func (d *Daemon) awaitShutdown(ctx context.Context, lg *zap.Logger) error {
 			return errors.New("the DC did not finish stopping this node's resources")
 		}
 	}
+}
+
+// activeHere lists the resources this node's executor last left running
+// (fence devices aside: a registration, nothing to hand over).
+func (d *Daemon) activeHere() []string {
+	ex := d.exec.Load()
+	if ex == nil {
+		return nil
+	}
+	var out []string
+	for _, h := range ex.LRM() {
+		if h.Class == "stonith" {
+			continue
+		}
+		for _, o := range h.Ops {
+			if o.ID != h.ID+"_last_0" {
+				continue
+			}
+			var on bool
+			switch o.Operation {
+			case "stop":
+				on = o.OpStatus != "0" || o.RCCode != "0"
+			case "monitor":
+				on = o.RCCode == "0" || o.RCCode == "8"
+			default:
+				on = o.OpStatus == "0" && o.RCCode == "0"
+			}
+			if on {
+				out = append(out, h.ID)
+			}
+		}
+	}
+	return out
 }
 
 func selfState(c *cib.CIB, name string) *cib.NodeState {
