@@ -290,6 +290,13 @@ type ResourceStatus struct {
 	PendingNode string
 	// PendingOpID is the pending operation's history entry id.
 	PendingOpID string
+	// PendingBeforeSimulated: a result the simulated executor records
+	// on PendingNode is newer than the pending operation.
+	PendingBeforeSimulated bool
+	// PendingLast: the pending operation is the newest entry in
+	// PendingNode's history for the resource; an older one shows as
+	// pending but the results after it decide the state.
+	PendingLast bool
 	// Unclean: the one node it is active on is unclean and offline.
 	Unclean bool
 	// DownUnmanaged: an unmanaged primitive active only on nodes that
@@ -335,7 +342,8 @@ func (t *Transition) CurrentStatus() *Status {
 		rs := &ResourceStatus{ID: r.id, Class: r.class, Provider: r.provider, Type: r.typ,
 			Group: r.isGroup(), Role: r.role, TargetRole: r.targetRole, Managed: r.unpackManaged(ws),
 			Blocked: r.blocked,
-			Orphan:  r.orphan, Failed: r.failed, Pending: r.pendingTask, PendingInterval: r.pendingInterval, PendingOpID: r.pendingOpID}
+			Orphan:  r.orphan, Failed: r.failed, Pending: r.pendingTask, PendingInterval: r.pendingInterval, PendingOpID: r.pendingOpID,
+			PendingBeforeSimulated: r.pendingBeforeSimulated, PendingLast: r.pendingLast}
 		for _, n := range r.running {
 			rs.Nodes = append(rs.Nodes, n.name)
 		}
@@ -405,6 +413,11 @@ func (r *resource) unpackManaged(ws *workingSet) bool {
 	return m
 }
 
+// simulatorTransitionUUID is the transition series crm_simulate's
+// executor stamps on every result it records (transition number -1):
+// history made by an earlier simulation carries it too.
+const simulatorTransitionUUID = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx"
+
 // RevisedStatus is the state after every executed action has run.
 func (t *Transition) RevisedStatus(executed []*Action) *Status {
 	st := t.CurrentStatus()
@@ -425,6 +438,7 @@ func (t *Transition) RevisedStatus(executed []*Action) *Status {
 			}
 		}
 	}
+	simulatedOn := map[*ResourceStatus]map[string]bool{}
 	for _, a := range executed {
 		if a.Kind == FenceAction {
 			if a.Task != "on" { // unfencing leaves the node as it was
@@ -439,6 +453,10 @@ func (t *Transition) RevisedStatus(executed []*Action) *Status {
 		if r == nil {
 			continue
 		}
+		if simulatedOn[r] == nil {
+			simulatedOn[r] = map[string]bool{}
+		}
+		simulatedOn[r][a.Node] = true
 		if r.Pending != "" && a.Node == r.PendingNode && replacesPending(r, a) {
 			r.Pending = "" // the simulated result replaces the pending one
 		}
@@ -476,11 +494,13 @@ func (t *Transition) RevisedStatus(executed []*Action) *Status {
 		}
 	}
 	// A pending operation whose history entry no simulated result
-	// replaced is still in flight, and it sorts after them (its
-	// transition is not the simulation's): the last word on its node.
-	// The revised status is printed without pending operations.
+	// replaced is still in flight. sort_op_by_callid puts it after the
+	// simulated results (it is the last word on its node) unless it
+	// belongs to the simulator's transition series and theirs, number
+	// -1, always sorts last. The revised status is printed without
+	// pending operations.
 	for _, r := range byID {
-		if r.Pending != "" && r.PendingNode != "" {
+		if r.Pending != "" && r.PendingNode != "" && r.PendingLast && !(r.PendingBeforeSimulated && simulatedOn[r][r.PendingNode]) {
 			switch r.Pending {
 			case "start", "migrate_to":
 				if !containsString(r.Nodes, r.PendingNode) {

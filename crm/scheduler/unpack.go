@@ -131,6 +131,13 @@ type resource struct {
 	pendingTask     string
 	pendingInterval int64
 	pendingOpID     string // the lrm_rsc_op id of the pending operation
+	// pendingBeforeSimulated: the pending operation sorts before the
+	// results the simulated executor records on its node (see
+	// simulatorTransitionUUID).
+	pendingBeforeSimulated bool
+	// pendingLast: the pending operation is the newest in its node's
+	// history (an older one is shown, but later results decide).
+	pendingLast bool
 	// stopUnexpected: multiply active with multiple-active=
 	// stop_unexpected; restarting: its restart actions are being
 	// scheduled (pe_rsc_stop_unexpected, pe_rsc_restarting).
@@ -861,6 +868,9 @@ func (ws *workingSet) unpackRscHistory(r *resource, n *node, lr *cib.LRMResource
 			if r.pendingTask == "" && (o.interval != 0 || o.task != "monitor") && o.task != "notify" && o.task != "meta-data" {
 				r.pendingTask, r.pendingInterval, r.pendingNode = o.task, o.interval, n
 				r.pendingOpID = o.op.ID
+				uuid, tr := magicTransition(o.op)
+				r.pendingBeforeSimulated = uuid == simulatorTransitionUUID && tr != -1
+				r.pendingLast = i == len(ops)-1
 			}
 			continue
 		}

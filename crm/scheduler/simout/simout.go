@@ -116,22 +116,29 @@ func Write(w io.Writer, t *scheduler.Transition, o Options) error {
 	return err
 }
 
-// WriteSummary prints Transition Summary lines with crm_simulate's running
-// column widths.
+// WriteSummary prints Transition Summary lines with crm_simulate's column
+// widths. Those are static in Pacemaker's formatter and only grow; the
+// scheduler logs the same lines before they are printed, so the printed
+// ones start from the widths the logged pass ended with.
 func WriteSummary(b *strings.Builder, lines []scheduler.SummaryLine) {
 	rscW, detW := 5, 5
-	for _, l := range lines {
-		if len(l.Rsc) > rscW {
-			rscW = len(l.Rsc) + 2
+	for pass := 0; pass < 2; pass++ {
+		for _, l := range lines {
+			if len(l.Rsc) > rscW {
+				rscW = len(l.Rsc) + 2
+			}
+			if len(l.Details) > detW {
+				detW = len(l.Details)
+			}
+			if pass == 0 {
+				continue
+			}
+			reason := ""
+			if l.Reason != "" {
+				reason = "  " + l.Reason
+			}
+			fmt.Fprintf(b, "  * %-8s   %-*s   ( %*s )%s\n", l.Change, rscW, l.Rsc, detW, l.Details, reason)
 		}
-		if len(l.Details) > detW {
-			detW = len(l.Details)
-		}
-		reason := ""
-		if l.Reason != "" {
-			reason = "  " + l.Reason
-		}
-		fmt.Fprintf(b, "  * %-8s   %-*s   ( %*s )%s\n", l.Change, rscW, l.Rsc, detW, l.Details, reason)
 	}
 }
 
