@@ -637,7 +637,7 @@ func (ws *workingSet) updateActions() {
 				changed = true
 			}
 			for _, e := range then.before {
-				if ws.updateEdge(e) {
+				if ws.updateEdge(e, -1) {
 					changed = true
 				}
 			}
@@ -672,23 +672,28 @@ func (ws *workingSet) updateForOrderings(then *action, depth int) {
 		return // the fixed-point pass finishes what is left
 	}
 	// Setting print-always does not count as a change ("don't bother
-	// marking 'first' as changed just for this").
-	before := then.flags &^ flagPrintAlways
+	// marking 'first' as changed just for this"); neither does a group
+	// action's own flags following its members' as they are read.
+	start := then.flags &^ flagPrintAlways
 	ws.updateRequiresAny(then)
+	thenChanged := false
 	for i := len(then.before) - 1; i >= 0; i-- {
 		e := then.before[i]
 		first := e.first
-		ff := first.flags &^ flagPrintAlways
-		ws.updateEdge(e)
-		if first.flags&^flagPrintAlways != ff {
+		firstChanged, tc, _ := ws.updateEdgeSides(e, depth)
+		thenChanged = thenChanged || tc
+		if firstChanged {
 			for j := len(first.after) - 1; j >= 0; j-- {
 				ws.updateForOrderings(first.after[j].then, depth+1)
 			}
 			ws.updateForOrderings(first, depth+1)
 		}
 	}
-	if then.flags&^flagPrintAlways != before {
-		if before&flagRunnable != 0 && !then.is(flagRunnable) {
+	if then.is(flagRequiresAny) {
+		thenChanged = then.flags&^flagPrintAlways != start
+	}
+	if thenChanged {
+		if start&flagRunnable != 0 && !then.is(flagRunnable) {
 			ws.blockColocationDependents(then, depth+1)
 		}
 		ws.updateForOrderings(then, depth+1)
@@ -698,10 +703,61 @@ func (ws *workingSet) updateForOrderings(then *action, depth int) {
 	}
 }
 
-func (ws *workingSet) updateEdge(e *actionEdge) bool {
-	if canInterleave(e.first, e.then) {
-		return ws.interleaveEdge(e)
+// settle is the end of pcmk__update_ordered_actions: a 'then' action of a
+// resource inside another (a group member, a clone instance) whose flags
+// an ordering changed has its own orderings updated at once, depth first,
+// before the next ordering is looked at. That order decides which reason
+// an action records first. A negative depth (the fixed-point pass) skips
+// it.
+func (ws *workingSet) settle(t *action, before actionFlags, depth int) {
+	if depth < 0 || t.flags&^flagPrintAlways == before&^flagPrintAlways || t.rsc == nil || t.rsc.parent == nil {
+		return
 	}
+	ws.updateForOrderings(t, depth+1)
+}
+
+// updateEdge applies one ordering and says whether any flags changed.
+func (ws *workingSet) updateEdge(e *actionEdge, depth int) bool {
+	_, _, any := ws.updateEdgeSides(e, depth)
+	return any
+}
+
+// updateEdgeSides is update_action_for_ordering_flags: it applies one
+// ordering and says whether it changed 'first' or 'then' (a group's
+// 'then' changes when one of its members' actions does). Flags a group
+// action takes from its members while they are read, and print-always,
+// are no change; any says whether anything at all changed.
+func (ws *workingSet) updateEdgeSides(e *actionEdge, depth int) (firstChanged, thenChanged, any bool) {
+	first, then := e.first, e.then
+	f0, t0 := first.flags, then.flags
+	if canInterleave(first, then) {
+		any = ws.interleaveEdge(e)
+		return first.flags&^flagPrintAlways != f0&^flagPrintAlways, then.flags&^flagPrintAlways != t0&^flagPrintAlways, any
+	}
+	var targets []*action
+	var f1, t1 actionFlags
+	var tf1 []actionFlags
+	any = ws.applyOrdering(e, depth, func() {
+		f1, t1 = first.flags, then.flags
+		targets = thenTargets(then)
+		tf1 = make([]actionFlags, len(targets))
+		for i, t := range targets {
+			tf1[i] = t.flags
+		}
+	})
+	firstChanged = first.flags&^flagPrintAlways != f1&^flagPrintAlways
+	thenChanged = then.flags&^flagPrintAlways != t1&^flagPrintAlways
+	for i, t := range targets {
+		if t.flags&^flagPrintAlways != tf1[i]&^flagPrintAlways {
+			thenChanged = true
+		}
+	}
+	return firstChanged, thenChanged, any || first.flags != f0 || then.flags != t0
+}
+
+// applyOrdering applies one (not interleaved) ordering's flags; read is
+// called once the flags the ordering sees are taken.
+func (ws *workingSet) applyOrdering(e *actionEdge, depth int, read func()) bool {
 	first, then, typ := e.first, e.then, e.typ
 	// pcmk__update_action_for_orderings: a group's start stands on the
 	// node the group is placed on, so a clone on the other side is seen
@@ -715,13 +771,17 @@ func (ws *workingSet) updateEdge(e *actionEdge) bool {
 	}
 	ff := ws.flagsForOrdering(first, thenNode)
 	tf := ws.flagsForOrdering(then, firstNode)
+	read()
 	changed := false
 	if typ&orderImpliesThen != 0 && ff&flagOptional == 0 && !first.is(flagMigrateRunnable) {
 		for _, t := range thenTargets(then) {
+			before := t.flags
 			changed = ws.clearOptional(t, first) || changed
+			ws.settle(t, before, depth)
 		}
 	}
 	if typ&orderRestart != 0 && first.rsc != nil && then.rsc != nil && !first.rsc.isCollective() {
+		before := then.flags
 		reason := false
 		if !then.is(flagOptional) {
 			reason = true
@@ -740,6 +800,7 @@ func (ws *workingSet) updateEdge(e *actionEdge) bool {
 				changed = ws.clearRunnable(then, first) || changed
 			}
 		}
+		ws.settle(then, before, depth)
 	}
 	if typ&orderImpliesFirst != 0 && !then.is(flagOptional) {
 		// pcmk__update_ordered_actions: 'first' is made required only
@@ -763,19 +824,23 @@ func (ws *workingSet) updateEdge(e *actionEdge) bool {
 		}
 	}
 	if typ&orderPseudoLeft != 0 && !first.is(flagRunnable) {
+		before := then.flags
 		changed = ws.clearMigratable(then, first) || changed
 		if then.is(flagPseudo) {
 			then.flags &^= flagPseudo
 			changed = true
 		}
+		ws.settle(then, before, depth)
 	}
 	if typ&orderPromotedImpliesFirst != 0 && then.rsc != nil && then.rsc.role == cib.RolePromoted && tf&flagOptional == 0 {
 		changed = ws.clearOptional(first, then) || changed
 	}
 	if typ&orderRunnableLeft != 0 && ff&flagRunnable == 0 {
 		for _, t := range thenTargets(then) {
+			before := t.flags
 			changed = ws.clearRunnable(t, first) || changed
 			changed = ws.clearMigratable(t, first) || changed
+			ws.settle(t, before, depth)
 		}
 	}
 	if typ&orderAsymmetrical != 0 && ff&flagRunnable == 0 && then.rsc != nil {

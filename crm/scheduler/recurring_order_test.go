@@ -350,3 +350,29 @@ func TestDemoteOnFailDefault(t *testing.T) {
 		t.Errorf("summary %q: want both instances stopped (on-fail=stop of an anonymous clone's instance), none recovered", got)
 	}
 }
+
+// TestMemberReasonFollowsSettledOrderings checks the end of
+// pcmk__update_ordered_actions: a group member's action that an ordering
+// changed has its own orderings updated at once, before the next member.
+// Group g2 after g1, which cannot run: a's start becomes unrunnable, which
+// makes a's stop and then a's start required, so b's start is first made
+// required by a's start (its recorded reason) before it is made
+// unrunnable. Only the first reason is kept; a group action's flags
+// following its members' are not a change of its own. (Checked against
+// crm_simulate 2.1.5.)
+func TestMemberReasonFollowsSettledOrderings(t *testing.T) {
+	g1 := `<group id="g1">` + prim("x1", "") + prim("x2", disabled) + `</group>`
+	g2 := `<group id="g2">` + prim("a", "") + prim("b", "") + `</group>`
+	xml := cloneCIB(g1+g2, `<rsc_order id="o" first="g1" then="g2"/><rsc_location id="l" rsc="g2" node="node1" score="100"/>`,
+		history(1, map[string][]op{"x1": started, "x2": stopped, "a": started, "b": started}, "x1", "x2", "a", "b"),
+		history(2, map[string][]op{"x1": stopped, "x2": stopped, "a": stopped, "b": stopped}, "x1", "x2", "a", "b"))
+	tr := schedule(t, xml)
+	var got []string
+	for _, l := range tr.Summary {
+		got = append(got, l.Change+" "+l.Rsc+": "+l.Reason)
+	}
+	want := []string{"Stop a: due to unrunnable g1 running", "Stop b: due to required a start"}
+	if strings.Join(got, "; ") != strings.Join(want, "; ") {
+		t.Errorf("summary %q, want %q", got, want)
+	}
+}
