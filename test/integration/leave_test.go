@@ -358,3 +358,37 @@ func TestTwoNodeCleanStopNotFenced(t *testing.T) {
 	c.noFencing(append(c.all(), dcNode), record)
 	c.addResource(gone, "last")
 }
+
+// A clean stop with no DC to ask: both peers of a three-node cluster are
+// gone (SIGKILL), so the last node has no quorum. It runs nothing, so it
+// does not wait out shutdown_timeout: after 10 s without a DC it exits 0,
+// without announcing a leave nobody could record.
+func TestCleanStopWithoutQuorum(t *testing.T) {
+	specs := []NodeSpec{{"alpha", 1}, {"bravo", 2}, {"charlie", 3}}
+	c := newLeaveCluster(t, specs, func(int) string { return fastRaft })
+	for _, s := range specs {
+		c.startEnv(s.Name)
+	}
+	waitOneDC(t, c.all(), c.socks, "", 15*time.Second)
+	for _, n := range []string{"bravo", "charlie"} {
+		c.nodes[n].Kill(syscall.SIGKILL)
+		c.nodes[n].ExitWait(t, 5*time.Second)
+	}
+	a := c.nodes["alpha"]
+	a.WaitFor(t, 10*time.Second, 1, "no DC", nil)
+	at := time.Now()
+	a.Kill(syscall.SIGTERM)
+	if code := a.ExitWait(t, 30*time.Second); code != 0 {
+		t.Fatalf("pacerd exited %d", code)
+	}
+	took := time.Since(at)
+	a.WaitFor(t, time.Second, 1, "no DC (no quorum) for noDCGrace and nothing running here: leaving without announcing it; "+
+		"a DC that comes back treats this node as lost", nil)
+	if len(a.Events("left the cluster cleanly: resources stopped or moved, peers told", nil)) != 0 {
+		t.Fatal("announced a clean leave without a DC")
+	}
+	if took < 10*time.Second {
+		t.Fatalf("left after %v, before the 10 s without a DC", took)
+	}
+	t.Logf("SIGTERM without quorum and nothing running: exited after %v", took.Round(time.Millisecond))
+}
