@@ -407,3 +407,38 @@ func TestGroupAfterCloneSeesItsNode(t *testing.T) {
 		t.Errorf("summary %q: want only the new instance started", got)
 	}
 }
+
+// TestClonedGroupChainStops checks three rules on a chain of clones P ->
+// G -> H where G and H are cloned groups and P is disabled: a cloned
+// group's completion is its instances' own 'running' (get_complex_task
+// folds only a primitive's), which cannot run while a member cannot
+// start, so H stops instead of restarting; the ordering on P's start,
+// switched to P's running while the actions are updated, leaves the
+// original among P's start's 'after' actions, so G's start is looked at
+// again when P's start changes; and each member's reason is the first
+// one it was given. (Checked against crm_simulate 2.1.5.)
+func TestClonedGroupChainStops(t *testing.T) {
+	rscs := `<clone id="P">` + disabled + prim("p", "") + `</clone>` +
+		`<clone id="G"><group id="g">` + prim("g1", "") + prim("g2", "") + `</group></clone>` +
+		`<clone id="H"><group id="h">` + prim("h1", "") + prim("h2", "") + `</group></clone>`
+	all := map[string][]op{}
+	for i, id := range []string{"p", "g1", "g2", "h1", "h2"} {
+		all[id] = []op{{"start", 0, 0, i + 1}}
+	}
+	xml := cloneCIB(rscs, `<rsc_order id="o1" first="P" then="G"/><rsc_order id="o2" first="G" then="H"/>`,
+		history(1, all, "p", "g1", "g2", "h1", "h2"), history(2, all, "p", "g1", "g2", "h1", "h2"))
+	var got []string
+	for _, l := range schedule(t, xml).Summary {
+		got = append(got, l.Change+" "+l.Rsc+" "+l.Details+" "+l.Reason)
+	}
+	want := []string{
+		"Stop p:0 node1 due to node availability", "Stop p:1 node2 due to node availability",
+		"Stop g1:0 node1 due to unrunnable P running", "Stop g2:0 node1 due to required g1:0 start",
+		"Stop g1:1 node2 due to unrunnable P running", "Stop g2:1 node2 due to required g1:1 start",
+		"Stop h1:0 node1 due to required G running", "Stop h2:0 node1 due to required h1:0 stop",
+		"Stop h1:1 node2 due to required G running", "Stop h2:1 node2 due to required h1:1 stop",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("summary:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}

@@ -436,7 +436,9 @@ func (ws *workingSet) applyOrderings() {
 		}
 		// A collective 'first' orders others after its completion
 		// pseudo-action (start -> running, stop -> stopped).
+		var original []*action
 		if o.firstRsc != nil && o.firstRsc.isCollective() && o.thenRsc != o.firstRsc && (o.thenRsc == nil || o.thenRsc.parent != o.firstRsc) {
+			original = append([]*action(nil), firsts...)
 			for i, f := range firsts {
 				if done := completionTask(f.task); done != "" {
 					// rsc_expand_action: for an outermost clone with
@@ -463,12 +465,20 @@ func (ws *workingSet) applyOrderings() {
 		if len(thens) == 0 {
 			continue
 		}
-		for _, f := range firsts {
+		for i, f := range firsts {
 			for _, t := range thens {
 				if o.flags&orderSameNode != 0 && f.node != nil && t.node != nil && f.node != t.node {
 					continue
 				}
 				ws.orderActions(f, t, o.flags&^orderSameNode)
+				if original != nil && original[i] != f {
+					// Pacemaker makes this switch while updating the
+					// actions and disables the ordering it replaces,
+					// which stays among the original's 'after'
+					// actions: a change of the original still has
+					// 'then' re-processed.
+					original[i].after = append(original[i].after, &actionEdge{first: original[i], then: t})
+				}
 			}
 		}
 	}
@@ -503,11 +513,19 @@ func (ws *workingSet) effectiveFlagsOn(a *action, n *node) actionFlags {
 	flags := flagOptional | flagRunnable | flagPseudo
 	for _, c := range a.rsc.children {
 		task := a.task
-		switch task {
-		case "running":
-			task = "start"
-		case "stopped":
-			task = "stop"
+		if !c.isCollective() {
+			// get_complex_task folds a primitive's completion
+			// into its action.
+			switch task {
+			case "running":
+				task = "start"
+			case "stopped":
+				task = "stop"
+			case "promoted":
+				task = "promote"
+			case "demoted":
+				task = "demote"
+			}
 		}
 		var ca *action
 		for _, x := range c.actions {
