@@ -187,9 +187,10 @@ func TestCleanStopNotFenced(t *testing.T) {
 	if c.running(first) {
 		t.Fatalf("d1's state file left on %s", first)
 	}
-	ev, dcNode := waitAny(t, survivors, 15*time.Second, "action result", map[string]string{"rsc": "d1", "op": "start", "rc": "0"},
-		map[string]string{"node": first})
-	second := ev.Str("node")
+	// The executor of the node that started it logs it (the DC that
+	// ordered the start may be the node that stopped).
+	ev, secondNode := waitAny(t, survivors, 15*time.Second, "operation result", map[string]string{"rsc": "d1", "op": "start", "rc": "0"}, nil)
+	second := secondNode.Name
 	if !c.running(second) {
 		t.Fatalf("d1 not running on %s", second)
 	}
@@ -198,10 +199,15 @@ func TestCleanStopNotFenced(t *testing.T) {
 	for _, n := range survivors {
 		n.WaitFor(t, 5*time.Second, 1, "node left cleanly", map[string]string{"node": first})
 	}
-	dcNode.WaitFor(t, 10*time.Second, 1, "node left cleanly: down as expected, not fenced", map[string]string{"node": first})
+	waitAny(t, survivors, 10*time.Second, "node left cleanly: down as expected, not fenced", map[string]string{"node": first}, nil)
 	ns := c.waitNodeState(second, first, [4]string{"false", "offline", "down", "down"})
 	if v, ok := transient(ns, "shutdown"); ok {
 		t.Errorf("the shutdown request stays on %s after it left: %q", first, v)
+	}
+	// pacer status shows it offline, not unclean.
+	st, _, _ := pacerCLI(t, []string{"PACER_SOCKET=" + c.socks[second]}, "", "status")
+	if !strings.Contains(st, "OFFLINE: [ "+first+" ]") || strings.Contains(st, "UNCLEAN") {
+		t.Errorf("pacer status after %s's clean stop:\n%s", first, st)
 	}
 	// Past a deadtime nobody changes its mind.
 	time.Sleep(2 * time.Second)
