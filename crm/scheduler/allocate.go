@@ -94,9 +94,31 @@ func (ws *workingSet) assignGroup(r *resource, prefer *node) *node {
 	r.allocating = true
 	first, last := r.children[0], r.children[len(r.children)-1]
 	r.role = first.role
-	first.thisWith = append(first.thisWith, r.thisWith...)
+	// expand_group_colocations: "group with R" is "first member with R"
+	// and "R with group" is "R with last member", each merged into the
+	// member's list in its priority order (pcmk__add_this_with).
+	for _, c := range r.thisWith {
+		first.thisWith = insertSorted(first.thisWith, c, func(c *colocation) *resource { return c.primary })
+	}
+	// Once a member is unmanaged (and may stay active where it is), the
+	// internal colocations no longer carry the group's mandatory ones to
+	// the members after it: those get them too.
+	anyUnmanaged := !first.managed
+	for _, m := range r.children[1:] {
+		if !anyUnmanaged {
+			anyUnmanaged = !m.managed
+			continue
+		}
+		for _, c := range r.thisWith {
+			if c.score >= infinity {
+				m.thisWith = insertSorted(m.thisWith, c, func(c *colocation) *resource { return c.primary })
+			}
+		}
+	}
 	r.thisWith = nil
-	last.withThis = append(last.withThis, r.withThis...)
+	for _, c := range r.withThis {
+		last.withThis = insertSorted(last.withThis, c, func(c *colocation) *resource { return c.dependent })
+	}
 	r.withThis = nil
 	ws.recordScores(stageGroup, r)
 	var groupNode *node

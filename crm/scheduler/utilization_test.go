@@ -104,3 +104,51 @@ func TestLoadOrderingOnlyWithUtilization(t *testing.T) {
 		t.Fatalf("starts seen: %d", seen)
 	}
 }
+
+// TestGroupColocationsMergedByPriority checks expand_group_colocations:
+// "group with R" becomes "first member with R", merged into the member's
+// own colocations in primary priority order (pcmk__add_this_with_list),
+// not after them. The first member is colocated with r2 (priority 1000)
+// itself and, through the group, with r3 (priority 2000); node1 has room
+// for one of them, so r3 is placed first and gets it. (Checked against
+// crm_simulate 2.1.5.)
+func TestGroupColocationsMergedByPriority(t *testing.T) {
+	meta := func(id, prio string, cpu bool) string {
+		s := `<meta_attributes id="` + id + `-m"><nvpair id="` + id + `-p" name="priority" value="` + prio + `"/></meta_attributes>`
+		if cpu {
+			s += `<utilization id="` + id + `-u"><nvpair id="` + id + `-c" name="cpu" value="2"/></utilization>`
+		}
+		return s
+	}
+	xml := `<cib admin_epoch="0" epoch="1" num_updates="1" have-quorum="1" validate-with="pacemaker-3.7"><configuration><crm_config><cluster_property_set id="o">` +
+		`<nvpair id="o1" name="stonith-enabled" value="false"/><nvpair id="o2" name="placement-strategy" value="utilization"/></cluster_property_set></crm_config>` +
+		`<nodes><node id="1" uname="node1"><utilization id="n1-u"><nvpair id="n1-c" name="cpu" value="2"/></utilization></node>` +
+		`<node id="2" uname="node2"><utilization id="n2-u"><nvpair id="n2-c" name="cpu" value="0"/></utilization></node></nodes>` +
+		`<resources><group id="g">` + meta("g", "3000", false) + prim("m1", "") + prim("m2", "") + `</group>` +
+		prim("r2", meta("r2", "1000", true)) + prim("r3", meta("r3", "2000", true)) + `</resources>` +
+		`<constraints><rsc_colocation id="c-m1-r2" rsc="m1" with-rsc="r2" score="4000"/><rsc_colocation id="c-g-r3" rsc="g" with-rsc="r3" score="4000"/></constraints></configuration>` + online
+	if got, want := summary(schedule(t, xml)), "Start m1 node1; Start m2 node1; Start r3 node1"; got != want {
+		t.Errorf("summary %q, want %q", got, want)
+	}
+}
+
+// TestGroupMandatoryColocationPastUnmanagedMember checks the other half of
+// expand_group_colocations: once a member is unmanaged (it stays where it
+// is), the group's mandatory colocations are given to every member after
+// it as well, so they stop with the primary that cannot run instead of
+// following the unmanaged member. (Checked against crm_simulate 2.1.5.)
+func TestGroupMandatoryColocationPastUnmanagedMember(t *testing.T) {
+	unmanaged := `<meta_attributes id="m1-m"><nvpair id="m1-u" name="is-managed" value="false"/></meta_attributes>`
+	g := `<group id="g">` + prim("m1", unmanaged) + prim("m2", "") + prim("m3", "") + `</group>` + prim("x", disabled)
+	xml := cloneCIB(g, `<rsc_colocation id="c1" rsc="g" with-rsc="x" score="INFINITY"/>`,
+		history(1, map[string][]op{"m1": started, "m2": started, "m3": started, "x": stopped}, "m1", "m2", "m3", "x"),
+		history(2, map[string][]op{"m1": stopped, "m2": stopped, "m3": stopped, "x": stopped}, "m1", "m2", "m3", "x"))
+	var got []string
+	for _, l := range schedule(t, xml).Summary {
+		got = append(got, l.Change+" "+l.Rsc+" "+l.Details+" "+l.Reason)
+	}
+	want := "Stop m2 node1 due to node availability; Stop m3 node1 due to node availability"
+	if strings.Join(got, "; ") != want {
+		t.Errorf("summary %q, want %q", strings.Join(got, "; "), want)
+	}
+}
