@@ -76,6 +76,18 @@ func (ws *workingSet) createNotifications(r *resource) {
 // the one starting) and after a start or promote.
 func (ws *workingSet) createNotifyActions(c *resource, nd *notifyData, keys map[string]string) {
 	task := nd.task
+	if len(c.children) > 0 {
+		// A cloned group's instance: its members are told.
+		for _, m := range c.children {
+			ws.createNotifyActions(m, nd, keys)
+		}
+		return
+	}
+	// No notification when nothing does what is notified (a stop may
+	// be implied by fencing, so stops are always notified).
+	if task != "stop" && keys["notify_"+task+"_resource"] == "" {
+		return
+	}
 	if c.role != cib.RoleStopped && (task == "stop" || task == "demote") {
 		stop := newestAction(c, "stop")
 		for _, n := range c.running {
@@ -159,7 +171,20 @@ func (ws *workingSet) notifyKeys(r *resource) map[string]string {
 		}
 		lists[kind] = append(lists[kind], e)
 	}
+	var leaves []*resource
+	var collect func(c *resource)
+	collect = func(c *resource) {
+		if len(c.children) == 0 {
+			leaves = append(leaves, c)
+		}
+		for _, m := range c.children {
+			collect(m)
+		}
+	}
 	for _, c := range r.children {
+		collect(c)
+	}
+	for _, c := range leaves {
 		cur := c.currentNode()
 		switch {
 		case cur == nil:
@@ -179,6 +204,11 @@ func (ws *workingSet) notifyKeys(r *resource) map[string]string {
 			if a.is(flagOptional) || a.node == nil {
 				continue
 			}
+			// An action that cannot run is not notified, except a
+			// stop on an unclean node (fencing may still imply it).
+			if !a.is(flagRunnable) && !(a.task == "stop" && a.node.unclean) {
+				continue
+			}
 			switch a.task {
 			case "start", "stop", "promote", "demote":
 				add(a.task, c, a.node)
@@ -186,14 +216,26 @@ func (ws *workingSet) notifyKeys(r *resource) map[string]string {
 		}
 	}
 	keys := map[string]string{}
+	// expand_list: the entries sorted by instance id, then node name;
+	// both lists follow that order (a node once per entry), and an
+	// empty list is a single space.
 	join := func(es []entry, field func(entry) string) string {
+		sorted := append([]entry(nil), es...)
+		sort.SliceStable(sorted, func(i, j int) bool {
+			if sorted[i].rsc != sorted[j].rsc {
+				return sorted[i].rsc < sorted[j].rsc
+			}
+			return sorted[i].node < sorted[j].node
+		})
 		var out []string
-		for _, e := range es {
+		for _, e := range sorted {
 			if v := field(e); v != "" {
 				out = append(out, v)
 			}
 		}
-		sort.Strings(out)
+		if len(out) == 0 {
+			return " "
+		}
 		return strings.Join(out, " ")
 	}
 	for _, kind := range []string{"active", "inactive", "start", "stop", "promote", "demote", "promoted", "unpromoted"} {

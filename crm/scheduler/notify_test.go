@@ -67,3 +67,44 @@ func TestOrderAfterNotifyingClone(t *testing.T) {
 	}
 	t.Errorf("a_start_0 does not wait for cl_confirmed-post_notify_running_0 (inputs %v)", start.Inputs)
 }
+
+// TestClonedGroupNotifications checks create_notify_actions and
+// collect_resource_data for a cloned group: the notifications go to the
+// group's members (each primitive is told on each node where it is
+// active), never to the group instance, and the notify_* variables list
+// the members' instances. (Checked against crm_simulate 2.1.5.)
+func TestClonedGroupNotifications(t *testing.T) {
+	ms := `<clone id="ms"><meta_attributes id="msm"><nvpair id="msm1" name="promotable" value="true"/><nvpair id="msm2" name="notify" value="true"/></meta_attributes>` +
+		`<group id="grp">` + prim("s1", "") + prim("s2", "") + `</group></clone>`
+	both := map[string][]op{"s1": started, "s2": started}
+	node1 := strings.Replace(history(1, both, "s1", "s2"), `expected="member">`,
+		`expected="member"><transient_attributes id="1"><instance_attributes id="ta1"><nvpair id="ta1a" name="master-s1" value="10"/><nvpair id="ta1b" name="master-s2" value="10"/></instance_attributes></transient_attributes>`, 1)
+	xml := head + `<resources>` + ms + `</resources><constraints/></configuration>` + withStatus(node1, history(2, both, "s1", "s2"))
+	tr := schedule(t, xml)
+	var got []string
+	for _, a := range tr.Execute() {
+		s := a.Key
+		if a.Node != "" {
+			s += "@" + a.Node
+		}
+		got = append(got, s)
+	}
+	want := "ms_pre_notify_promote_0 s1:0_pre_notify_promote_0@node1 s2:0_pre_notify_promote_0@node1 s1:1_pre_notify_promote_0@node2 s2:1_pre_notify_promote_0@node2 " +
+		"ms_confirmed-pre_notify_promote_0 ms_promote_0 grp:0_promote_0 s1:0_promote_0@node1 s2:0_promote_0@node1 grp:0_promoted_0 ms_promoted_0 " +
+		"ms_post_notify_promoted_0 s1:0_post_notify_promote_0@node1 s2:0_post_notify_promote_0@node1 s1:1_post_notify_promote_0@node2 s2:1_post_notify_promote_0@node2 " +
+		"ms_confirmed-post_notify_promoted_0"
+	if strings.Join(got, " ") != want {
+		t.Errorf("executed\n %s\nwant\n %s", strings.Join(got, " "), want)
+	}
+	for _, a := range tr.Actions {
+		if a.Key != "s2:1_post_notify_promote_0" {
+			continue
+		}
+		for k, v := range map[string]string{"notify_promote_resource": "s1:0 s2:0", "notify_promote_uname": "node1 node1",
+			"notify_active_resource": "s1:0 s1:1 s2:0 s2:1"} {
+			if a.Meta[k] != v {
+				t.Errorf("%s=%q, want %q", k, a.Meta[k], v)
+			}
+		}
+	}
+}
