@@ -167,9 +167,35 @@ func (s *Service) nextDue(now time.Time) time.Time {
 // View returns the latest published view.
 func (s *Service) View() View { return *s.view.Load() }
 
-// Paths returns the links to peer worth sending on, best first, from the
-// latest view (see View.Paths). It is the heartbeat mux's path selector.
-func (s *Service) Paths(peer cluster.NodeID) []cluster.LinkName { return s.view.Load().Paths(peer) }
+// Paths returns the links to peer worth sending on, best first: the
+// latest view's order (see View.Paths), with the links heard on within two
+// keepalives moved ahead of those silent longer. A cut cable shows as
+// silence long before warntime marks its link: cluster messages (raft's
+// among them) move at once to a link that still carries frames instead of
+// being lost until then. It is the heartbeat mux's path selector.
+func (s *Service) Paths(peer cluster.NodeID) []cluster.LinkName {
+	paths := s.view.Load().Paths(peer)
+	if len(paths) < 2 {
+		return paths
+	}
+	now := s.clk.Now()
+	s.trMu.Lock()
+	silent := s.tr.silentLinks(peer, now, 2*s.cfg.Keepalive)
+	s.trMu.Unlock()
+	if silent == 0 {
+		return paths
+	}
+	out := make([]cluster.LinkName, 0, len(paths))
+	var later []cluster.LinkName
+	for _, name := range paths {
+		if silent&s.tr.linkBit(peer, name) != 0 {
+			later = append(later, name)
+		} else {
+			out = append(out, name)
+		}
+	}
+	return append(out, later...)
+}
 
 // Hears lists the nodes this node hears on link now (heartbeat.Sender's
 // SetHears).

@@ -408,3 +408,44 @@ func TestNewRejectsBadConfig(t *testing.T) {
 		t.Fatalf("initial view = %+v", v)
 	}
 }
+
+// TestPathsPreferLinksStillHeard: a link that has carried nothing for two
+// keepalives goes behind one that still carries frames, long before
+// warntime marks it, so cluster messages leave a cut cable at once; the
+// view's order comes back once it is heard again.
+func TestPathsPreferLinksStillHeard(t *testing.T) {
+	s, clk, _ := newTestService(t, peerB)
+	r := start(t, s, clk)
+	beat := func(links ...cluster.LinkName) {
+		for _, l := range links {
+			s.Observe(Observation{Node: 2, Link: l, Epoch: 1, At: clk.Now(), Reverse: ReverseHears})
+		}
+	}
+	beat("ring0", "serial0")
+	heard := clk.Now()
+	r.tick()
+	want := []cluster.LinkName{"ring0", "serial0"}
+	if got := s.Paths(2); !slices.Equal(got, want) {
+		t.Fatalf("both heard: Paths(2) = %v, want %v", got, want)
+	}
+	// ring0 is cut: only serial0 carries heartbeats.
+	for clk.Now().Sub(heard) < 2*keepalive {
+		r.tick()
+		if clk.Now().Sub(heard)%keepalive == 0 {
+			beat("serial0")
+		}
+	}
+	if got := s.Paths(2); !slices.Equal(got, want) {
+		t.Errorf("ring0 silent for two keepalives: Paths(2) = %v, want %v still", got, want)
+	}
+	r.tick()
+	want = []cluster.LinkName{"serial0", "ring0"}
+	if got := s.Paths(2); !slices.Equal(got, want) {
+		t.Errorf("ring0 silent past two keepalives, before warntime: Paths(2) = %v, want %v", got, want)
+	}
+	beat("ring0")
+	want = []cluster.LinkName{"ring0", "serial0"}
+	if got := s.Paths(2); !slices.Equal(got, want) {
+		t.Errorf("ring0 heard again: Paths(2) = %v, want %v", got, want)
+	}
+}

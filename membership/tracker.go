@@ -184,6 +184,37 @@ type linkState struct {
 	peerHears bool
 }
 
+// silentLinks is a bit set (see linkBit) of the links to peer not heard
+// on within d before now, never-heard links included.
+func (t *Tracker) silentLinks(peer cluster.NodeID, now time.Time, d time.Duration) uint64 {
+	p := t.byID[peer]
+	if p == nil {
+		return 0
+	}
+	var bits uint64
+	for i, l := range p.links {
+		if i < 64 && (!l.heard || now.Sub(l.lastHeard) > d) {
+			bits |= 1 << i
+		}
+	}
+	return bits
+}
+
+// linkBit is link's bit in silentLinks' set (0 if unknown). The links of
+// a peer are fixed at configuration, so it needs no lock.
+func (t *Tracker) linkBit(peer cluster.NodeID, link cluster.LinkName) uint64 {
+	p := t.byID[peer]
+	if p == nil {
+		return 0
+	}
+	for i, l := range p.links {
+		if l.name == link && i < 64 {
+			return 1 << i
+		}
+	}
+	return 0
+}
+
 // NewTracker returns a tracker for cfg that starts at start (every peer
 // pending, initdead counting from start).
 func NewTracker(cfg Config, start time.Time) (*Tracker, error) {

@@ -64,7 +64,8 @@ type RaftConfig struct {
 	// Tick is one raft clock tick.
 	Tick Duration `toml:"tick"`
 	// ElectionTicks: a follower that hears no DC for between
-	// ElectionTicks and twice as many ticks starts an election.
+	// ElectionTicks and twice as many ticks starts an election. 0 (the
+	// default) derives it from keepalive: see ElectionTicksFor.
 	ElectionTicks int `toml:"election_ticks"`
 	// HeartbeatTicks: the DC sends its raft heartbeat this often.
 	HeartbeatTicks int `toml:"heartbeat_ticks"`
@@ -160,6 +161,25 @@ const (
 	MaxElectionTicks      = 1000
 )
 
+// ElectionTicksFor is the election timeout in ticks with keepalive: the
+// configured election_ticks, or by default the least that is at least
+// DefaultElectionTicks and spans three keepalives. Cluster messages leave
+// a link once it has been silent for two keepalives (a cut cable), so a
+// shorter timeout would let one cut cable cost the DC its quorum and move
+// it; at the default keepalive of 1 s that is 30 ticks of 100 ms.
+func (r RaftConfig) ElectionTicksFor(keepalive time.Duration) int {
+	if r.ElectionTicks > 0 {
+		return r.ElectionTicks
+	}
+	t := DefaultElectionTicks
+	if tick := r.Tick.Duration; tick > 0 {
+		if n := int((3*keepalive + tick - 1) / tick); n > t {
+			t = n
+		}
+	}
+	return min(t, MaxElectionTicks)
+}
+
 // DefaultShutdownTimeout is shutdown_timeout's default: long enough for
 // the stop of a database or a DRBD demotion under load, shorter than
 // Pacemaker's 20 minute shutdown-escalation, which outlives most service
@@ -182,8 +202,7 @@ func Defaults() Config {
 		DataDir:         DefaultDataDir,
 		Socket:          DefaultSocket,
 		Log:             LogConfig{Format: "console", Level: "info"},
-		Raft: RaftConfig{Tick: Duration{DefaultRaftTick}, ElectionTicks: DefaultElectionTicks,
-			HeartbeatTicks: DefaultHeartbeatTicks},
+		Raft:            RaftConfig{Tick: Duration{DefaultRaftTick}, HeartbeatTicks: DefaultHeartbeatTicks},
 		Quorum: QuorumConfig{FenceRetry: Duration{DefaultFenceRetry}, FenceTimeout: Duration{DefaultFenceTimeout},
 			FenceAgentDir: DefaultFenceAgentDir, FenceAction: "reboot"},
 	}

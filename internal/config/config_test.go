@@ -145,7 +145,7 @@ var badConfigs = []parseCase{
 	{"raft tick too short", head + udpLink + "[raft]\ntick = \"1ms\"\n", "raft.tick", 14, "between 10ms and 10s"},
 	{"raft election not above heartbeat", head + udpLink + "[raft]\nheartbeat_ticks = 3\nelection_ticks = 3\n", "raft.election_ticks", 15, "greater than heartbeat_ticks 3"},
 	{"raft heartbeat zero", head + udpLink + "[raft]\nheartbeat_ticks = 0\n", "raft.heartbeat_ticks", 14, "at least 1"},
-	{"raft default election below heartbeat", head + udpLink + "[raft]\nheartbeat_ticks = 20\n", "raft.election_ticks", 13, "10 must be greater than heartbeat_ticks 20"},
+	{"raft default election below heartbeat", head + udpLink + "[raft]\nheartbeat_ticks = 40\n", "raft.election_ticks", 13, "the default 30 (three keepalives) must be greater than heartbeat_ticks 40"},
 	{"raft unknown key", head + udpLink + "[raft]\nelection_timeout = \"1s\"\n", "raft.election_timeout", 14, "unknown key"},
 	{"witness not a boolean", strings.Replace(head, "id = 1\n", "id = 1\nwitness = \"yes\"\n", 1) + udpLink, "node.witness", 5, "want a boolean"},
 	{"every node a witness", strings.Replace(strings.Replace(head, "id = 1\n", "id = 1\nwitness = true\n", 1), "id = 2\n", "id = 2\nwitness = true\n", 1) + udpLink,
@@ -342,7 +342,7 @@ func TestDefaults(t *testing.T) {
 		Keepalive: Seconds(1), Warntime: Seconds(5), Deadtime: Seconds(10), Initdead: Seconds(30), ShutdownTimeout: Seconds(600),
 		Authkey: "/etc/pacer/authkey", DataDir: "/var/lib/pacer", Socket: "/run/pacer/pacerd.sock",
 		Log:    LogConfig{Format: "console", Level: "info"},
-		Raft:   RaftConfig{Tick: Duration{100 * time.Millisecond}, ElectionTicks: 10, HeartbeatTicks: 1},
+		Raft:   RaftConfig{Tick: Duration{100 * time.Millisecond}, HeartbeatTicks: 1},
 		Quorum: QuorumConfig{FenceRetry: Seconds(5), FenceTimeout: Seconds(60), FenceAgentDir: "/usr/sbin", FenceAction: "reboot"},
 	}
 	if !reflect.DeepEqual(d, want) {
@@ -455,5 +455,28 @@ func TestDuration(t *testing.T) {
 				t.Errorf("round trip via %q = %v, %v", text, back, err)
 			}
 		})
+	}
+}
+
+// TestElectionTicksFor: an explicit election_ticks stands; the default
+// spans three keepalives (a cut link is left after two of silence), never
+// under DefaultElectionTicks, and rounds up to whole ticks.
+func TestElectionTicksFor(t *testing.T) {
+	tests := []struct {
+		name      string
+		r         RaftConfig
+		keepalive time.Duration
+		want      int
+	}{
+		{"explicit", RaftConfig{Tick: Duration{100 * time.Millisecond}, ElectionTicks: 7}, time.Second, 7},
+		{"default keepalive", RaftConfig{Tick: Duration{100 * time.Millisecond}}, time.Second, 30},
+		{"fast keepalive keeps the floor", RaftConfig{Tick: Duration{50 * time.Millisecond}}, 100 * time.Millisecond, 10},
+		{"rounded up", RaftConfig{Tick: Duration{70 * time.Millisecond}}, time.Second, 43},
+		{"capped", RaftConfig{Tick: Duration{10 * time.Millisecond}}, 10 * time.Second, MaxElectionTicks},
+	}
+	for _, tc := range tests {
+		if got := tc.r.ElectionTicksFor(tc.keepalive); got != tc.want {
+			t.Errorf("%s: ElectionTicksFor(%v) = %d, want %d", tc.name, tc.keepalive, got, tc.want)
+		}
 	}
 }

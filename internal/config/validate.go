@@ -137,7 +137,12 @@ func (v *validator) raft() {
 	if r.HeartbeatTicks < 1 {
 		v.err("raft.heartbeat_ticks", []string{"raft"}, "%d must be at least 1", r.HeartbeatTicks)
 	}
-	if r.ElectionTicks <= r.HeartbeatTicks || r.ElectionTicks > MaxElectionTicks {
+	if r.ElectionTicks == 0 {
+		if e := r.ElectionTicksFor(v.c.Keepalive.Duration); r.HeartbeatTicks >= 1 && e <= r.HeartbeatTicks {
+			v.err("raft.election_ticks", []string{"raft"}, "the default %d (three keepalives) must be greater than heartbeat_ticks %d: set election_ticks",
+				e, r.HeartbeatTicks)
+		}
+	} else if r.ElectionTicks <= r.HeartbeatTicks || r.ElectionTicks > MaxElectionTicks {
 		v.err("raft.election_ticks", []string{"raft"}, "%d must be greater than heartbeat_ticks %d and at most %d",
 			r.ElectionTicks, r.HeartbeatTicks, MaxElectionTicks)
 	}

@@ -42,7 +42,7 @@ const raftMaxSizePerMsg = 256 << 10
 func StoreConfig(cfg config.Config) store.Config {
 	sc := store.DefaultConfig(cfg.Node.ID, cluster.NodeName(cfg.Node.Name))
 	sc.TickInterval = cfg.Raft.Tick.Duration
-	sc.ElectionTicks = cfg.Raft.ElectionTicks
+	sc.ElectionTicks = cfg.Raft.ElectionTicksFor(cfg.Keepalive.Duration)
 	sc.HeartbeatTicks = cfg.Raft.HeartbeatTicks
 	sc.MaxSizePerMsg = raftMaxSizePerMsg
 	sc.MaxVoters = config.MaxVoters

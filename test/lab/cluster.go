@@ -26,7 +26,9 @@ type ClusterSpec struct {
 	// Membership timing (pacer.toml keepalive, warntime, deadtime,
 	// initdead); zero values take Fast's.
 	Keepalive, Warntime, Deadtime, Initdead time.Duration
-	// Raft timing ([raft]); zero values take Fast's.
+	// Raft timing ([raft]); zero values take Fast's. ElectionTicks
+	// DerivedElection leaves election_ticks out: pacerd derives it from
+	// keepalive, as with no [raft] table.
 	RaftTick                      time.Duration
 	ElectionTicks, HeartbeatTicks int
 	// Witness names the host that runs as a witness ("" for none).
@@ -127,6 +129,9 @@ func (l *Lab) NewCluster(spec ClusterSpec) (*Cluster, error) {
 }
 
 // config is host h's pacer.toml.
+// DerivedElection as ClusterSpec.ElectionTicks writes no election_ticks.
+const DerivedElection = -1
+
 func (c *Cluster) config(h *Host, key string) string {
 	s := c.Spec
 	var b strings.Builder
@@ -134,7 +139,10 @@ func (c *Cluster) config(h *Host, key string) string {
 		c.Name, s.Keepalive.String(), s.Warntime.String(), s.Deadtime.String(), s.Initdead.String())
 	fmt.Fprintf(&b, "authkey = %q\ndata_dir = %q\nsocket = %q\n", key, filepath.Join(h.Dir, "data"), c.Socket(h.Name))
 	fmt.Fprintf(&b, "\n[log]\nformat = \"json\"\nlevel = \"info\"\n")
-	fmt.Fprintf(&b, "\n[raft]\ntick = %q\nelection_ticks = %d\nheartbeat_ticks = %d\n", s.RaftTick.String(), s.ElectionTicks, s.HeartbeatTicks)
+	fmt.Fprintf(&b, "\n[raft]\ntick = %q\nheartbeat_ticks = %d\n", s.RaftTick.String(), s.HeartbeatTicks)
+	if s.ElectionTicks != DerivedElection {
+		fmt.Fprintf(&b, "election_ticks = %d\n", s.ElectionTicks)
+	}
 	fmt.Fprintf(&b, "\n[node]\nname = %q\nid = %d\n", h.Name, h.Index)
 	if s.Witness == h.Name {
 		b.WriteString("witness = true\n")

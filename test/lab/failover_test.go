@@ -253,9 +253,11 @@ func oneDCPerTerm(t *testing.T, c *Cluster) {
 }
 
 // The same one-ring cut at pacerd's default timers (keepalive 1 s,
-// deadtime 10 s, raft tick 100 ms x 10): the ring is declared down only
-// after deadtime, so the cut must be bridged for that long. About 50 s;
-// run with PACER_LAB_LONG=1 (make lab).
+// deadtime 10 s, raft tick 100 ms, election_ticks derived: 30): the ring
+// is declared down only after deadtime, so the cut must be bridged for
+// that long: cluster messages leave the silent ring after two keepalives,
+// within the election timeout. About 50 s; run with PACER_LAB_LONG=1
+// (make lab).
 func TestOneLinkCutDefaultTimers(t *testing.T) {
 	requireLab(t)
 	if os.Getenv("PACER_LAB_LONG") == "" {
@@ -263,7 +265,7 @@ func TestOneLinkCutDefaultTimers(t *testing.T) {
 	}
 	l := newLab(t, Spec{Name: "lfd", Hosts: []string{"n1", "n2", "n3"}})
 	c, err := l.NewCluster(ClusterSpec{Bin: binDir, Keepalive: time.Second, Warntime: 5 * time.Second,
-		Deadtime: 10 * time.Second, Initdead: 30 * time.Second, RaftTick: 100 * time.Millisecond, ElectionTicks: 10, HeartbeatTicks: 1})
+		Deadtime: 10 * time.Second, Initdead: 30 * time.Second, RaftTick: 100 * time.Millisecond, ElectionTicks: DerivedElection, HeartbeatTicks: 1})
 	must(t, err)
 	t.Cleanup(func() {
 		if t.Failed() {

@@ -56,9 +56,10 @@ type config struct {
 
 // defaults is pacerd's timing when pacer.toml sets none
 // (docs/configuration.md): keepalive 1s, warntime 5s, deadtime 10s,
-// initdead 30s, [raft] tick 100ms, election_ticks 10, heartbeat_ticks 1.
+// initdead 30s, [raft] tick 100ms, heartbeat_ticks 1, election_ticks
+// derived from keepalive (30).
 var defaults = lab.ClusterSpec{Keepalive: time.Second, Warntime: 5 * time.Second, Deadtime: 10 * time.Second,
-	Initdead: 30 * time.Second, RaftTick: 100 * time.Millisecond, ElectionTicks: 10, HeartbeatTicks: 1}
+	Initdead: 30 * time.Second, RaftTick: 100 * time.Millisecond, ElectionTicks: lab.DerivedElection, HeartbeatTicks: 1}
 
 var configs = []config{
 	{name: "3n", desc: "3 nodes, keepalive 100ms deadtime 500ms, raft 50ms x 10", hosts: []string{"n1", "n2", "n3"}, spec: lab.Fast},
