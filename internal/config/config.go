@@ -166,7 +166,7 @@ const (
 // DefaultElectionTicks and spans three keepalives. Cluster messages leave
 // a link once it has been silent for two keepalives (a cut cable), so a
 // shorter timeout would let one cut cable cost the DC its quorum and move
-// it; at the default keepalive of 1 s that is 30 ticks of 100 ms.
+// it; at the default keepalive of 500 ms that is 15 ticks of 100 ms.
 func (r RaftConfig) ElectionTicksFor(keepalive time.Duration) int {
 	if r.ElectionTicks > 0 {
 		return r.ElectionTicks
@@ -189,13 +189,25 @@ const DefaultShutdownTimeout = 10 * time.Minute
 // BaudRates are the serial speeds a link may use.
 var BaudRates = []int{1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200}
 
+// The default timing (docs/decisions/0012-default-timers.md): a failed
+// node is declared dead 3 s after its last heartbeat, as Corosync's
+// default token of 3 s notices it, so that a fenced takeover at the
+// defaults takes about 3 s (Pacemaker's: 6.7-8 s); a heartbeat every
+// 500 ms on every link (six per deadtime; a few hundred bytes a second per
+// peer), a late one logged after 2 s.
+const (
+	DefaultKeepalive = 500 * time.Millisecond
+	DefaultWarntime  = 2 * time.Second
+	DefaultDeadtime  = 3 * time.Second
+)
+
 // Defaults returns the settings every file starts from. It has no cluster
 // name, node or links, so it does not validate on its own.
 func Defaults() Config {
 	return Config{
-		Keepalive:       Duration{1 * time.Second},
-		Warntime:        Duration{5 * time.Second},
-		Deadtime:        Duration{10 * time.Second},
+		Keepalive:       Duration{DefaultKeepalive},
+		Warntime:        Duration{DefaultWarntime},
+		Deadtime:        Duration{DefaultDeadtime},
 		Initdead:        Duration{30 * time.Second},
 		ShutdownTimeout: Duration{DefaultShutdownTimeout},
 		Authkey:         DefaultAuthkey,

@@ -79,10 +79,10 @@ var badConfigs = []parseCase{
 	// Timing.
 	{"keepalive zero", "keepalive = 0\n" + head + udpLink, "keepalive", 1, "greater than 0"},
 	{"warntime not above keepalive", "keepalive = \"2s\"\nwarntime = \"2s\"\n" + head + udpLink, "warntime", 2, "greater than keepalive"},
-	{"default warntime below keepalive", "keepalive = \"6s\"\n" + head + udpLink, "warntime", 1, "5s (default) must be greater than keepalive 6s"},
+	{"default warntime below keepalive", "keepalive = \"6s\"\n" + head + udpLink, "warntime", 1, "2s (default) must be greater than keepalive 6s"},
 	{"deadtime not above warntime", strings.Replace(timing, `"10s"`, `"5s"`, 1) + head + udpLink, "deadtime", 3, "greater than warntime"},
 	{"initdead below deadtime", strings.Replace(timing, `"30s"`, `"9s"`, 1) + head + udpLink, "initdead", 4, "at least deadtime"},
-	{"initdead integer below deadtime", "initdead = 5\n" + head + udpLink, "initdead", 1, "5s must be at least deadtime 10s (default)"},
+	{"initdead integer below deadtime", "initdead = 2\n" + head + udpLink, "initdead", 1, "2s must be at least deadtime 3s (default)"},
 
 	// Files and log.
 	{"relative data_dir", "data_dir = \"var/lib/pacer\"\n" + head + udpLink, "data_dir", 1, "absolute"},
@@ -145,7 +145,7 @@ var badConfigs = []parseCase{
 	{"raft tick too short", head + udpLink + "[raft]\ntick = \"1ms\"\n", "raft.tick", 14, "between 10ms and 10s"},
 	{"raft election not above heartbeat", head + udpLink + "[raft]\nheartbeat_ticks = 3\nelection_ticks = 3\n", "raft.election_ticks", 15, "greater than heartbeat_ticks 3"},
 	{"raft heartbeat zero", head + udpLink + "[raft]\nheartbeat_ticks = 0\n", "raft.heartbeat_ticks", 14, "at least 1"},
-	{"raft default election below heartbeat", head + udpLink + "[raft]\nheartbeat_ticks = 40\n", "raft.election_ticks", 13, "the default 30 (three keepalives) must be greater than heartbeat_ticks 40"},
+	{"raft default election below heartbeat", head + udpLink + "[raft]\nheartbeat_ticks = 40\n", "raft.election_ticks", 13, "the default 15 (three keepalives) must be greater than heartbeat_ticks 40"},
 	{"raft unknown key", head + udpLink + "[raft]\nelection_timeout = \"1s\"\n", "raft.election_timeout", 14, "unknown key"},
 	{"witness not a boolean", strings.Replace(head, "id = 1\n", "id = 1\nwitness = \"yes\"\n", 1) + udpLink, "node.witness", 5, "want a boolean"},
 	{"every node a witness", strings.Replace(strings.Replace(head, "id = 1\n", "id = 1\nwitness = true\n", 1), "id = 2\n", "id = 2\nwitness = true\n", 1) + udpLink,
@@ -339,7 +339,7 @@ func TestLoadMissingFile(t *testing.T) {
 func TestDefaults(t *testing.T) {
 	d := Defaults()
 	want := Config{
-		Keepalive: Seconds(1), Warntime: Seconds(5), Deadtime: Seconds(10), Initdead: Seconds(30), ShutdownTimeout: Seconds(600),
+		Keepalive: Duration{500 * time.Millisecond}, Warntime: Seconds(2), Deadtime: Seconds(3), Initdead: Seconds(30), ShutdownTimeout: Seconds(600),
 		Authkey: "/etc/pacer/authkey", DataDir: "/var/lib/pacer", Socket: "/run/pacer/pacerd.sock",
 		Log:    LogConfig{Format: "console", Level: "info"},
 		Raft:   RaftConfig{Tick: Duration{100 * time.Millisecond}, HeartbeatTicks: 1},
@@ -469,7 +469,8 @@ func TestElectionTicksFor(t *testing.T) {
 		want      int
 	}{
 		{"explicit", RaftConfig{Tick: Duration{100 * time.Millisecond}, ElectionTicks: 7}, time.Second, 7},
-		{"default keepalive", RaftConfig{Tick: Duration{100 * time.Millisecond}}, time.Second, 30},
+		{"keepalive 1s", RaftConfig{Tick: Duration{100 * time.Millisecond}}, time.Second, 30},
+		{"default keepalive", RaftConfig{Tick: Duration{100 * time.Millisecond}}, DefaultKeepalive, 15},
 		{"fast keepalive keeps the floor", RaftConfig{Tick: Duration{50 * time.Millisecond}}, 100 * time.Millisecond, 10},
 		{"rounded up", RaftConfig{Tick: Duration{70 * time.Millisecond}}, time.Second, 43},
 		{"capped", RaftConfig{Tick: Duration{10 * time.Millisecond}}, 10 * time.Second, MaxElectionTicks},

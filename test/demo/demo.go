@@ -56,7 +56,7 @@ type result struct {
 // The cluster's nodes. Three, so that two survivors keep a quorum.
 var nodes = []string{"alpha", "bravo", "charlie"}
 
-// Timers: faster than pacerd's defaults (keepalive 1s, deadtime 10s) so
+// Timers: faster than pacerd's defaults (keepalive 500ms, deadtime 3s) so
 // the demo fits in its two minutes, and the same order as the lab's.
 const (
 	keepalive = "200ms"

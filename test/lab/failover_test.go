@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"pacer/internal/config"
 )
 
 // guard bounds every wait: a hang guard, not a timing claim. Timings are
@@ -252,20 +254,20 @@ func oneDCPerTerm(t *testing.T, c *Cluster) {
 	t.Logf("elected DC lines (node@term): %s", strings.Join(all, " "))
 }
 
-// The same one-ring cut at pacerd's default timers (keepalive 1 s,
-// deadtime 10 s, raft tick 100 ms, election_ticks derived: 30): the ring
-// is declared down only after deadtime, so the cut must be bridged for
-// that long: cluster messages leave the silent ring after two keepalives,
-// within the election timeout. About 50 s; run with PACER_LAB_LONG=1
-// (make lab).
+// The same one-ring cut at pacerd's default timers (keepalive 500 ms,
+// warntime 2 s, deadtime 3 s, raft tick 100 ms, election_ticks derived:
+// 15): the ring is declared down only after deadtime, so the cut must be
+// bridged for that long: cluster messages leave the silent ring after two
+// keepalives, within the election timeout. About 20 s; run with
+// PACER_LAB_LONG=1 (make lab).
 func TestOneLinkCutDefaultTimers(t *testing.T) {
 	requireLab(t)
 	if os.Getenv("PACER_LAB_LONG") == "" {
 		t.Skip("long: set PACER_LAB_LONG=1 (make lab)")
 	}
 	l := newLab(t, Spec{Name: "lfd", Hosts: []string{"n1", "n2", "n3"}})
-	c, err := l.NewCluster(ClusterSpec{Bin: binDir, Keepalive: time.Second, Warntime: 5 * time.Second,
-		Deadtime: 10 * time.Second, Initdead: 30 * time.Second, RaftTick: 100 * time.Millisecond, ElectionTicks: DerivedElection, HeartbeatTicks: 1})
+	c, err := l.NewCluster(ClusterSpec{Bin: binDir, Keepalive: config.DefaultKeepalive, Warntime: config.DefaultWarntime,
+		Deadtime: config.DefaultDeadtime, Initdead: 30 * time.Second, RaftTick: config.DefaultRaftTick, ElectionTicks: DerivedElection, HeartbeatTicks: 1})
 	must(t, err)
 	t.Cleanup(func() {
 		if t.Failed() {
@@ -278,7 +280,7 @@ func TestOneLinkCutDefaultTimers(t *testing.T) {
 	must(t, c.StartAll())
 	must(t, c.WaitJoined(c.Nodes(), start, 40*time.Second))
 	waitLinksHeard(t, c, start, "")
-	checkOneLinkCut(t, c, 12*time.Second)
+	checkOneLinkCut(t, c, config.DefaultDeadtime+2*time.Second)
 }
 
 // Two nodes joined by two rings and a serial cable: with both rings of one

@@ -43,6 +43,7 @@ import (
 	"strings"
 	"time"
 
+	pacerconfig "pacer/internal/config"
 	"pacer/test/lab"
 )
 
@@ -55,16 +56,16 @@ type config struct {
 }
 
 // defaults is pacerd's timing when pacer.toml sets none
-// (docs/configuration.md): keepalive 1s, warntime 5s, deadtime 10s,
+// (docs/configuration.md): keepalive 500ms, warntime 2s, deadtime 3s,
 // initdead 30s, [raft] tick 100ms, heartbeat_ticks 1, election_ticks
-// derived from keepalive (30).
-var defaults = lab.ClusterSpec{Keepalive: time.Second, Warntime: 5 * time.Second, Deadtime: 10 * time.Second,
-	Initdead: 30 * time.Second, RaftTick: 100 * time.Millisecond, ElectionTicks: lab.DerivedElection, HeartbeatTicks: 1}
+// derived from keepalive (15).
+var defaults = lab.ClusterSpec{Keepalive: pacerconfig.DefaultKeepalive, Warntime: pacerconfig.DefaultWarntime, Deadtime: pacerconfig.DefaultDeadtime,
+	Initdead: 30 * time.Second, RaftTick: pacerconfig.DefaultRaftTick, ElectionTicks: lab.DerivedElection, HeartbeatTicks: 1}
 
 var configs = []config{
 	{name: "3n", desc: "3 nodes, keepalive 100ms deadtime 500ms, raft 50ms x 10", hosts: []string{"n1", "n2", "n3"}, spec: lab.Fast},
 	{name: "2n+w", desc: "2 nodes + witness (pacerd --witness), keepalive 100ms deadtime 500ms, raft 50ms x 10", hosts: []string{"n1", "n2", "w"}, witness: "w", spec: lab.Fast},
-	{name: "3n-default", desc: "3 nodes, pacerd's defaults: keepalive 1s deadtime 10s, raft 100ms x 10", hosts: []string{"n1", "n2", "n3"}, spec: defaults},
+	{name: "3n-default", desc: "3 nodes, pacerd's defaults: keepalive 500ms deadtime 3s, raft 100ms x 15", hosts: []string{"n1", "n2", "n3"}, spec: defaults},
 }
 
 // Run is one measured failover. Times are ms from the fault.
