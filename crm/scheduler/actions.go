@@ -578,7 +578,7 @@ func (ws *workingSet) probe(r *resource, n *node) bool {
 		}
 		return any
 	}
-	if r.orphan || r.knownOn[n] {
+	if r.orphan || r.knownOn.has(n) {
 		return false
 	}
 	key := opKey(r.id, "monitor", 0)

@@ -894,7 +894,7 @@ func (ws *workingSet) cloneActionFlagsOn(a *action, n *node) actionFlags {
 // knownOnTree says r's (or, for a group, any member's) state on n is
 // known.
 func (r *resource) knownOnTree(n *node) bool {
-	if r.knownOn[n] {
+	if r.knownOn.has(n) {
 		return true
 	}
 	for _, c := range r.children {

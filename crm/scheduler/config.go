@@ -105,7 +105,7 @@ func (ws *workingSet) processRscHistory(r *resource, n *node, lr *cib.LRMResourc
 	if ws.agentChanged(r, n, lr, true) {
 		ws.scheduleCleanup(r, n)
 	}
-	ops := r.history[n]
+	ops := r.historyOn(n)
 	start, stop := activeOpsRange(ops)
 	if start < stop {
 		return

@@ -259,7 +259,7 @@ func (ws *workingSet) blockFailure(r *resource, n *node) bool {
 			continue
 		}
 		iv, _ := cib.ParseInterval(op.Interval)
-		for _, o := range r.history[n] {
+		for _, o := range r.historyOn(n) {
 			if o.task == op.Name && o.interval == iv.Milliseconds() &&
 				(opFailed(o) || strings.HasSuffix(o.op.ID, "_last_failure_0")) {
 				return true

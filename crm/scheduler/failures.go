@@ -46,7 +46,7 @@ func (t *Transition) FailedOps() []FailedOp {
 	for _, n := range ws.nodes {
 		seen := map[string]bool{}
 		for _, r := range prims {
-			for _, o := range r.history[n] {
+			for _, o := range r.historyOn(n) {
 				if !opFailure(o) || ws.failureExpired(r, n, o) {
 					continue
 				}

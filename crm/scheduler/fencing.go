@@ -172,7 +172,7 @@ func (ws *workingSet) orderStartVsFencing(r *resource, fence *action) {
 // known from its history (an anonymous clone instance also counts its
 // clone's).
 func (r *resource) isKnownOn(n *node) bool {
-	if r.knownOn[n] {
+	if r.knownOn.has(n) {
 		return true
 	}
 	return r.parent != nil && r.parent.anonymous() && r.parent.knownOnAny(n)

@@ -338,10 +338,10 @@ func (ws *workingSet) promotionScoreApplies(c *resource, n *node) bool {
 			return allowed()
 		}
 	}
-	if len(c.running) == 0 && len(c.knownOn) == 0 {
+	if len(c.running) == 0 && c.knownOn.empty() {
 		return allowed()
 	}
-	if c.knownOn[n] || containsNode(c.running, n) {
+	if c.knownOn.has(n) || containsNode(c.running, n) {
 		return allowed()
 	}
 	return false
@@ -380,7 +380,7 @@ func activeAnonInstance(clone *resource, base string, n *node) *resource {
 // base has a known state on n.
 func anonymousKnownOn(clone *resource, base string, n *node) bool {
 	for _, inst := range clone.children {
-		if m := cloneMember(inst, base); m != nil && m.knownOn[n] {
+		if m := cloneMember(inst, base); m != nil && m.knownOn.has(n) {
 			return true
 		}
 	}

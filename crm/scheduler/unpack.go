@@ -90,7 +90,7 @@ type resource struct {
 	role, nextRole cib.Role
 	targetRole     cib.Role
 	running        []*node
-	knownOn        map[*node]bool
+	knownOn        nodeSet
 	failed         bool
 	// failedStop: the failure's recovery stops the resource (pe_rsc_stop);
 	// on-fail=demote and block recover without a stop.
@@ -119,7 +119,7 @@ type resource struct {
 
 	// history is the resource's operation history per node, sorted by
 	// call id (rsc_history_as_list).
-	history map[*node][]lrmOp
+	history [][]lrmOp // by node index (see historyOn)
 	// startPending: a start is needed whatever else happens (the agent
 	// changed under an active resource); reload: an agent reload is
 	// scheduled for a definition change.
@@ -161,6 +161,38 @@ func (r *resource) isClone() bool { return r.variant == variantClone }
 // isCollective says r is a group or a clone, whose actions are
 // pseudo-actions summarising its children's.
 func (r *resource) isCollective() bool { return r.variant != variantPrimitive }
+
+// nodeSet is a set of nodes by index: a bit each, where a map of ten
+// thousand resources' known nodes would cost tens of megabytes.
+type nodeSet []uint64
+
+func (s nodeSet) has(n *node) bool {
+	return n != nil && n.idx/64 < len(s) && s[n.idx/64]&(1<<(n.idx%64)) != 0
+}
+
+func (s *nodeSet) add(n *node) {
+	for n.idx/64 >= len(*s) {
+		*s = append(*s, 0)
+	}
+	(*s)[n.idx/64] |= 1 << (n.idx % 64)
+}
+
+func (s nodeSet) empty() bool {
+	for _, w := range s {
+		if w != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// historyOn is r's operation history on n (nil if none).
+func (r *resource) historyOn(n *node) []lrmOp {
+	if n == nil || n.idx >= len(r.history) {
+		return nil
+	}
+	return r.history[n.idx]
+}
 
 // top is the outermost ancestor.
 func (r *resource) top() *resource {
@@ -508,7 +540,7 @@ func (ws *workingSet) unpackResources() error {
 	defaults := ws.nvsets(ws.cib.Configuration.RscDefaults, nil)
 	var walk func(def *cib.Resource, parent *resource) (*resource, error)
 	walk = func(def *cib.Resource, parent *resource) (*resource, error) {
-		r := &resource{id: def.ID, def: def, parent: parent, knownOn: map[*node]bool{}, provisional: true}
+		r := &resource{id: def.ID, def: def, parent: parent, provisional: true}
 		switch def.Kind {
 		case cib.KindPrimitive:
 			r.variant = variantPrimitive
@@ -766,7 +798,7 @@ func (ws *workingSet) settleRoles(r *resource) {
 func (ws *workingSet) orphan(lr *cib.LRMResource) *resource {
 	def := &cib.Resource{Kind: cib.KindPrimitive, ID: lr.ID, Class: lr.Class, Provider: lr.Provider, Type: lr.Type}
 	r := &resource{id: lr.ID, def: def, class: lr.Class, provider: lr.Provider, typ: lr.Type,
-		meta: map[string]string{}, knownOn: map[*node]bool{},
+		meta: map[string]string{},
 		orphan: true, provisional: true, critical: true, managed: true, ordered: true, colocated: true}
 	r.role, r.nextRole = cib.RoleStopped, cib.RoleUnknown
 	r.isStonith = r.class == "stonith"
@@ -830,9 +862,11 @@ func (ws *workingSet) unpackRscHistory(r *resource, n *node, lr *cib.LRMResource
 		return atoiDefault(a.op.LastRCChange, -1) < atoiDefault(b.op.LastRCChange, -1)
 	})
 	if r.history == nil {
-		r.history = map[*node][]lrmOp{}
+		// A slice by node index, not a map: ten thousand resources on
+		// 64 nodes are 640,000 histories.
+		r.history = make([][]lrmOp, len(ws.nodes))
 	}
-	r.history[n] = ops
+	r.history[n.idx] = ops
 	role := cib.RoleUnknown
 	failed, onFail := false, onFailIgnore
 	lastFailureKey := ""
@@ -1033,7 +1067,7 @@ func (ws *workingSet) unpackRscHistory(r *resource, n *node, lr *cib.LRMResource
 	// process_rsc_state: a resource is known on a node once its history
 	// there gives it a role (a probe still in flight does not).
 	if role != cib.RoleUnknown {
-		r.knownOn[n] = true
+		r.knownOn.add(n)
 	}
 	ws.applyOnFail(r, n, onFail, role != cib.RoleUnknown && role != cib.RoleStopped)
 	if (role == cib.RoleUnknown || role == cib.RoleStopped) && strings.Contains(r.cloneName, ":") {
