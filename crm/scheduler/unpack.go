@@ -798,7 +798,7 @@ func (ws *workingSet) settleRoles(r *resource) {
 func (ws *workingSet) orphan(lr *cib.LRMResource) *resource {
 	def := &cib.Resource{Kind: cib.KindPrimitive, ID: lr.ID, Class: lr.Class, Provider: lr.Provider, Type: lr.Type}
 	r := &resource{id: lr.ID, def: def, class: lr.Class, provider: lr.Provider, typ: lr.Type,
-		meta: map[string]string{},
+		meta:   map[string]string{},
 		orphan: true, provisional: true, critical: true, managed: true, ordered: true, colocated: true}
 	r.role, r.nextRole = cib.RoleStopped, cib.RoleUnknown
 	r.isStonith = r.class == "stonith"
