@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"pacer/crm/store"
+	"pacer/membership"
 )
 
 // A node that asks to shut down (its shutdown attribute) has its resources
@@ -62,5 +63,41 @@ func TestCleanShutdownNotFenced(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A node that restarts while its shutdown is under way (pacerd killed and
+// started again before membership declared it dead) comes back with a new
+// boot epoch: its join clears its transient attributes, the old shutdown
+// request among them, so it is not shut down again and rejoins as a
+// member.
+func TestRestartClearsShutdownRequest(t *testing.T) {
+	tc := newCluster(t, fenced, "alpha", "bravo", "charlie")
+	tc.elect("alpha", 1)
+	tc.eventually("DC idle", func() bool { return tc.idle("alpha") })
+	if _, err := tc.store.handle().ProposeStatus(context.Background(), store.StatusUpdate{Node: "bravo",
+		Attrs: []store.AttrUpdate{{Name: "shutdown", Op: store.AttrSet, Value: "1700000000"}, {Name: "color", Op: store.AttrSet, Value: "blue"}}}); err != nil {
+		t.Fatal(err)
+	}
+	tc.eventually("bravo expected down", func() bool {
+		ns := nodeState(tc.store.snapshot(), "bravo")
+		return ns != nil && ns.Expected == "down"
+	})
+	tc.eventually("DC idle", func() bool { return tc.idle("alpha") })
+	tc.memb.set(tc.id("bravo"), membership.NodeStateUp) // a new boot epoch, never declared dead
+	tc.eventually("bravo rejoined without its attributes", func() bool {
+		ns := nodeState(tc.store.snapshot(), "bravo")
+		return ns != nil && ns.Expected == "member" && attr(tc.store.snapshot(), "bravo", "shutdown") == "" &&
+			attr(tc.store.snapshot(), "bravo", "color") == ""
+	})
+	tc.eventually("DC idle", func() bool { return tc.idle("alpha") })
+	if ns := nodeState(tc.store.snapshot(), "bravo"); ns.Expected != "member" {
+		t.Errorf("bravo expected %q after it rejoined, want member (shut down again?)", ns.Expected)
+	}
+	if n := tc.fencer.callCount(); n != 0 {
+		t.Errorf("fenced %d times", n)
+	}
+	if tc.logged("node rebooted: its transient attributes cleared", map[string]any{"node": "bravo"}) != 1 {
+		t.Errorf("no 'node rebooted' line")
 	}
 }
