@@ -108,9 +108,6 @@ type dc struct {
 	// never committed after it.
 	fenceGen map[string]uint64
 	nodeOps  sync.Mutex
-	// rebooted: the node came back with a new boot epoch since this DC
-	// last saw it; its next join clears its transient attributes.
-	rebooted map[string]bool
 
 	// Owned by run.
 	view       membership.View
@@ -137,7 +134,7 @@ func newDC(c *Coordinator, term uint64) *dc {
 		waiters: map[uint64]chan *message{},
 		seqs:    map[string]map[string]uint64{},
 		seen:    map[string]recID{},
-		fenced:  map[string]bool{}, fenceGen: map[string]uint64{}, rebooted: map[string]bool{},
+		fenced:  map[string]bool{}, fenceGen: map[string]uint64{},
 		alive: map[string]bool{}, epochs: map[string]cluster.BootEpoch{}, joining: map[string]bool{},
 		joinCancel: map[string]context.CancelFunc{},
 		rejoin:     map[string]bool{},
@@ -282,10 +279,11 @@ func (d *dc) onView(ctx context.Context, wg *sync.WaitGroup, v membership.View) 
 				// A new boot: its attribute manager starts empty, and
 				// what it set before (a shutdown request, promotion
 				// scores, fail counts) went with the old process, as
-				// Pacemaker's attrd purges a peer that left.
-				d.mu.Lock()
-				d.rebooted[n.Name] = true
-				d.mu.Unlock()
+				// Pacemaker's attrd purges a peer that left. Cleared
+				// now, before its join's probes set anything anew.
+				if d.commit(ctx, "node rebooted", store.StatusUpdate{Node: n.Name, NodeID: idString(n.ID), ClearAttrs: true}) {
+					d.lg.Info("node rebooted: its transient attributes cleared", logfield.Node(n.Name))
+				}
 			}
 			d.alive[n.Name], d.epochs[n.Name] = true, st.Epoch
 			if known && wasAlive {
@@ -432,18 +430,11 @@ func (d *dc) join(ctx context.Context, n NodeRef, specs []resources.ResourceSpec
 	for _, h := range reply.History {
 		d.seqs[n.Name][h.ID] = reply.Seq
 	}
-	rebooted := d.rebooted[n.Name]
 	d.mu.Unlock()
 	u := store.StatusUpdate{Node: n.Name, NodeID: idString(n.ID), State: onlineState(),
-		ClearLRM: true, ClearAttrs: rebooted, Resources: reply.History}
+		ClearLRM: true, Resources: reply.History}
 	if !d.commit(ctx, "node joined", u) {
 		return false
-	}
-	if rebooted {
-		d.mu.Lock()
-		delete(d.rebooted, n.Name)
-		d.mu.Unlock()
-		d.lg.Info("node rebooted: its transient attributes cleared", logfield.Node(n.Name))
 	}
 	var active []string
 	for _, h := range reply.History {
