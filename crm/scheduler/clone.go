@@ -849,17 +849,8 @@ func (ws *workingSet) cloneActionFlagsOn(a *action, n *node) actionFlags {
 	// get_complex_task: only a primitive's completion folds into its
 	// action; a cloned group's instance has its own 'running' (not
 	// runnable unless every member's start is).
-	if len(a.rsc.children) > 0 && !a.rsc.children[0].isCollective() {
-		switch task {
-		case "running":
-			task = "start"
-		case "stopped":
-			task = "stop"
-		case "promoted":
-			task = "promote"
-		case "demoted":
-			task = "demote"
-		}
+	if len(a.rsc.children) > 0 {
+		task = complexTask(a.rsc.children[0], task)
 	}
 	anyRunnable := false
 	for _, c := range a.rsc.children {

@@ -512,21 +512,7 @@ func (ws *workingSet) effectiveFlagsOn(a *action, n *node) actionFlags {
 	}
 	flags := flagOptional | flagRunnable | flagPseudo
 	for _, c := range a.rsc.children {
-		task := a.task
-		if !c.isCollective() {
-			// get_complex_task folds a primitive's completion
-			// into its action.
-			switch task {
-			case "running":
-				task = "start"
-			case "stopped":
-				task = "stop"
-			case "promoted":
-				task = "promote"
-			case "demoted":
-				task = "demote"
-			}
-		}
+		task := complexTask(c, a.task)
 		var ca *action
 		for _, x := range c.actions {
 			if x.task == task && (n == nil || x.node == nil || x.node == n) {
@@ -895,6 +881,26 @@ func (ws *workingSet) applyOrdering(e *actionEdge, depth int, read func()) bool 
 		changed = true
 	}
 	return changed
+}
+
+// complexTask is get_complex_task for a collective's action as its child
+// r sees it: a primitive's completion (running, stopped, promoted,
+// demoted) folds into its action; a collective child keeps its own.
+func complexTask(r *resource, task string) string {
+	if r.isCollective() {
+		return task
+	}
+	switch task {
+	case "running":
+		return "start"
+	case "stopped":
+		return "stop"
+	case "promoted":
+		return "promote"
+	case "demoted":
+		return "demote"
+	}
+	return task
 }
 
 func completionTask(t string) string {
