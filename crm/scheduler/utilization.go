@@ -66,6 +66,18 @@ func haveEnoughCapacity(n *node, need map[string]int) bool {
 // bound to it by mandatory colocations that affect placement, followed
 // both ways.
 func (ws *workingSet) colocatedResources(r, orig *resource, acc []*resource) []*resource {
+	if r.isGroup() {
+		// pcmk__group_colocated_resources: a colocated or cloned
+		// group's members' chains (the first member's otherwise),
+		// then the group's own.
+		if r.colocated || (r.parent != nil && r.parent.isClone()) {
+			for _, c := range r.children {
+				acc = ws.colocatedResources(c, orig, acc)
+			}
+		} else if len(r.children) > 0 {
+			acc = ws.colocatedResources(r.children[0], orig, acc)
+		}
+	}
 	for _, x := range acc {
 		if x == r {
 			return acc
@@ -96,16 +108,11 @@ func (ws *workingSet) colocatedResources(r, orig *resource, acc []*resource) []*
 // that cannot take r alone.
 func (ws *workingSet) banInsufficientCapacity(r *resource) {
 	colocated := ws.colocatedResources(r, r, nil)
+	// sum_unallocated_utilization: what each resource of the chain not
+	// placed yet adds (its add_utilization method).
 	sum := map[string]int{}
 	for _, x := range colocated {
-		for _, p := range x.primitives() {
-			if p != r && !p.provisional {
-				continue
-			}
-			for k, v := range p.utilization {
-				sum[k] += v
-			}
-		}
+		ws.addUtilization(x, colocated, sum)
 	}
 	available := func(n *node) bool {
 		w := r.allowed[n.idx]
@@ -124,6 +131,60 @@ func (ws *workingSet) banInsufficientCapacity(r *resource) {
 	for _, n := range ws.nodes {
 		if available(n) && !haveEnoughCapacity(n, need) {
 			r.allowed[n.idx].score = -infinity
+		}
+	}
+}
+
+// addUtilization is the add_utilization method: r's part of the
+// utilization of a colocated chain (all) not placed yet. A clone adds
+// its instances that are in the chain (through a cloned group's members
+// too), or else its first instance: one instance goes with the chain. A
+// colocated or cloned group adds its members not in the chain, another
+// group its first member.
+func (ws *workingSet) addUtilization(r *resource, all []*resource, sum map[string]int) {
+	if !r.provisional {
+		return
+	}
+	in := func(x *resource) bool {
+		for _, y := range all {
+			if y == x {
+				return true
+			}
+		}
+		return false
+	}
+	switch {
+	case r.isClone():
+		existing := false
+		for _, child := range r.children {
+			if in(child) {
+				existing = true
+				continue
+			}
+			for _, m := range child.children {
+				if in(m) {
+					ws.addUtilization(child, all, sum)
+					existing = true
+					break
+				}
+			}
+		}
+		if !existing && len(r.children) > 0 {
+			ws.addUtilization(r.children[0], all, sum)
+		}
+	case r.isGroup():
+		members := r.children
+		if !r.colocated && (r.parent == nil || !r.parent.isClone()) && len(members) > 0 {
+			members = members[:1]
+		}
+		for _, m := range members {
+			if m.provisional && !in(m) {
+				ws.addUtilization(m, all, sum)
+			}
+		}
+	default:
+		for k, v := range r.utilization {
+			sum[k] += v
 		}
 	}
 }

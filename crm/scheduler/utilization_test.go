@@ -152,3 +152,32 @@ func TestGroupMandatoryColocationPastUnmanagedMember(t *testing.T) {
 		t.Errorf("summary %q, want %q", strings.Join(got, "; "), want)
 	}
 }
+
+// TestCloneAddsOneInstanceUtilization checks sum_unallocated_utilization
+// with a clone in a colocated chain: the clone adds the utilization of
+// one instance (the add_utilization method of a clone: the instances in
+// the chain, else its first), a colocated group all its members. The
+// group of two (cpu 2 each) is colocated with a two-instance clone (cpu
+// 2): node2 (cpu 8) takes the group and one instance, so they go there,
+// not to node3 (cpu 10), which the sum of every instance would demand.
+// (Checked against crm_simulate 2.1.5.)
+func TestCloneAddsOneInstanceUtilization(t *testing.T) {
+	util := func(id string) string {
+		return `<utilization id="` + id + `-u"><nvpair id="` + id + `-c" name="cpu" value="2"/></utilization>`
+	}
+	node := func(n, cpu string) string {
+		return `<node id="` + n + `" uname="node` + n + `"><utilization id="n` + n + `-u"><nvpair id="n` + n + `-c" name="cpu" value="` + cpu + `"/></utilization></node>`
+	}
+	xml := `<cib admin_epoch="0" epoch="1" num_updates="1" have-quorum="1" validate-with="pacemaker-3.7"><configuration><crm_config><cluster_property_set id="o">` +
+		`<nvpair id="o1" name="stonith-enabled" value="false"/><nvpair id="o2" name="placement-strategy" value="utilization"/></cluster_property_set></crm_config>` +
+		`<nodes>` + node("1", "4") + node("2", "8") + node("3", "10") + `</nodes>` +
+		`<resources><clone id="clone1"><meta_attributes id="c1m"><nvpair id="c1m1" name="clone-max" value="2"/></meta_attributes>` + prim("rsc1", util("rsc1")) + `</clone>` +
+		`<group id="group2">` + prim("rsc4", util("rsc4")) + prim("rsc5", util("rsc5")) + `</group></resources>` +
+		`<constraints><rsc_colocation id="g2c1" rsc="group2" with-rsc="clone1" score="INFINITY"/></constraints></configuration>` +
+		`<status><node_state id="1" uname="node1" in_ccm="true" crmd="online" join="member" expected="member"/>` +
+		`<node_state id="2" uname="node2" in_ccm="true" crmd="online" join="member" expected="member"/>` +
+		`<node_state id="3" uname="node3" in_ccm="true" crmd="online" join="member" expected="member"/></status></cib>`
+	if got, want := summary(schedule(t, xml)), "Start rsc1:0 node2; Start rsc1:1 node3; Start rsc4 node2; Start rsc5 node2"; got != want {
+		t.Errorf("summary %q, want %q", got, want)
+	}
+}
