@@ -15,6 +15,8 @@ var parseErrorCases = []struct {
 	{"unknown op attribute",
 		"node alpha\nprimitive vip ocf:heartbeat:IPaddr2 \\\n\tparams ip=10.0.0.1 \\\n\top monitor intervl=10s\n",
 		`config.crm:4:13: primitive "vip": unknown operation attribute "intervl" (agent parameters go in op_params)`},
+	{"set attribute word without a name", "colocation c inf: ( a $:=1 )\n",
+		`config.crm:1:23: colocation "c": "$:=1": want $NAME=VALUE or $-NAME, NAME without ':'`},
 	{"unknown statement", "primitve vip Dummy\n",
 		`config.crm:1:1: primitve: unknown statement "primitve"`},
 	{"unterminated quote", "primitive vip Dummy params ip=\"10.0.0.1\n",

@@ -346,6 +346,12 @@ func (sp *setParser) one(t token) {
 			sp.attr(o)
 			return
 		}
+		if t.bare && strings.HasPrefix(t.text, "$") {
+			// Not $name=value nor $-name (an empty name, or one with
+			// ':'): no attribute could carry it.
+			sp.p.errorf(t, "%q: want $NAME=VALUE or $-NAME, NAME without ':'", t.text)
+			return
+		}
 		if hasEq(t) {
 			n, v, _ := splitNV(t.text)
 			sp.attr(override{name: n, value: v, tok: t})
